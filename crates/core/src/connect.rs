@@ -1,0 +1,148 @@
+//! `$connect`: validate the query, authenticate with the backend, then register.
+
+use crate::item::user_partition;
+use crate::{
+    BackendError, ConnectOutcome, ConnectionItem, ConnectionType, Proxy, RouteResponse, Secret,
+};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use tracing::{info, instrument, warn};
+
+impl Proxy {
+    /// Handles `$connect` with the client's (already URL-decoded) query parameters.
+    ///
+    /// The connection is registered only after the backend accepted it (defect 1); a
+    /// non-2xx answer refuses the upgrade and leaves no registry item.
+    #[instrument(skip_all, fields(connection_id = %connection_id, route = "$connect"))]
+    pub async fn connect(
+        &self,
+        connection_id: &str,
+        query: &HashMap<String, String>,
+    ) -> ConnectOutcome {
+        let param = |k: &str| query.get(k).map(String::as_str).filter(|v| !v.is_empty());
+        let kind = match param("type").unwrap_or("booking").parse::<ConnectionType>() {
+            Ok(kind) => kind,
+            Err(e) => return ConnectOutcome::refused(400, e),
+        };
+        let booking_id = param("booking_id");
+        let token = param("token").map(|t| Secret::new(decode(t)));
+        if kind == ConnectionType::Booking && booking_id.is_none() {
+            return ConnectOutcome::refused(400, "booking_id required for booking connections");
+        }
+        let token = match (kind, token) {
+            (ConnectionType::Feed, t) => t.unwrap_or_default(),
+            (_, Some(t)) => t,
+            (kind, None) => {
+                return ConnectOutcome::refused(
+                    401,
+                    format!("token required for {kind} connections: add ?token=... to the URL"),
+                )
+            }
+        };
+        let request = json!({ "connection_id": connection_id, "token": token.expose() });
+        let accepted = match (kind, booking_id) {
+            (ConnectionType::Booking, Some(b)) => {
+                let path = format!("/api/ws/bookings/{}/connect", segment(b));
+                self.authenticate(&path, &request).await.map(|answer| {
+                    let initial = present(answer.get("initial"));
+                    (b.to_owned(), user_id(&answer), initial.into_iter().collect())
+                })
+            }
+            (ConnectionType::Chat, Some(b)) => {
+                let path = format!("/api/chat/ws/{}/connect", segment(b));
+                self.authenticate(&path, &request)
+                    .await
+                    .map(|a| (b.to_owned(), user_id(&a), vec![chat_ack(Some(b))]))
+            }
+            (ConnectionType::Chat, None) => self
+                .authenticate("/api/chat/ws/connect", &request)
+                .await
+                .and_then(require_user)
+                .map(|(uid, _)| (user_partition(&uid), Some(uid), vec![chat_ack(None)])),
+            (ConnectionType::Notification, _) => self
+                .authenticate("/api/notifications/ws/connect", &request)
+                .await
+                .and_then(require_user)
+                .map(|(uid, answer)| {
+                    let initial = present(answer.get("initial"));
+                    (user_partition(&uid), Some(uid), initial.into_iter().collect())
+                }),
+            (ConnectionType::Feed, _) => Ok(("feed".to_owned(), None, Vec::new())),
+            (ConnectionType::Booking, None) => unreachable!("checked above"),
+        };
+        let (partition, user_id, after_open) = match accepted {
+            Ok(accepted) => accepted,
+            Err(refusal) => return refusal,
+        };
+        let item = ConnectionItem::new(partition, connection_id, kind, user_id, token);
+        if let Err(e) = self.registry.put(&item).await {
+            warn!(error = %e, "could not register the connection");
+            return ConnectOutcome::refused(500, format!("could not register the connection: {e}"));
+        }
+        info!(connection_type = %kind, partition = %item.partition, "connected");
+        ConnectOutcome {
+            response: RouteResponse::ok("connected"),
+            after_open,
+        }
+    }
+
+    /// POSTs a connect request; a failure becomes the refusal the client sees.
+    async fn authenticate(&self, path: &str, body: &Value) -> Result<Value, ConnectOutcome> {
+        self.backend.post(path, body).await.map_err(|e| {
+            warn!(error = %e, "backend refused or failed the connect");
+            match e {
+                BackendError::Status { status, .. } if (400..500).contains(&status) => {
+                    ConnectOutcome::refused(status, format!("connection refused: {e}"))
+                }
+                e => ConnectOutcome::refused(502, format!("backend request failed: {e}")),
+            }
+        })
+    }
+}
+
+/// The ack a chat socket receives once open.
+fn chat_ack(booking_id: Option<&str>) -> Value {
+    let message = match booking_id {
+        Some(b) => format!("Connected to chat for booking {b}"),
+        None => "Connected to chat".to_owned(),
+    };
+    json!({ "type": "connected", "status": "ready", "message": message })
+}
+
+/// Per-user connections need the backend to name the user; without it the socket is unreachable.
+fn require_user(answer: Value) -> Result<(String, Value), ConnectOutcome> {
+    match user_id(&answer) {
+        Some(uid) => Ok((uid, answer)),
+        None => Err(ConnectOutcome::refused(
+            401,
+            "connection refused: the backend's answer has no user_id",
+        )),
+    }
+}
+
+fn user_id(answer: &Value) -> Option<String> {
+    crate::message::json_str(answer.get("user_id")?)
+}
+
+fn present(v: Option<&Value>) -> Option<Value> {
+    v.filter(|v| !v.is_null()).cloned()
+}
+
+/// Percent-decodes a token, as the system being replaced did (`unquote`).
+fn decode(raw: &str) -> String {
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// Characters escaped in a path segment: all but RFC 3986's unreserved ones.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Encodes an id for use as one path segment.
+pub(crate) fn segment(id: &str) -> String {
+    percent_encoding::utf8_percent_encode(id, SEGMENT).to_string()
+}

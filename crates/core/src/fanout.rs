@@ -1,0 +1,80 @@
+//! Delivery to one or many sockets: bounded concurrency, per-push timeout, Gone cleanup.
+
+use crate::{Proxy, PushError};
+use bytes::Bytes;
+use futures::{stream, StreamExt};
+use serde_json::Value;
+use tracing::{debug, warn};
+
+/// What happened to one delivery.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Delivery {
+    pub delivered: usize,
+    pub gone: usize,
+    pub failed: usize,
+}
+
+impl Proxy {
+    /// Sends one JSON value to one connection.
+    pub(crate) async fn send_json(&self, connection_id: &str, value: &Value) -> Delivery {
+        self.fan_out([connection_id.to_owned()], Bytes::from(value.to_string()))
+            .await
+    }
+
+    /// Sends `payload` to every target at once, at most `fanout_concurrency` in flight.
+    ///
+    /// A slow target holds one slot until `push_timeout`; a gone one has its items removed
+    /// (defect 4). Neither delays nor fails the others.
+    pub(crate) async fn fan_out(
+        &self,
+        targets: impl IntoIterator<Item = String>,
+        payload: Bytes,
+    ) -> Delivery {
+        let limit = self.config.fanout_concurrency.max(1);
+        stream::iter(targets)
+            .map(|id| {
+                let payload = payload.clone();
+                async move {
+                    let outcome = tokio::time::timeout(
+                        self.config.push_timeout,
+                        self.pusher.push(&id, payload),
+                    )
+                    .await;
+                    match outcome {
+                        Ok(Ok(())) => Outcome::Delivered,
+                        Ok(Err(PushError::Gone(_))) => {
+                            debug!(target_connection = %id, "push answered Gone; removing it");
+                            if let Err(e) = self.registry.remove_connection(&id).await {
+                                warn!(target_connection = %id, error = %e, "could not remove a gone connection");
+                            }
+                            Outcome::Gone
+                        }
+                        Ok(Err(e)) => {
+                            warn!(target_connection = %id, error = %e, "push failed");
+                            Outcome::Failed
+                        }
+                        Err(_) => {
+                            warn!(target_connection = %id, timeout = ?self.config.push_timeout, "push timed out");
+                            Outcome::Failed
+                        }
+                    }
+                }
+            })
+            .buffer_unordered(limit)
+            .fold(Delivery::default(), |mut d, o| async move {
+                match o {
+                    Outcome::Delivered => d.delivered += 1,
+                    Outcome::Gone => d.gone += 1,
+                    Outcome::Failed => d.failed += 1,
+                }
+                d
+            })
+            .await
+    }
+}
+
+enum Outcome {
+    Delivered,
+    Gone,
+    Failed,
+}

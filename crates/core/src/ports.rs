@@ -1,0 +1,105 @@
+//! The three ports through which the core reaches the world.
+
+use crate::ConnectionItem;
+use async_trait::async_trait;
+use bytes::Bytes;
+use serde_json::Value;
+
+/// Where connections are kept (contract section 5). Expired items are never returned.
+#[async_trait]
+pub trait Registry: Send + Sync {
+    /// Stores an item, replacing one with the same (partition, connection id).
+    async fn put(&self, item: &ConnectionItem) -> Result<(), RegistryError>;
+
+    /// Every live item of one connection (one index lookup, never a scan).
+    async fn by_connection(&self, connection_id: &str)
+        -> Result<Vec<ConnectionItem>, RegistryError>;
+
+    /// Every live item registered under one partition.
+    async fn by_partition(&self, partition: &str) -> Result<Vec<ConnectionItem>, RegistryError>;
+
+    /// Deletes the given items; deleting an absent item is not an error.
+    async fn delete(&self, items: &[ConnectionItem]) -> Result<(), RegistryError>;
+
+    /// Removes every item of a connection; returns how many were removed.
+    async fn remove_connection(&self, connection_id: &str) -> Result<usize, RegistryError> {
+        let items = self.by_connection(connection_id).await?;
+        if !items.is_empty() {
+            self.delete(&items).await?;
+        }
+        Ok(items.len())
+    }
+}
+
+/// A registry call that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// The store answered with an error or could not be reached.
+    #[error("connection registry error: {0}; check that the store is running and reachable")]
+    Unavailable(String),
+    /// The table does not exist.
+    #[error("connection table '{table}' does not exist: create it with `wsproxy table create --table {table}`")]
+    TableMissing {
+        /// The table's name.
+        table: String,
+    },
+}
+
+/// The HTTP backend: one JSON POST per call.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// POSTs `body` as JSON to `path` (beginning with `/`); a 2xx answer that is not JSON is `{}`.
+    async fn post(&self, path: &str, body: &Value) -> Result<Value, BackendError>;
+}
+
+/// A backend call that failed. The messages never contain a token.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum BackendError {
+    /// Nothing answered (connection refused, DNS, TLS).
+    #[error("backend unreachable for POST {path}: {reason}")]
+    Unreachable {
+        /// The path called.
+        path: String,
+        /// What the transport said.
+        reason: String,
+    },
+    /// No answer within the configured limit.
+    #[error("backend timed out after {timeout_ms} ms for POST {path}")]
+    Timeout {
+        /// The path called.
+        path: String,
+        /// The limit that passed.
+        timeout_ms: u64,
+    },
+    /// The backend answered with a non-2xx status.
+    #[error("backend answered HTTP {status} for POST {path}")]
+    Status {
+        /// The path called.
+        path: String,
+        /// The HTTP status.
+        status: u16,
+    },
+}
+
+/// Sends bytes to one open socket (API Gateway's `PostToConnection`).
+#[async_trait]
+pub trait Pusher: Send + Sync {
+    /// Delivers `data` as one text message to `connection_id`.
+    async fn push(&self, connection_id: &str, data: Bytes) -> Result<(), PushError>;
+}
+
+/// A push that did not arrive.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PushError {
+    /// The connection is not open (410 GoneException); its registry items are stale.
+    #[error("connection {0} is gone")]
+    Gone(String),
+    /// The push was refused for a reason that may pass (throttled, buffer full, store error).
+    #[error("push to connection {connection_id} failed: {reason}")]
+    Failed {
+        /// The target.
+        connection_id: String,
+        /// Why.
+        reason: String,
+    },
+}
