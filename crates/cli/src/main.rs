@@ -1,1 +1,37 @@
-fn main() {}
+//! The `wsproxy` command: glue between the command line and the library crates.
+
+mod bench;
+mod limits;
+mod logging;
+mod serve;
+
+use clap::{Parser, Subcommand};
+
+/// wsproxy: a WebSocket proxy in front of an HTTP backend, on AWS or on one machine.
+#[derive(Debug, Parser)]
+#[command(name = "wsproxy", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Log format: text for terminals, json for log collectors.
+    #[arg(long, global = true, value_enum, default_value_t = logging::Format::Text, env = "WSPROXY_LOG_FORMAT")]
+    log_format: logging::Format,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the local API Gateway with the proxy core in front of a backend.
+    Serve(Box<serve::ServeArgs>),
+    /// Measure a local gateway (connect rate, round trip, broadcast, memory) over loopback.
+    Bench(bench::BenchArgs),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    logging::init(cli.log_format);
+    match cli.command {
+        Command::Serve(args) => serve::run(*args).await,
+        Command::Bench(args) => bench::run(args).await,
+    }
+}

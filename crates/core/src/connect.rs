@@ -45,7 +45,11 @@ impl Proxy {
                 let path = format!("/api/ws/bookings/{}/connect", segment(b));
                 self.authenticate(&path, &request).await.map(|answer| {
                     let initial = present(answer.get("initial"));
-                    (b.to_owned(), user_id(&answer), initial.into_iter().collect())
+                    (
+                        b.to_owned(),
+                        user_id(&answer),
+                        initial.into_iter().collect(),
+                    )
                 })
             }
             (ConnectionType::Chat, Some(b)) => {
@@ -65,7 +69,11 @@ impl Proxy {
                 .and_then(require_user)
                 .map(|(uid, answer)| {
                     let initial = present(answer.get("initial"));
-                    (user_partition(&uid), Some(uid), initial.into_iter().collect())
+                    (
+                        user_partition(&uid),
+                        Some(uid),
+                        initial.into_iter().collect(),
+                    )
                 }),
             (ConnectionType::Feed, _) => Ok(("feed".to_owned(), None, Vec::new())),
             (ConnectionType::Booking, None) => unreachable!("checked above"),

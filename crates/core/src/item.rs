@@ -136,7 +136,8 @@ mod tests {
 
     #[test]
     fn booking_id_only_for_booking_partitions() {
-        let mk = |p: &str| ConnectionItem::new(p, "c", ConnectionType::Chat, None, Secret::default());
+        let mk =
+            |p: &str| ConnectionItem::new(p, "c", ConnectionType::Chat, None, Secret::default());
         assert_eq!(mk("b-42").booking_id(), Some("b-42"));
         assert_eq!(mk("user_7").booking_id(), None);
         assert_eq!(mk("feed").booking_id(), None);

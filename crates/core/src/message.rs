@@ -34,15 +34,22 @@ impl Proxy {
             ),
             None => match (&body_booking, message.get("token").and_then(json_str)) {
                 (Some(_), Some(token)) => (ConnectionType::Chat, Secret::new(token), body_booking),
-                _ => return self.reply_error(connection_id, 400, UNKNOWN_CONNECTION).await,
+                _ => {
+                    return self
+                        .reply_error(connection_id, 400, UNKNOWN_CONNECTION)
+                        .await
+                }
             },
         };
         debug!(connection_type = %kind, "message received");
         let message = Value::Object(message);
         let (path, request) = match kind {
             ConnectionType::Booking => {
-                self.send_json(connection_id, &json!({"type": "ack", "message": "Received"}))
-                    .await;
+                self.send_json(
+                    connection_id,
+                    &json!({"type": "ack", "message": "Received"}),
+                )
+                .await;
                 return RouteResponse::ok("acknowledged");
             }
             ConnectionType::Chat => {
@@ -82,7 +89,13 @@ impl Proxy {
         .unwrap_or_else(|| vec![connection_id.to_owned()]);
         let count = targets.len();
         let delivery = self.fan_out(targets, Bytes::from(answer.to_string())).await;
-        info!(targets = count, delivered = delivery.delivered, gone = delivery.gone, failed = delivery.failed, "answer delivered");
+        info!(
+            targets = count,
+            delivered = delivery.delivered,
+            gone = delivery.gone,
+            failed = delivery.failed,
+            "answer delivered"
+        );
         RouteResponse::ok("sent")
     }
 
@@ -116,7 +129,11 @@ impl Proxy {
     /// The `user_{id}` partitions of a booking's owner and renter, as the backend names them.
     async fn participants(&self, booking: &str, token: &Secret) -> Vec<String> {
         let path = format!("/api/chat/ws/{}/participants", segment(booking));
-        match self.backend.post(&path, &json!({"token": token.expose()})).await {
+        match self
+            .backend
+            .post(&path, &json!({"token": token.expose()}))
+            .await
+        {
             Ok(answer) => ["owner_id", "renter_id"]
                 .iter()
                 .filter_map(|k| answer.get(*k).and_then(json_str))
@@ -133,7 +150,10 @@ impl Proxy {
     async fn connections_in(&self, partitions: &[String], kind: ConnectionType) -> Vec<String> {
         let lookups = partitions.iter().map(|p| self.registry.by_partition(p));
         let mut ids = BTreeSet::new();
-        for (partition, found) in partitions.iter().zip(futures::future::join_all(lookups).await) {
+        for (partition, found) in partitions
+            .iter()
+            .zip(futures::future::join_all(lookups).await)
+        {
             match found {
                 Ok(items) => ids.extend(
                     items

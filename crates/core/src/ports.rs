@@ -12,8 +12,10 @@ pub trait Registry: Send + Sync {
     async fn put(&self, item: &ConnectionItem) -> Result<(), RegistryError>;
 
     /// Every live item of one connection (one index lookup, never a scan).
-    async fn by_connection(&self, connection_id: &str)
-        -> Result<Vec<ConnectionItem>, RegistryError>;
+    async fn by_connection(
+        &self,
+        connection_id: &str,
+    ) -> Result<Vec<ConnectionItem>, RegistryError>;
 
     /// Every live item registered under one partition.
     async fn by_partition(&self, partition: &str) -> Result<Vec<ConnectionItem>, RegistryError>;

@@ -1,1 +1,33 @@
-//! placeholder
+//! A local reproduction of AWS API Gateway's WebSocket API on one machine.
+//!
+//! Clients connect to `ws://HOST:PORT/{stage}`; the upgrade waits for the `$connect` route and
+//! a non-2xx answer refuses it. Messages are routed by the route selection expression to a
+//! custom route or `$default`; `$disconnect` runs after every close. API Gateway's quotas
+//! (frame, message, idle, duration) apply, and the `@connections` management API (POST, GET,
+//! DELETE, optionally SigV4-authenticated) is served on the same port, so the AWS SDKs'
+//! `ApiGatewayManagementApi` clients work against it unchanged.
+//!
+//! Routes run on an [`Integration`]: [`CoreIntegration`] runs the wsproxy core in process,
+//! pushing through [`Connections`] directly.
+
+mod config;
+mod connections;
+mod core_integration;
+mod error;
+mod event;
+mod ids;
+mod management;
+mod routes;
+mod server;
+mod sigv4;
+mod socket;
+mod upgrade;
+
+pub use config::{Credentials, GatewayConfig, Quotas};
+pub use connections::{ConnectionInfo, Connections, SendError};
+pub use core_integration::CoreIntegration;
+pub use error::GatewayError;
+pub use event::{EventType, Integration, RouteAnswer, RouteEvent};
+pub use ids::new_connection_id;
+pub use routes::{RouteSelector, CONNECT_ROUTE, DEFAULT_ROUTE, DISCONNECT_ROUTE};
+pub use server::{BoundGateway, Gateway};

@@ -1,0 +1,95 @@
+//! `wsproxy bench`: drives a gateway over loopback (by default a `wsproxy serve --demo`
+//! child process, so its memory is measured alone) and reports the figures of
+//! BENCHMARKS.md as a Markdown table.
+
+mod client;
+mod measure;
+mod server;
+mod stats;
+
+use anyhow::Context;
+use std::time::Duration;
+
+/// Flags of `wsproxy bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Connects to measure (chat sockets, authenticated by the backend).
+    #[arg(long, default_value_t = 2000)]
+    connects: usize,
+    /// Connects in flight at once.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Round trips (message -> backend -> answer) to time, one after another.
+    #[arg(long, default_value_t = 2000)]
+    round_trips: usize,
+    /// Sockets in the booking that receives the broadcast.
+    #[arg(long, default_value_t = 1000)]
+    broadcast_size: usize,
+    /// Broadcasts to time.
+    #[arg(long, default_value_t = 30)]
+    broadcast_runs: usize,
+    /// Idle sockets held open while the gateway's memory is read.
+    #[arg(long, default_value_t = 10_000)]
+    idle: usize,
+}
+
+/// Runs every measurement against a fresh `wsproxy serve --demo` and prints the table.
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    crate::limits::raise_fd_limit();
+    let server = server::DemoServer::spawn()
+        .await
+        .context("could not start `wsproxy serve --demo` for the benchmark")?;
+    let ws = server.ws_url.clone();
+    let mut rows = Vec::new();
+
+    let rss_start = server.rss_kib()?;
+    let connects = measure::connects(&ws, args.connects, args.concurrency).await?;
+    rows.push((
+        "connects per second (chat, backend auth, ack received)".to_owned(),
+        format!(
+            "{:.0} /s ({} sockets, {} in flight)",
+            connects, args.connects, args.concurrency
+        ),
+    ));
+
+    let rtt = measure::round_trips(&ws, args.round_trips).await?;
+    rows.push((
+        "round trip through the backend, p50 / p99".to_owned(),
+        format!("{} / {} ({} messages)", ms(rtt.p50), ms(rtt.p99), rtt.n),
+    ));
+
+    let bc = measure::broadcast(&ws, args.broadcast_size, args.broadcast_runs).await?;
+    rows.push((
+        format!(
+            "one chat message to all {} sockets of a booking, p50 / max",
+            args.broadcast_size
+        ),
+        format!("{} / {} ({} runs)", ms(bc.p50), ms(bc.max), bc.n),
+    ));
+
+    let idle = measure::idle(&ws, args.idle, &server).await?;
+    rows.push((
+        format!("gateway RSS with {} idle sockets (all in)", args.idle),
+        format!(
+            "{:.1} MiB (at start {:.1} MiB; {:.2} KiB a socket)",
+            idle.rss_kib as f64 / 1024.0,
+            rss_start as f64 / 1024.0,
+            (idle.rss_kib.saturating_sub(idle.rss_before_kib)) as f64 / args.idle as f64
+        ),
+    ));
+    rows.push((
+        "gateway peak RSS over the whole run".to_owned(),
+        format!("{:.1} MiB", server.peak_rss_kib()? as f64 / 1024.0),
+    ));
+
+    println!("| measure | result |\n|---|---|");
+    for (k, v) in rows {
+        println!("| {k} | {v} |");
+    }
+    server.stop().await;
+    Ok(())
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}

@@ -1,0 +1,65 @@
+//! The gateway under test: `wsproxy serve --demo` as a child process, and its memory.
+
+use anyhow::{bail, Context};
+use std::process::Stdio;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A running `wsproxy serve --demo`.
+pub struct DemoServer {
+    child: Child,
+    pid: u32,
+    /// `ws://ADDR/dev`.
+    pub ws_url: String,
+}
+
+impl DemoServer {
+    /// Starts the child on a free port and waits for its listening line.
+    pub async fn spawn() -> anyhow::Result<Self> {
+        let exe = std::env::current_exe().context("cannot find the wsproxy executable")?;
+        let mut child = Command::new(exe)
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .context("could not start wsproxy serve --demo")?;
+        let pid = child.id().context("the child exited at once")?;
+        let mut lines = BufReader::new(child.stdout.take().context("no stdout")?).lines();
+        while let Some(line) = lines.next_line().await? {
+            if let Some(url) = line.strip_prefix("wsproxy listening on ") {
+                let ws_url = url.trim().to_owned();
+                tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+                return Ok(Self { child, pid, ws_url });
+            }
+        }
+        bail!("wsproxy serve --demo exited before it listened")
+    }
+
+    /// Resident memory now, KiB.
+    pub fn rss_kib(&self) -> anyhow::Result<u64> {
+        self.status_field("VmRSS:")
+    }
+
+    /// Peak resident memory, KiB.
+    pub fn peak_rss_kib(&self) -> anyhow::Result<u64> {
+        self.status_field("VmHWM:")
+    }
+
+    fn status_field(&self, name: &str) -> anyhow::Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))
+            .context("cannot read /proc: the memory figures need Linux")?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .with_context(|| format!("no {name} in /proc/{}/status", self.pid))
+    }
+
+    /// Stops the child with SIGINT-like kill and waits for it.
+    pub async fn stop(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+}

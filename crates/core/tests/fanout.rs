@@ -1,0 +1,137 @@
+//! Fan-out properties that are hard to provoke through real sockets: a slow target and
+//! a failing target do not hold back or fail the others.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use wsproxy_core::{
+    Backend, BackendError, ConnectionItem, ConnectionType, MemoryRegistry, Proxy, ProxyConfig,
+    PushError, Pusher, Registry, Secret,
+};
+
+/// A feed backend whose every answer is a broadcast.
+struct FeedBackend;
+
+#[async_trait]
+impl Backend for FeedBackend {
+    async fn post(&self, _path: &str, body: &Value) -> Result<Value, BackendError> {
+        Ok(json!({"item": body["message"], "broadcast": true}))
+    }
+}
+
+/// Records deliveries; `slow` never answers, `broken` fails, `gone` is gone.
+#[derive(Default)]
+struct Sockets {
+    delivered: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl Pusher for Sockets {
+    async fn push(&self, id: &str, _data: Bytes) -> Result<(), PushError> {
+        match id {
+            "slow" => {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                Ok(())
+            }
+            "broken" => Err(PushError::Failed {
+                connection_id: id.into(),
+                reason: "throttled".into(),
+            }),
+            "gone" => Err(PushError::Gone(id.into())),
+            _ => {
+                self.delivered.lock().unwrap().push(id.to_owned());
+                Ok(())
+            }
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn slow_broken_and_gone_targets_do_not_hold_back_the_others() {
+    let registry = Arc::new(MemoryRegistry::new());
+    let mut ids: Vec<String> = (0..200).map(|i| format!("c{i}")).collect();
+    ids.extend(["slow", "broken", "gone"].map(String::from));
+    for id in &ids {
+        let item = ConnectionItem::new("feed", id, ConnectionType::Feed, None, Secret::default());
+        registry.put(&item).await.unwrap();
+    }
+    let sockets = Arc::new(Sockets::default());
+    let config = ProxyConfig {
+        fanout_concurrency: 8,
+        push_timeout: Duration::from_secs(1),
+    };
+    let proxy = Proxy::with_config(
+        registry.clone(),
+        Arc::new(FeedBackend),
+        sockets.clone(),
+        config,
+    );
+    let answer = proxy.message("c0", r#"{"title":"x"}"#).await;
+    assert_eq!(answer.status, 200);
+    let mut delivered = sockets.delivered.lock().unwrap().clone();
+    delivered.sort();
+    let mut want: Vec<String> = (0..200).map(|i| format!("c{i}")).collect();
+    want.sort();
+    assert_eq!(delivered, want);
+    assert!(
+        registry.by_connection("gone").await.unwrap().is_empty(),
+        "gone target kept"
+    );
+    assert_eq!(
+        registry.by_connection("broken").await.unwrap().len(),
+        1,
+        "a failed push is not Gone"
+    );
+    assert_eq!(registry.by_connection("slow").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_registry_answering_with_an_error_gives_the_sender_an_error_frame() {
+    struct Down;
+    #[async_trait]
+    impl Registry for Down {
+        async fn put(&self, _: &ConnectionItem) -> Result<(), wsproxy_core::RegistryError> {
+            Err(wsproxy_core::RegistryError::Unavailable(
+                "store down".into(),
+            ))
+        }
+        async fn by_connection(
+            &self,
+            _: &str,
+        ) -> Result<Vec<ConnectionItem>, wsproxy_core::RegistryError> {
+            Err(wsproxy_core::RegistryError::Unavailable(
+                "store down".into(),
+            ))
+        }
+        async fn by_partition(
+            &self,
+            _: &str,
+        ) -> Result<Vec<ConnectionItem>, wsproxy_core::RegistryError> {
+            Err(wsproxy_core::RegistryError::Unavailable(
+                "store down".into(),
+            ))
+        }
+        async fn delete(&self, _: &[ConnectionItem]) -> Result<(), wsproxy_core::RegistryError> {
+            Err(wsproxy_core::RegistryError::Unavailable(
+                "store down".into(),
+            ))
+        }
+    }
+    let sockets = Arc::new(Sockets::default());
+    let proxy = Proxy::new(Arc::new(Down), Arc::new(FeedBackend), sockets.clone());
+    let refused = proxy
+        .connect("c1", &HashMap::from([("type".into(), "feed".into())]))
+        .await;
+    assert_eq!(refused.response.status, 500);
+    assert!(refused.response.body.contains("store down"));
+    assert_eq!(proxy.message("c1", "hi").await.status, 500);
+    assert_eq!(
+        sockets.delivered.lock().unwrap().as_slice(),
+        ["c1"],
+        "the error frame"
+    );
+    assert_eq!(proxy.disconnect("c1").await.status, 500);
+}

@@ -1,0 +1,351 @@
+//! The table of open sockets, and pushes to them (the [`Pusher`] of the core).
+
+use crate::event::{now_ms, ConnectionMeta};
+use crate::GatewayConfig;
+use bytes::Bytes;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::Message;
+use tracing::{debug, warn};
+use wsproxy_core::{PushError, Pusher};
+
+/// Why a message could not be queued for a socket.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// The connection is not open (unknown, `$connect` still running, or closed): 410.
+    #[error("connection {0} is gone")]
+    Gone(String),
+    /// The payload is over the message quota: 413.
+    #[error("payload of {size} bytes is over the {max}-byte message quota")]
+    TooLarge {
+        /// The payload's size.
+        size: usize,
+        /// The quota.
+        max: usize,
+    },
+    /// The socket's outgoing queue is full: 429.
+    #[error("client's buffer is full")]
+    BufferFull,
+}
+
+/// What `GetConnection` reports about an open socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    /// The connection's id.
+    pub connection_id: String,
+    /// When `$connect` was received, ms since the epoch.
+    pub connected_at_ms: i64,
+    /// When the client last sent a frame (or connected), ms since the epoch.
+    pub last_active_at_ms: i64,
+    /// The client's IP address.
+    pub source_ip: String,
+    /// The client's `User-Agent`.
+    pub user_agent: Option<String>,
+}
+
+/// A request to close a socket from the server side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CloseRequest {
+    pub code: u16,
+    pub reason: String,
+}
+
+/// One open socket as the table sees it; the socket task holds the receiving ends.
+#[derive(Debug)]
+pub(crate) struct Handle {
+    pub meta: ConnectionMeta,
+    last_active_ms: AtomicI64,
+    outgoing: mpsc::Sender<Message>,
+    close: Mutex<Option<oneshot::Sender<CloseRequest>>>,
+}
+
+/// The receiving ends of a [`Handle`], for its socket task.
+#[derive(Debug)]
+pub(crate) struct HandleEnds {
+    pub outgoing: mpsc::Receiver<Message>,
+    pub close: oneshot::Receiver<CloseRequest>,
+}
+
+impl Handle {
+    /// A handle whose queue already holds `first` (so nothing can overtake them).
+    pub fn new(meta: ConnectionMeta, queue: usize, first: Vec<Bytes>) -> (Arc<Self>, HandleEnds) {
+        let (tx, rx) = mpsc::channel(queue + first.len());
+        for data in first {
+            if tx.try_send(to_message(data)).is_err() {
+                warn!("could not queue a message for after the upgrade");
+            }
+        }
+        let (close_tx, close_rx) = oneshot::channel();
+        let handle = Self {
+            last_active_ms: AtomicI64::new(meta.connected_at_ms),
+            meta,
+            outgoing: tx,
+            close: Mutex::new(Some(close_tx)),
+        };
+        let ends = HandleEnds {
+            outgoing: rx,
+            close: close_rx,
+        };
+        (Arc::new(handle), ends)
+    }
+
+    /// Records a client frame.
+    pub fn touch(&self) {
+        self.last_active_ms.store(now_ms(), Ordering::Relaxed);
+    }
+
+    fn request_close(&self, code: u16, reason: &str) {
+        let sender = self.close.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(tx) = sender {
+            let _ = tx.send(CloseRequest {
+                code,
+                reason: reason.to_owned(),
+            });
+        }
+    }
+
+    fn info(&self) -> ConnectionInfo {
+        ConnectionInfo {
+            connection_id: self.meta.connection_id.clone(),
+            connected_at_ms: self.meta.connected_at_ms,
+            last_active_at_ms: self.last_active_ms.load(Ordering::Relaxed),
+            source_ip: self.meta.source_ip.clone(),
+            user_agent: self.meta.user_agent.clone(),
+        }
+    }
+}
+
+/// Bytes to a WebSocket message: text when valid UTF-8, else binary.
+pub(crate) fn to_message(data: Bytes) -> Message {
+    match tokio_tungstenite::tungstenite::Utf8Bytes::try_from(data.clone()) {
+        Ok(text) => Message::Text(text),
+        Err(_) => Message::Binary(data),
+    }
+}
+
+/// The open sockets, by connection id. Shared (`Arc`) by the gateway and the core, for
+/// which it is the [`Pusher`]: pushes go straight to the socket's queue, never over HTTP.
+#[derive(Debug)]
+pub struct Connections {
+    table: RwLock<Table>,
+    max_message_bytes: usize,
+    queue: usize,
+}
+
+#[derive(Debug, Default)]
+struct Table {
+    open: HashMap<String, Arc<Handle>>,
+    shut_down: bool,
+}
+
+impl Connections {
+    /// An empty table using the message quota and queue size of `config`.
+    pub fn new(config: &GatewayConfig) -> Self {
+        Self {
+            table: RwLock::new(Table::default()),
+            max_message_bytes: config.quotas.max_message_bytes,
+            queue: config.quotas.max_queued_messages.max(1),
+        }
+    }
+
+    /// Queues `data` for the socket as one message (text when valid UTF-8, else binary).
+    /// Never waits: a full queue is [`SendError::BufferFull`].
+    pub fn send(&self, connection_id: &str, data: Bytes) -> Result<(), SendError> {
+        if data.len() > self.max_message_bytes {
+            return Err(SendError::TooLarge {
+                size: data.len(),
+                max: self.max_message_bytes,
+            });
+        }
+        let handle = self
+            .get(connection_id)
+            .ok_or_else(|| SendError::Gone(connection_id.to_owned()))?;
+        match handle.outgoing.try_send(to_message(data)) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => Err(SendError::BufferFull),
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                Err(SendError::Gone(connection_id.to_owned()))
+            }
+        }
+    }
+
+    /// What `GetConnection` reports, or `None` when the connection is not open.
+    pub fn info(&self, connection_id: &str) -> Option<ConnectionInfo> {
+        self.get(connection_id).map(|h| h.info())
+    }
+
+    /// Closes a socket with `code` and `reason`: it leaves the table at once, the close frame
+    /// follows, then `$disconnect` runs. False when it was not open.
+    pub fn close(&self, connection_id: &str, code: u16, reason: &str) -> bool {
+        let removed = self.write().open.remove(connection_id);
+        match removed {
+            Some(handle) => {
+                debug!(connection_id, code, "close requested");
+                handle.request_close(code, reason);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// True when the connection is open.
+    pub fn contains(&self, connection_id: &str) -> bool {
+        self.read().open.contains_key(connection_id)
+    }
+
+    /// Ids of the open connections.
+    pub fn ids(&self) -> Vec<String> {
+        self.read().open.keys().cloned().collect()
+    }
+
+    /// Number of open connections.
+    pub fn len(&self) -> usize {
+        self.read().open.len()
+    }
+
+    /// True when no connection is open.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The size of each socket's outgoing queue.
+    pub(crate) fn queue_capacity(&self) -> usize {
+        self.queue
+    }
+
+    /// Adds an open socket; false when the id is taken or the gateway is shutting down.
+    pub(crate) fn insert(&self, handle: Arc<Handle>) -> bool {
+        let mut t = self.write();
+        if t.shut_down || t.open.contains_key(&handle.meta.connection_id) {
+            return false;
+        }
+        t.open.insert(handle.meta.connection_id.clone(), handle);
+        true
+    }
+
+    /// Removes this very handle (not a later one with the same id); true if it was there.
+    pub(crate) fn remove(&self, handle: &Arc<Handle>) -> bool {
+        let mut t = self.write();
+        match t.open.get(&handle.meta.connection_id) {
+            Some(h) if Arc::ptr_eq(h, handle) => {
+                t.open.remove(&handle.meta.connection_id);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Refuses new sockets from now on and closes every open one; returns how many.
+    pub(crate) fn shut_down(&self, code: u16, reason: &str) -> usize {
+        let drained: Vec<Arc<Handle>> = {
+            let mut t = self.write();
+            t.shut_down = true;
+            t.open.drain().map(|(_, h)| h).collect()
+        };
+        for h in &drained {
+            h.request_close(code, reason);
+        }
+        drained.len()
+    }
+
+    fn get(&self, connection_id: &str) -> Option<Arc<Handle>> {
+        self.read().open.get(connection_id).cloned()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Table> {
+        self.table.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Table> {
+        self.table.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_trait::async_trait]
+impl Pusher for Connections {
+    async fn push(&self, connection_id: &str, data: Bytes) -> Result<(), PushError> {
+        self.send(connection_id, data).map_err(|e| match e {
+            SendError::Gone(id) => PushError::Gone(id),
+            e => PushError::Failed {
+                connection_id: connection_id.to_owned(),
+                reason: e.to_string(),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Quotas;
+
+    fn meta(id: &str) -> ConnectionMeta {
+        ConnectionMeta {
+            connection_id: id.into(),
+            connected_at_ms: 1,
+            stage: "dev".into(),
+            domain_name: "h".into(),
+            source_ip: "127.0.0.1".into(),
+            user_agent: None,
+        }
+    }
+
+    fn table(queue: usize) -> Connections {
+        Connections::new(&GatewayConfig {
+            quotas: Quotas {
+                max_queued_messages: queue,
+                max_message_bytes: 10,
+                ..Quotas::default()
+            },
+            ..GatewayConfig::default()
+        })
+    }
+
+    #[tokio::test]
+    async fn first_messages_come_first_and_full_queues_refuse() {
+        let c = table(1);
+        let (h, mut ends) = Handle::new(meta("a"), c.queue_capacity(), vec![Bytes::from("hi")]);
+        assert!(matches!(
+            c.send("a", Bytes::from("x")),
+            Err(SendError::Gone(_))
+        ));
+        assert!(c.insert(h.clone()));
+        c.send("a", Bytes::from("one")).unwrap();
+        assert_eq!(c.send("a", Bytes::from("two")), Err(SendError::BufferFull));
+        assert!(matches!(
+            c.send("a", Bytes::from("01234567890")),
+            Err(SendError::TooLarge { size: 11, max: 10 })
+        ));
+        assert_eq!(ends.outgoing.recv().await, Some(Message::text("hi")));
+        assert_eq!(ends.outgoing.recv().await, Some(Message::text("one")));
+        let err = c.push("b", Bytes::from("x")).await.unwrap_err();
+        assert!(matches!(err, PushError::Gone(_)));
+    }
+
+    #[tokio::test]
+    async fn close_removes_at_once_and_signals() {
+        let c = table(4);
+        let (h, ends) = Handle::new(meta("a"), 4, vec![]);
+        assert!(c.insert(h.clone()));
+        assert!(!c.insert(h.clone()));
+        assert!(c.close("a", 1000, "bye"));
+        assert!(!c.contains("a"));
+        assert!(!c.close("a", 1000, "bye"));
+        let req = ends.close.await.unwrap();
+        assert_eq!(req.code, 1000);
+        assert!(!c.remove(&h));
+    }
+
+    #[test]
+    fn shut_down_refuses_new_sockets() {
+        let c = table(4);
+        let (a, _ea) = Handle::new(meta("a"), 4, vec![]);
+        assert!(c.insert(a));
+        assert_eq!(c.shut_down(1001, "Going away"), 1);
+        let (b, _eb) = Handle::new(meta("b"), 4, vec![]);
+        assert!(!c.insert(b));
+        assert!(c.is_empty());
+    }
+}

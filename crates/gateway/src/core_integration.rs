@@ -1,0 +1,54 @@
+//! The in-process integration: routes run on [`wsproxy_core::Proxy`] directly.
+
+use crate::event::{EventType, Integration, RouteAnswer, RouteEvent};
+use bytes::Bytes;
+use wsproxy_core::{Proxy, RouteResponse};
+
+/// Runs every route on a [`Proxy`] in this process, as the Lambda would.
+#[derive(Clone)]
+pub struct CoreIntegration {
+    proxy: Proxy,
+}
+
+impl CoreIntegration {
+    /// An integration over `proxy` (whose pusher is normally the gateway's [`crate::Connections`]).
+    pub fn new(proxy: Proxy) -> Self {
+        Self { proxy }
+    }
+}
+
+impl std::fmt::Debug for CoreIntegration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CoreIntegration").finish_non_exhaustive()
+    }
+}
+
+fn answer(response: RouteResponse) -> RouteAnswer {
+    RouteAnswer::new(response.status, response.body)
+}
+
+#[async_trait::async_trait]
+impl Integration for CoreIntegration {
+    async fn handle(&self, event: RouteEvent) -> RouteAnswer {
+        let id = event.connection_id.as_str();
+        match event.event_type {
+            EventType::Connect => {
+                let outcome = self.proxy.connect(id, &event.query).await;
+                let mut a = answer(outcome.response);
+                a.after_open = outcome
+                    .after_open
+                    .iter()
+                    .map(|v| Bytes::from(v.to_string()))
+                    .collect();
+                a
+            }
+            // The body as the Lambda would see it (base64 for binary frames).
+            EventType::Message => answer(
+                self.proxy
+                    .message(id, event.body.as_deref().unwrap_or(""))
+                    .await,
+            ),
+            EventType::Disconnect => answer(self.proxy.disconnect(id).await),
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! The gateway server: one port for WebSockets, `@connections` and a fallback router.
+
+use crate::event::Integration;
+use crate::routes::RouteSelector;
+use crate::{management, upgrade, Connections, GatewayConfig, GatewayError};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use http::StatusCode;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, Notify};
+use tracing::info;
+
+/// State shared by every request handler and socket task.
+pub(crate) struct Shared {
+    pub config: GatewayConfig,
+    pub connections: Arc<Connections>,
+    pub integration: Arc<dyn Integration>,
+    pub selector: Arc<RouteSelector>,
+    pub tracker: Arc<Tracker>,
+    pub local_addr: SocketAddr,
+}
+
+/// A local API Gateway WebSocket API, not yet listening.
+pub struct Gateway {
+    config: GatewayConfig,
+    connections: Arc<Connections>,
+    integration: Arc<dyn Integration>,
+    fallback: Option<Router>,
+}
+
+impl Gateway {
+    /// A gateway over `connections` (also given to whoever pushes) running routes on `integration`.
+    pub fn new(
+        config: GatewayConfig,
+        connections: Arc<Connections>,
+        integration: Arc<dyn Integration>,
+    ) -> Self {
+        Self {
+            config,
+            connections,
+            integration,
+            fallback: None,
+        }
+    }
+
+    /// Serves `router` on every path the gateway does not use (`/{stage}` and
+    /// `/{stage}/@connections/...`), e.g. a browser page at `/`.
+    pub fn with_fallback(mut self, router: Router) -> Self {
+        self.fallback = Some(router);
+        self
+    }
+
+    /// Checks the configuration and binds the listen address (port 0 picks one).
+    pub async fn bind(self) -> Result<BoundGateway, GatewayError> {
+        self.config.validate().map_err(GatewayError::Config)?;
+        let selector =
+            RouteSelector::new(&self.config.route_selection_expression, &self.config.routes)
+                .map_err(GatewayError::Config)?;
+        let addr = self.config.listen;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| GatewayError::listen(addr, e))?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|e| GatewayError::listen(addr, e))?;
+        let shared = Arc::new(Shared {
+            config: self.config,
+            connections: self.connections,
+            integration: self.integration,
+            selector: Arc::new(selector),
+            tracker: Arc::new(Tracker::default()),
+            local_addr,
+        });
+        let router = router(shared.clone(), self.fallback);
+        Ok(BoundGateway {
+            listener,
+            router,
+            shared,
+        })
+    }
+}
+
+fn router(shared: Arc<Shared>, fallback: Option<Router>) -> Router {
+    let stage = shared.config.stage.clone();
+    let gateway = Router::new()
+        .route(&format!("/{stage}"), any(upgrade::handle))
+        .route(&format!("/{stage}/{{*rest}}"), any(management::handle))
+        .with_state(shared);
+    match fallback {
+        Some(fallback) => gateway.fallback_service(fallback),
+        None => gateway.fallback(not_found),
+    }
+}
+
+async fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "not found\n").into_response()
+}
+
+/// A gateway bound to its address, ready to serve.
+pub struct BoundGateway {
+    listener: TcpListener,
+    router: Router,
+    shared: Arc<Shared>,
+}
+
+impl BoundGateway {
+    /// The address actually listened on (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.shared.local_addr
+    }
+
+    /// The table of open sockets.
+    pub fn connections(&self) -> &Arc<Connections> {
+        &self.shared.connections
+    }
+
+    /// Serves until `shutdown` resolves; then every socket gets a close frame (1001 Going away),
+    /// `$disconnect` runs for each, and this returns once all of them are done.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), GatewayError> {
+        let Self {
+            listener,
+            router,
+            shared,
+        } = self;
+        info!(
+            address = %shared.local_addr,
+            stage = %shared.config.stage,
+            "gateway listening: ws://{}/{}",
+            shared.local_addr,
+            shared.config.stage
+        );
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let app = router.into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = stop_rx.await;
+        });
+        let mut server = tokio::spawn(async move { server.await });
+        let finished_early = tokio::select! {
+            () = shutdown => None,
+            result = &mut server => Some(result),
+        };
+        let closing = shared.connections.shut_down(1001, "Going away");
+        info!(sockets = closing, "shutting down");
+        let _ = stop_tx.send(());
+        let result = match finished_early {
+            Some(result) => result,
+            None => server.await,
+        };
+        shared.tracker.wait().await;
+        info!("gateway stopped");
+        match result {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(GatewayError::Serve(e)),
+            Err(e) => Err(GatewayError::Serve(std::io::Error::other(e))),
+        }
+    }
+}
+
+/// Counts running connection tasks, so shutdown can wait for their `$disconnect`.
+#[derive(Debug, Default)]
+pub(crate) struct Tracker {
+    running: AtomicUsize,
+    idle: Notify,
+}
+
+/// Held by a running connection task; dropping it marks the task done.
+#[derive(Debug)]
+pub(crate) struct TaskGuard(Arc<Tracker>);
+
+impl Tracker {
+    /// Marks a task as running until the guard is dropped.
+    pub fn enter(self: &Arc<Self>) -> TaskGuard {
+        self.running.fetch_add(1, Ordering::SeqCst);
+        TaskGuard(self.clone())
+    }
+
+    /// Waits until no task runs.
+    pub async fn wait(&self) {
+        loop {
+            let idle = self.idle.notified();
+            tokio::pin!(idle);
+            idle.as_mut().enable();
+            if self.running.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            idle.await;
+        }
+    }
+}
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        if self.0.running.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! One open socket: its read and write loops, its quotas, its close, its `$disconnect`.
+
+use crate::connections::{CloseRequest, Handle, HandleEnds};
+use crate::event::{invoke, ConnectionMeta, EventType, Integration, RouteEvent};
+use crate::routes::{RouteSelector, DEFAULT_ROUTE, DISCONNECT_ROUTE};
+use crate::{Connections, Quotas};
+use base64::Engine as _;
+use futures::stream::{SplitSink, SplitStream};
+use futures::{SinkExt as _, StreamExt as _};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{sleep_until, timeout, Instant};
+use tokio_tungstenite::tungstenite::error::Error as WsError;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+use tracing::{debug, info, warn, Instrument as _};
+
+/// How long a closing socket waits for its peer (close reply, queued writes) before dropping it.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+/// Client messages waiting for the integration before the socket stops reading.
+const MESSAGE_BACKLOG: usize = 32;
+/// The close code of a connection that ended without a close frame.
+pub(crate) const ABNORMAL: u16 = 1006;
+
+/// The tungstenite settings that enforce the frame and message quotas.
+pub(crate) fn ws_config(quotas: &Quotas) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_frame_size(Some(quotas.max_frame_bytes))
+        .max_message_size(Some(quotas.max_message_bytes))
+}
+
+/// Everything a socket task needs.
+pub(crate) struct SocketContext {
+    pub handle: Arc<Handle>,
+    pub ends: HandleEnds,
+    pub connections: Arc<Connections>,
+    pub integration: Arc<dyn Integration>,
+    pub selector: Arc<RouteSelector>,
+    pub quotas: Quotas,
+    /// When the connection was accepted (start of the maximum duration).
+    pub started: Instant,
+}
+
+/// How a socket ended, which decides the closing handshake and `$disconnect`'s fields.
+#[derive(Debug)]
+enum Ending {
+    /// The client sent a close frame; tungstenite has queued the reply.
+    ByClient { code: u16, reason: String },
+    /// The gateway closes a healthy socket (idle, max duration, DELETE, shutdown).
+    ByServer { code: u16, reason: String },
+    /// The client broke a rule (frame or message too big, bad data): the reader is unusable.
+    Violation { code: u16, reason: String },
+    /// The connection dropped without a close frame.
+    Lost { reason: String },
+}
+
+impl Ending {
+    fn code_and_reason(&self) -> (u16, &str) {
+        match self {
+            Self::ByClient { code, reason }
+            | Self::ByServer { code, reason }
+            | Self::Violation { code, reason } => (*code, reason),
+            Self::Lost { reason } => (ABNORMAL, reason),
+        }
+    }
+
+    fn frame_to_send(&self) -> Option<CloseFrame> {
+        match self {
+            Self::ByServer { code, reason } | Self::Violation { code, reason } => {
+                Some(CloseFrame {
+                    code: CloseCode::from(*code),
+                    reason: reason.as_str().into(),
+                })
+            }
+            Self::ByClient { .. } | Self::Lost { .. } => None,
+        }
+    }
+}
+
+/// Runs an open socket to its end, then `$disconnect`.
+pub(crate) async fn run<S>(ws: WebSocketStream<S>, ctx: SocketContext)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let SocketContext {
+        handle,
+        ends: HandleEnds { outgoing, close },
+        connections,
+        integration,
+        selector,
+        quotas,
+        started,
+    } = ctx;
+    let (sink, mut stream) = ws.split();
+    let (close_tx, close_rx) = oneshot::channel();
+    let (failed_tx, failed_rx) = oneshot::channel();
+    let mut writer =
+        tokio::spawn(write_loop(sink, outgoing, close_rx, failed_tx).in_current_span());
+    let (messages, backlog) = mpsc::channel(MESSAGE_BACKLOG);
+    let dispatcher = tokio::spawn(dispatch_loop(integration.clone(), backlog).in_current_span());
+
+    let reader = Reader {
+        handle: &handle,
+        selector: &selector,
+        messages: &messages,
+        idle: quotas.idle_timeout,
+        ends_at: started + quotas.max_duration,
+    };
+    let ending = reader.run(&mut stream, close, failed_rx).await;
+    // Gone from the table at once: pushes from now on are 410.
+    connections.remove(&handle);
+    drop(messages);
+    let (code, reason) = ending.code_and_reason();
+    debug!(code, reason, "closing");
+
+    let _ = close_tx.send(ending.frame_to_send());
+    let sink = match timeout(CLOSE_GRACE, &mut writer).await {
+        Ok(Ok(sink)) => Some(sink),
+        Ok(Err(e)) => {
+            warn!(error = %e, "the socket's writer failed");
+            None
+        }
+        Err(_) => {
+            debug!("the client is not reading; dropping the socket");
+            writer.abort();
+            None
+        }
+    };
+    if let Some(sink) = sink {
+        if let Ok(ws) = stream.reunite(sink) {
+            finish_close(ws, &ending).await;
+        }
+    }
+
+    if dispatcher.await.is_err() {
+        warn!("the message dispatcher failed");
+    }
+    run_disconnect(integration.as_ref(), &handle.meta, code, reason).await;
+}
+
+/// Completes the closing handshake, then drops the connection.
+async fn finish_close<S>(mut ws: WebSocketStream<S>, ending: &Ending)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    match ending {
+        Ending::ByClient { .. } | Ending::ByServer { .. } => {
+            // Read until the peer's close reply (or EOF): tungstenite then ends the stream.
+            let _ = timeout(CLOSE_GRACE, async {
+                while let Some(Ok(_)) = ws.next().await {}
+            })
+            .await;
+        }
+        Ending::Violation { .. } => {
+            // The reader is mid-frame and unusable: half-close, then discard whatever the
+            // client still sends until it closes, so it reads our close frame, not a reset.
+            let io = ws.get_mut();
+            let _ = io.shutdown().await;
+            let _ = timeout(CLOSE_GRACE, async {
+                let mut buf = vec![0u8; 16 * 1024];
+                while matches!(io.read(&mut buf).await, Ok(n) if n > 0) {}
+            })
+            .await;
+        }
+        Ending::Lost { .. } => {}
+    }
+}
+
+/// Runs `$disconnect` for a connection with the given close code and reason.
+pub(crate) async fn run_disconnect(
+    integration: &dyn Integration,
+    meta: &ConnectionMeta,
+    code: u16,
+    reason: &str,
+) {
+    let mut event = meta.event(DISCONNECT_ROUTE, EventType::Disconnect);
+    event.disconnect_status_code = Some(code);
+    event.disconnect_reason = Some(reason.to_owned());
+    let answer = invoke(integration, event).await;
+    info!(code, reason, status = answer.status, "disconnected");
+}
+
+/// The reading side of a socket and its timers.
+struct Reader<'a> {
+    handle: &'a Handle,
+    selector: &'a RouteSelector,
+    messages: &'a mpsc::Sender<RouteEvent>,
+    idle: Duration,
+    ends_at: Instant,
+}
+
+impl Reader<'_> {
+    async fn run<S>(
+        &self,
+        stream: &mut SplitStream<WebSocketStream<S>>,
+        mut close: oneshot::Receiver<CloseRequest>,
+        mut write_failed: oneshot::Receiver<String>,
+    ) -> Ending
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        let mut last_frame = Instant::now();
+        loop {
+            tokio::select! {
+                frame = stream.next() => {
+                    let message = match frame {
+                        Some(Ok(message)) => message,
+                        Some(Err(e)) => return classify(e),
+                        None => return Ending::Lost { reason: "connection closed without a close frame".into() },
+                    };
+                    last_frame = Instant::now();
+                    self.handle.touch();
+                    let (body, binary) = match message {
+                        Message::Text(text) => (text.as_str().to_owned(), false),
+                        Message::Binary(data) => (base64::engine::general_purpose::STANDARD.encode(&data), true),
+                        Message::Close(frame) => return by_client(frame),
+                        Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+                    };
+                    let route = if binary { DEFAULT_ROUTE.to_owned() } else { self.selector.select(&body) };
+                    let mut event = self.handle.meta.event(&route, EventType::Message);
+                    event.body = Some(body);
+                    event.is_base64_encoded = binary;
+                    if self.messages.send(event).await.is_err() {
+                        return Ending::ByServer { code: 1011, reason: "Internal server error".into() };
+                    }
+                }
+                _ = sleep_until(last_frame + self.idle) => {
+                    info!(idle_ms = self.idle.as_millis() as u64, "idle timeout");
+                    return Ending::ByServer { code: 1001, reason: "Going away".into() };
+                }
+                _ = sleep_until(self.ends_at) => {
+                    info!("maximum connection duration reached");
+                    return Ending::ByServer { code: 1001, reason: "Going away".into() };
+                }
+                request = &mut close => {
+                    let CloseRequest { code, reason } = request.unwrap_or(CloseRequest { code: 1001, reason: "Going away".into() });
+                    return Ending::ByServer { code, reason };
+                }
+                failure = &mut write_failed => {
+                    let reason = failure.unwrap_or_else(|_| "the writer stopped".into());
+                    return Ending::Lost { reason: format!("write failed: {reason}") };
+                }
+            }
+        }
+    }
+}
+
+/// The ending of a client's close frame (1005 when it carries no code, as API Gateway says).
+fn by_client(frame: Option<CloseFrame>) -> Ending {
+    match frame {
+        Some(f) => Ending::ByClient {
+            code: u16::from(f.code),
+            reason: f.reason.as_str().to_owned(),
+        },
+        None => Ending::ByClient {
+            code: 1005,
+            reason: "Client-side close frame status not set".into(),
+        },
+    }
+}
+
+/// The ending of a read error: quota breaches close with 1009, bad data with 1007/1002.
+fn classify(e: WsError) -> Ending {
+    match e {
+        WsError::Capacity(c) => {
+            info!(error = %c, "frame or message over quota");
+            Ending::Violation {
+                code: 1009,
+                reason: "Message too big".into(),
+            }
+        }
+        WsError::Utf8 => Ending::Violation {
+            code: 1007,
+            reason: "Invalid frame payload data".into(),
+        },
+        WsError::Protocol(p) => {
+            use tokio_tungstenite::tungstenite::error::ProtocolError as P;
+            match p {
+                P::ResetWithoutClosingHandshake => Ending::Lost {
+                    reason: "connection closed without a close frame".into(),
+                },
+                p => {
+                    debug!(error = %p, "protocol error");
+                    Ending::Violation {
+                        code: 1002,
+                        reason: "Protocol error".into(),
+                    }
+                }
+            }
+        }
+        e => Ending::Lost {
+            reason: format!("connection lost: {e}"),
+        },
+    }
+}
+
+/// Writes queued messages in order; on request, sends the close frame and gives the sink back.
+async fn write_loop<S>(
+    mut sink: SplitSink<WebSocketStream<S>, Message>,
+    mut outgoing: mpsc::Receiver<Message>,
+    mut close: oneshot::Receiver<Option<CloseFrame>>,
+    failed: oneshot::Sender<String>,
+) -> SplitSink<WebSocketStream<S>, Message>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut failed = Some(failed);
+    let mut writing = true;
+    loop {
+        tokio::select! {
+            biased;
+            request = &mut close => {
+                let _ = match request.ok().flatten() {
+                    Some(frame) => sink.send(Message::Close(Some(frame))).await,
+                    // Flushes a close reply tungstenite may have queued.
+                    None => sink.flush().await,
+                };
+                return sink;
+            }
+            message = outgoing.recv(), if writing => match message {
+                Some(message) => {
+                    if let Err(e) = sink.send(message).await {
+                        writing = false;
+                        if let Some(f) = failed.take() {
+                            let _ = f.send(e.to_string());
+                        }
+                    }
+                }
+                None => writing = false,
+            },
+        }
+    }
+}
+
+/// Hands client messages to the integration one at a time, in order.
+async fn dispatch_loop(integration: Arc<dyn Integration>, mut backlog: mpsc::Receiver<RouteEvent>) {
+    while let Some(event) = backlog.recv().await {
+        let route = event.route_key.clone();
+        let answer = invoke(integration.as_ref(), event).await;
+        debug!(route = %route, status = answer.status, "route answered");
+    }
+}
