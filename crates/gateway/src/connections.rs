@@ -57,14 +57,14 @@ pub(crate) struct CloseRequest {
 pub(crate) struct Handle {
     pub meta: ConnectionMeta,
     last_active_ms: AtomicI64,
-    outgoing: mpsc::Sender<Message>,
+    outgoing: mpsc::Sender<Bytes>,
     close: Mutex<Option<oneshot::Sender<CloseRequest>>>,
 }
 
 /// The receiving ends of a [`Handle`], for its socket task.
 #[derive(Debug)]
 pub(crate) struct HandleEnds {
-    pub outgoing: mpsc::Receiver<Message>,
+    pub outgoing: mpsc::Receiver<Bytes>,
     pub close: oneshot::Receiver<CloseRequest>,
 }
 
@@ -73,7 +73,7 @@ impl Handle {
     pub fn new(meta: ConnectionMeta, queue: usize, first: Vec<Bytes>) -> (Arc<Self>, HandleEnds) {
         let (tx, rx) = mpsc::channel(queue + first.len());
         for data in first {
-            if tx.try_send(to_message(data)).is_err() {
+            if tx.try_send(data).is_err() {
                 warn!("could not queue a message for after the upgrade");
             }
         }
@@ -162,7 +162,7 @@ impl Connections {
         let handle = self
             .get(connection_id)
             .ok_or_else(|| SendError::Gone(connection_id.to_owned()))?;
-        match handle.outgoing.try_send(to_message(data)) {
+        match handle.outgoing.try_send(data) {
             Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Full(_)) => Err(SendError::BufferFull),
             Err(mpsc::error::TrySendError::Closed(_)) => {
@@ -318,8 +318,8 @@ mod tests {
             c.send("a", Bytes::from("01234567890")),
             Err(SendError::TooLarge { size: 11, max: 10 })
         ));
-        assert_eq!(ends.outgoing.recv().await, Some(Message::text("hi")));
-        assert_eq!(ends.outgoing.recv().await, Some(Message::text("one")));
+        assert_eq!(ends.outgoing.recv().await, Some(Bytes::from("hi")));
+        assert_eq!(ends.outgoing.recv().await, Some(Bytes::from("one")));
         let err = c.push("b", Bytes::from("x")).await.unwrap_err();
         assert!(matches!(err, PushError::Gone(_)));
     }

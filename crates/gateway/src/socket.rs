@@ -1,10 +1,11 @@
 //! One open socket: its read and write loops, its quotas, its close, its `$disconnect`.
 
-use crate::connections::{CloseRequest, Handle, HandleEnds};
+use crate::connections::{to_message, CloseRequest, Handle, HandleEnds};
 use crate::event::{invoke, ConnectionMeta, EventType, Integration, RouteEvent};
 use crate::routes::{RouteSelector, DEFAULT_ROUTE, DISCONNECT_ROUTE};
 use crate::{Connections, Quotas};
 use base64::Engine as _;
+use bytes::Bytes;
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt as _, StreamExt as _};
 use std::sync::Arc;
@@ -21,14 +22,20 @@ use tracing::{debug, info, warn, Instrument as _};
 
 /// How long a closing socket waits for its peer (close reply, queued writes) before dropping it.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
-/// Client messages waiting for the integration before the socket stops reading.
+/// Client messages waiting for their route, per socket (boxed: the channel allocates
+/// its slots up front, and an idle socket should cost little).
 const MESSAGE_BACKLOG: usize = 32;
 /// The close code of a connection that ended without a close frame.
 pub(crate) const ABNORMAL: u16 = 1006;
 
 /// The tungstenite settings that enforce the frame and message quotas.
+///
+/// Buffers start small (1 KiB read, eager writes) so an idle socket costs little; they
+/// grow only while a large message passes.
 pub(crate) fn ws_config(quotas: &Quotas) -> WebSocketConfig {
     WebSocketConfig::default()
+        .read_buffer_size(1024)
+        .write_buffer_size(0)
         .max_frame_size(Some(quotas.max_frame_bytes))
         .max_message_size(Some(quotas.max_message_bytes))
 }
@@ -188,7 +195,7 @@ pub(crate) async fn run_disconnect(
 struct Reader<'a> {
     handle: &'a Handle,
     selector: &'a RouteSelector,
-    messages: &'a mpsc::Sender<RouteEvent>,
+    messages: &'a mpsc::Sender<Box<RouteEvent>>,
     idle: Duration,
     ends_at: Instant,
 }
@@ -224,7 +231,7 @@ impl Reader<'_> {
                     let mut event = self.handle.meta.event(&route, EventType::Message);
                     event.body = Some(body);
                     event.is_base64_encoded = binary;
-                    if self.messages.send(event).await.is_err() {
+                    if self.messages.send(Box::new(event)).await.is_err() {
                         return Ending::ByServer { code: 1011, reason: "Internal server error".into() };
                     }
                 }
@@ -301,7 +308,7 @@ fn classify(e: WsError) -> Ending {
 /// Writes queued messages in order; on request, sends the close frame and gives the sink back.
 async fn write_loop<S>(
     mut sink: SplitSink<WebSocketStream<S>, Message>,
-    mut outgoing: mpsc::Receiver<Message>,
+    mut outgoing: mpsc::Receiver<Bytes>,
     mut close: oneshot::Receiver<Option<CloseFrame>>,
     failed: oneshot::Sender<String>,
 ) -> SplitSink<WebSocketStream<S>, Message>
@@ -322,8 +329,8 @@ where
                 return sink;
             }
             message = outgoing.recv(), if writing => match message {
-                Some(message) => {
-                    if let Err(e) = sink.send(message).await {
+                Some(data) => {
+                    if let Err(e) = sink.send(to_message(data)).await {
                         writing = false;
                         if let Some(f) = failed.take() {
                             let _ = f.send(e.to_string());
@@ -337,10 +344,13 @@ where
 }
 
 /// Hands client messages to the integration one at a time, in order.
-async fn dispatch_loop(integration: Arc<dyn Integration>, mut backlog: mpsc::Receiver<RouteEvent>) {
+async fn dispatch_loop(
+    integration: Arc<dyn Integration>,
+    mut backlog: mpsc::Receiver<Box<RouteEvent>>,
+) {
     while let Some(event) = backlog.recv().await {
         let route = event.route_key.clone();
-        let answer = invoke(integration.as_ref(), event).await;
+        let answer = invoke(integration.as_ref(), *event).await;
         debug!(route = %route, status = answer.status, "route answered");
     }
 }

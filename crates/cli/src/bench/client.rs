@@ -4,6 +4,7 @@ use anyhow::{bail, Context};
 use futures::StreamExt;
 use std::time::Duration;
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -15,7 +16,11 @@ pub const WAIT: Duration = Duration::from_secs(30);
 
 /// Opens a socket at `url`.
 pub async fn open(url: &str) -> anyhow::Result<Socket> {
-    let (ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(url))
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0);
+    let connecting = tokio_tungstenite::connect_async_with_config(url, Some(config), true);
+    let (ws, _) = tokio::time::timeout(WAIT, connecting)
         .await
         .context("connect timed out")?
         .with_context(|| format!("could not connect to {url}"))?;
