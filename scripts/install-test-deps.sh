@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs what the browser tests need, and nothing else; safe to run again.
+# Installs what the tests need, and nothing else; safe to run again.
 #
 #   scripts/install-test-deps.sh
 #
 # - Debian's `chromium` package (/usr/bin/chromium), when absent: apt-get update + install
 #   (run as root, or with sudo available).
 # - The npm package `playwright-core` (no browser download) into .tools/node, when absent.
+# - moto's server (PyPI) into .tools/venv, when absent (scripts/moto.sh install).
 #
 # The browser tests then run with, e.g.:
 #   node tests/browser/demo_chat.mjs http://127.0.0.1:8080/
@@ -51,4 +52,6 @@ else
     # playwright-core never downloads a browser; the tests use /usr/bin/chromium.
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix .tools/node --no-audit --no-fund playwright-core@1
 fi
+# A DynamoDB- and Lambda-compatible server for the AWS tests (moto, into .tools/venv).
+scripts/moto.sh install
 echo "install-test-deps: done"

@@ -1,16 +1,31 @@
 #!/usr/bin/env bash
-# The project's test command (README, .ci/run): installs what the tests need, then runs
-# every test of the workspace and closes with one summary line. Safe to run again;
-# installs are skipped when present.
+# The project's test command (README, .ci/run): installs what the tests need, starts a
+# DynamoDB-compatible server (moto) and stops it after, then runs every test of the
+# workspace, and the contract's end-to-end suite once more in each AWS setup:
+#   memory    in-process core, in-memory registry (part of the workspace run)
+#   dynamodb  in-process core, DynamoDB registry
+#   lambda    the real `bootstrap` under the gateway's Lambda mode, DynamoDB registry
+# It closes with one summary line. Safe to run again; installs are skipped when present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-test-deps.sh
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+eval "$(scripts/moto.sh start)"
+trap 'scripts/moto.sh stop; rm -f "$log"' EXIT
+
 status=0
-cargo test --workspace --all-targets --locked 2>&1 | tee "$log" || status=$?
+run() {
+    echo "== $*"
+    "$@" 2>&1 | tee -a "$log" || status=1
+}
+cargo build --locked -p wsproxy-lambda --bin bootstrap
+run cargo test --workspace --all-targets --locked
+for setup in dynamodb lambda; do
+    run env WSPROXY_E2E_SETUP=$setup cargo test --locked -p wsproxy-e2e --test e2e
+done
+
 summary=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } } END { printf "%d passed, %d failed", p, f }' "$log")
 echo
 echo "tests: $summary"

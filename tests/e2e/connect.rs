@@ -2,7 +2,7 @@
 
 use crate::setup;
 use serde_json::json;
-use wsproxy_core::{ConnectionType, Registry, ITEM_TTL_SECS};
+use wsproxy_core::{ConnectionType, ITEM_TTL_SECS};
 use wsproxy_e2e::Client;
 
 #[tokio::test]
@@ -57,7 +57,7 @@ async fn booking_without_booking_id_is_400() {
         json!({"error": "booking_id required for booking connections"})
     );
     assert!(backend.calls().is_empty());
-    assert!(gw.registry.is_empty());
+    assert_eq!(gw.items().count().await, 0);
 }
 
 #[tokio::test]
@@ -79,7 +79,7 @@ async fn missing_token_is_401_for_every_authenticated_type() {
         );
     }
     assert!(backend.calls().is_empty());
-    assert!(gw.registry.is_empty());
+    assert_eq!(gw.items().count().await, 0);
 }
 
 #[tokio::test]
@@ -112,7 +112,11 @@ async fn refused_tokens_get_no_socket_and_leave_no_item() {
         assert_eq!(refusal.status, status, "{query}");
     }
     assert_eq!(backend.calls().len(), 5);
-    assert!(gw.registry.is_empty(), "a refused connection left an item");
+    assert_eq!(
+        gw.items().count().await,
+        0,
+        "a refused connection left an item"
+    );
 }
 
 #[tokio::test]
@@ -153,7 +157,7 @@ async fn an_answer_without_user_id_refuses_per_user_sockets() {
         assert_eq!(refusal.status, 401, "{query}");
         assert!(refusal.body.contains("user_id"), "{}", refusal.body);
     }
-    assert!(gw.registry.is_empty());
+    assert_eq!(gw.items().count().await, 0);
 }
 
 #[tokio::test]

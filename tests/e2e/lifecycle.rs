@@ -1,7 +1,6 @@
 //! Contract section 4 and the gateway's lifecycle: disconnect, graceful shutdown.
 
 use crate::setup;
-use wsproxy_core::Registry;
 use wsproxy_e2e::Client;
 
 #[tokio::test]
@@ -24,9 +23,9 @@ async fn shutdown_closes_every_socket_with_1001_and_forgets_them() {
     let mut b = Client::open(&gw.ws_url("type=chat&booking_id=b1&token=tok-bob")).await;
     b.recv_json().await;
     gw.wait_for_items(2).await;
-    let registry = gw.registry.clone();
+    let items = gw.items();
     gw.shutdown().await;
     assert_eq!(a.closed().await, Some(1001));
     assert_eq!(b.closed().await, Some(1001));
-    assert!(registry.is_empty());
+    assert_eq!(items.count().await, 0);
 }

@@ -2,7 +2,6 @@
 
 use crate::setup;
 use serde_json::{json, Value};
-use wsproxy_core::Registry;
 use wsproxy_e2e::{Client, Harness};
 
 /// Opens a chat socket and swallows its ack.

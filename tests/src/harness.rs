@@ -1,13 +1,41 @@
-//! Starts the real gateway with the in-process core in front of a backend.
+//! Starts the real gateway in front of a backend, in one of the suite's three setups.
 
+use crate::store::{self, ItemCounter};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use wsproxy_backend_http::HttpBackend;
-use wsproxy_core::{MemoryRegistry, Proxy};
-use wsproxy_gateway::{Connections, CoreIntegration, Credentials, Gateway, GatewayConfig, Quotas};
+use wsproxy_core::{MemoryRegistry, Proxy, Registry};
+use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
+use wsproxy_gateway::{
+    Connections, CoreIntegration, Credentials, Gateway, GatewayConfig, Integration, Quotas,
+};
+
+/// Where the core runs and where it keeps connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setup {
+    /// In-process core, in-memory registry.
+    Memory,
+    /// In-process core, DynamoDB registry.
+    DynamoDb,
+    /// The real `bootstrap` under the gateway's Lambda mode, DynamoDB registry.
+    Lambda,
+}
+
+impl Setup {
+    /// `WSPROXY_E2E_SETUP`: `memory` (default), `dynamodb` or `lambda`.
+    pub fn from_env() -> Self {
+        match std::env::var("WSPROXY_E2E_SETUP").as_deref() {
+            Err(_) | Ok("") | Ok("memory") => Self::Memory,
+            Ok("dynamodb") => Self::DynamoDb,
+            Ok("lambda") => Self::Lambda,
+            Ok(other) => panic!("WSPROXY_E2E_SETUP={other}: use memory, dynamodb or lambda"),
+        }
+    }
+}
 
 /// What a test may change about the gateway.
 #[derive(Debug, Clone)]
@@ -39,8 +67,11 @@ pub struct Harness {
     pub addr: SocketAddr,
     /// Its stage.
     pub stage: String,
-    /// The registry the core writes to.
-    pub registry: Arc<MemoryRegistry>,
+    /// The setup it runs.
+    pub setup: Setup,
+    /// The registry the core writes to (in the Lambda setup: the same table, from here).
+    pub registry: Arc<dyn Registry>,
+    items: ItemCounter,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -51,26 +82,54 @@ impl Harness {
         Self::start_with(backend_url, Options::default()).await
     }
 
-    /// A gateway with the given options.
+    /// A gateway with the given options, in the setup `WSPROXY_E2E_SETUP` names.
     pub async fn start_with(backend_url: &str, options: Options) -> Self {
         init_logs();
-        let backend = HttpBackend::new(backend_url, options.backend_timeout).unwrap();
+        let setup = Setup::from_env();
         let config = GatewayConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             stage: "dev".into(),
-            routes: options.routes,
-            quotas: options.quotas,
-            credentials: options.credentials,
+            routes: options.routes.clone(),
+            quotas: options.quotas.clone(),
+            credentials: options.credentials.clone(),
             ..GatewayConfig::default()
         };
-        let registry = Arc::new(MemoryRegistry::new());
+        let listener = Gateway::listen(config.listen).await.unwrap();
+        let addr = listener.local_addr().unwrap();
         let connections = Arc::new(Connections::new(&config));
-        let proxy = Proxy::new(registry.clone(), Arc::new(backend), connections.clone());
-        let bound = Gateway::new(config, connections, Arc::new(CoreIntegration::new(proxy)))
-            .bind()
+        let (registry, items, integration, lambda): (_, _, Arc<dyn Integration>, _) = match setup {
+            Setup::Memory | Setup::DynamoDb => {
+                let (registry, items): (Arc<dyn Registry>, ItemCounter) = if setup == Setup::Memory
+                {
+                    let memory = Arc::new(MemoryRegistry::new());
+                    (memory.clone(), ItemCounter::Memory(memory))
+                } else {
+                    let (registry, items, _) = store::dynamodb().await;
+                    (registry, items)
+                };
+                let backend = HttpBackend::new(backend_url, options.backend_timeout).unwrap();
+                let proxy = Proxy::new(registry.clone(), Arc::new(backend), connections.clone());
+                (registry, items, Arc::new(CoreIntegration::new(proxy)), None)
+            }
+            Setup::Lambda => {
+                let (registry, items, table) = store::dynamodb().await;
+                let mut lambda = LambdaConfig::new(bootstrap());
+                lambda.concurrency = 2;
+                lambda.env =
+                    function_env(backend_url, &table, &options, &format!("http://{addr}/dev"));
+                let integration = LambdaIntegration::start(lambda).await.unwrap();
+                (
+                    registry,
+                    items,
+                    integration.clone() as Arc<dyn Integration>,
+                    Some(integration),
+                )
+            }
+        };
+        let bound = Gateway::new(config, connections, integration)
+            .bind_listener(listener)
             .await
             .unwrap();
-        let addr = bound.local_addr();
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(async move {
             bound
@@ -79,11 +138,16 @@ impl Harness {
                 })
                 .await
                 .unwrap();
+            if let Some(lambda) = lambda {
+                lambda.shutdown().await;
+            }
         });
         Self {
             addr,
             stage: "dev".into(),
+            setup,
             registry,
+            items,
             shutdown: Some(tx),
             task,
         }
@@ -99,41 +163,35 @@ impl Harness {
         format!("http://{}/{}", self.addr, self.stage)
     }
 
+    /// Counts the connection table's items (usable after shutdown).
+    pub fn items(&self) -> ItemCounter {
+        self.items.clone()
+    }
+
+    /// Waits until the table holds exactly `n` items (the close path is asynchronous).
+    pub async fn wait_for_items(&self, n: usize) {
+        let deadline = tokio::time::Instant::now() + crate::client::WAIT;
+        loop {
+            let count = self.items.count().await;
+            if count == n {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the table holds {count} items, expected {n}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Stops the gateway gracefully and waits for it.
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        let _ = tokio::time::timeout(Duration::from_secs(10), &mut self.task).await;
+        let _ = tokio::time::timeout(Duration::from_secs(20), &mut self.task).await;
     }
-}
 
-fn init_logs() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_test_writer()
-        .try_init();
-}
-
-impl Harness {
-    /// Waits until the registry holds exactly `n` items (the close path is asynchronous).
-    pub async fn wait_for_items(&self, n: usize) {
-        let deadline = tokio::time::Instant::now() + crate::client::WAIT;
-        while self.registry.len() != n {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "registry holds {} items, expected {n}",
-                self.registry.len()
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-}
-
-impl Harness {
     /// POSTs `body` to `@connections/{id}` over plain HTTP (loopback needs no signature).
     pub async fn push(&self, connection_id: &str, body: impl Into<String>) -> u16 {
         reqwest::Client::new()
@@ -151,6 +209,54 @@ impl Harness {
     }
 }
 
+/// The function's environment: the contract's variables and the local AWS endpoints.
+fn function_env(
+    backend_url: &str,
+    table: &str,
+    options: &Options,
+    endpoint: &str,
+) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("BACKEND_URL".to_owned(), backend_url.to_owned()),
+        ("CONNECTIONS_TABLE".to_owned(), table.to_owned()),
+        (
+            "BACKEND_TIMEOUT_MS".to_owned(),
+            options.backend_timeout.as_millis().to_string(),
+        ),
+        ("API_GATEWAY_ENDPOINT".to_owned(), endpoint.to_owned()),
+    ];
+    let dynamodb =
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").or_else(|_| std::env::var("AWS_ENDPOINT_URL"));
+    if let Ok(url) = dynamodb {
+        env.push(("AWS_ENDPOINT_URL_DYNAMODB".to_owned(), url));
+    }
+    for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
+        if let Ok(v) = std::env::var(name) {
+            env.push((name.to_owned(), v));
+        }
+    }
+    env
+}
+
+/// The `bootstrap` binary: `WSPROXY_BOOTSTRAP`, else `target/debug/bootstrap` beside this test.
+pub fn bootstrap() -> PathBuf {
+    let path = std::env::var_os("WSPROXY_BOOTSTRAP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let exe = std::env::current_exe().unwrap();
+            exe.parent()
+                .and_then(|deps| deps.parent())
+                .unwrap()
+                .join("bootstrap")
+        });
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo build -p wsproxy-lambda --bin bootstrap` (scripts/test.sh does)",
+        path.display()
+    );
+    path
+}
+
 /// Percent-encodes a connection id as the AWS SDKs do.
 pub fn encode(id: &str) -> String {
     id.bytes()
@@ -161,4 +267,14 @@ pub fn encode(id: &str) -> String {
             b => format!("%{b:02X}"),
         })
         .collect()
+}
+
+fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_test_writer()
+        .try_init();
 }

@@ -4,7 +4,8 @@
 pub mod backend;
 pub mod client;
 pub mod harness;
+pub mod store;
 
 pub use backend::{Call, TestBackend};
 pub use client::{Client, Refusal};
-pub use harness::{Harness, Options};
+pub use harness::{Harness, Options, Setup};

@@ -1,9 +1,12 @@
 //! The `wsproxy` command: glue between the command line and the library crates.
 
+mod aws;
 mod bench;
+mod lambda;
 mod limits;
 mod logging;
 mod serve;
+mod table;
 
 use clap::{Parser, Subcommand};
 
@@ -24,6 +27,8 @@ enum Command {
     Serve(Box<serve::ServeArgs>),
     /// Measure a local gateway (connect rate, round trip, broadcast, memory) over loopback.
     Bench(bench::BenchArgs),
+    /// Administer the DynamoDB connection table.
+    Table(table::TableArgs),
 }
 
 #[tokio::main]
@@ -33,5 +38,6 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(*args).await,
         Command::Bench(args) => bench::run(args).await,
+        Command::Table(args) => table::run(args).await,
     }
 }

@@ -4,9 +4,12 @@ use anyhow::{bail, Context};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use wsproxy_aws::DynamoDbRegistry;
 use wsproxy_backend_http::HttpBackend;
-use wsproxy_core::{MemoryRegistry, Proxy};
-use wsproxy_gateway::{Connections, CoreIntegration, Credentials, Gateway, GatewayConfig, Quotas};
+use wsproxy_core::{MemoryRegistry, Proxy, Registry};
+use wsproxy_gateway::{
+    Connections, CoreIntegration, Credentials, Gateway, GatewayConfig, Integration, Quotas,
+};
 
 /// Flags of `wsproxy serve`; each has the environment variable of the contract or its own.
 #[derive(Debug, clap::Args)]
@@ -50,6 +53,32 @@ pub struct ServeArgs {
     /// Secret key paired with --access-key-id.
     #[arg(long, env = "WSPROXY_SECRET_ACCESS_KEY", hide_env_values = true)]
     secret_access_key: Option<String>,
+    /// Where the in-process core keeps connections.
+    #[arg(long, value_enum, default_value_t = Store::Memory, conflicts_with = "lambda")]
+    store: Store,
+    /// DynamoDB table of connections (`--store dynamodb`, and the function's in `--lambda`).
+    #[arg(
+        long,
+        env = "CONNECTIONS_TABLE",
+        default_value = "websocket-connections"
+    )]
+    table: String,
+    /// Run every route on this Lambda `bootstrap` binary (started as child processes, fed
+    /// through a local Lambda Runtime API) instead of the in-process core.
+    #[arg(long, value_name = "PATH")]
+    lambda: Option<std::path::PathBuf>,
+    /// Function processes in Lambda mode (concurrent events).
+    #[arg(long, default_value_t = 1, requires = "lambda")]
+    lambda_concurrency: usize,
+}
+
+/// Connection registries of the in-process core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Store {
+    /// In memory: nothing to set up, gone on restart.
+    Memory,
+    /// The DynamoDB table of `--table` (endpoint and credentials from the standard AWS variables).
+    Dynamodb,
 }
 
 /// Runs the gateway until Ctrl-C or SIGTERM, then closes every socket gracefully.
@@ -69,22 +98,37 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         (None, Some(url)) => url.clone(),
         (None, None) => bail!("no backend: pass --backend-url URL (or set BACKEND_URL), or --demo"),
     };
-    let backend = HttpBackend::new(&backend_url, Duration::from_millis(args.backend_timeout_ms))?;
-
     let config = gateway_config(&args);
     let stage = config.stage.clone();
+    let listener = Gateway::listen(config.listen).await?;
+    let addr = listener.local_addr()?;
     let connections = Arc::new(Connections::new(&config));
-    let proxy = Proxy::new(
-        Arc::new(MemoryRegistry::new()),
-        Arc::new(backend),
-        connections.clone(),
-    );
-    let mut gateway = Gateway::new(config, connections, Arc::new(CoreIntegration::new(proxy)));
+    let (integration, lambda): (Arc<dyn Integration>, _) = match &args.lambda {
+        Some(bootstrap) => {
+            let function = crate::lambda::Function {
+                bootstrap: bootstrap.clone(),
+                concurrency: args.lambda_concurrency,
+                table: args.table.clone(),
+                backend_url: backend_url.clone(),
+                backend_timeout_ms: args.backend_timeout_ms,
+                endpoint: format!("http://{}/{stage}", reachable(addr)),
+            };
+            let lambda = function.start().await?;
+            (lambda.clone(), Some(lambda))
+        }
+        None => {
+            let registry = registry(&args).await?;
+            let timeout = Duration::from_millis(args.backend_timeout_ms);
+            let backend = HttpBackend::new(&backend_url, timeout)?;
+            let proxy = Proxy::new(registry, Arc::new(backend), connections.clone());
+            (Arc::new(CoreIntegration::new(proxy)), None)
+        }
+    };
+    let mut gateway = Gateway::new(config, connections, integration);
     if args.demo {
         gateway = gateway.with_fallback(wsproxy_demo::page_router(&format!("/{stage}")));
     }
-    let bound = gateway.bind().await?;
-    let addr = bound.local_addr();
+    let bound = gateway.bind_listener(listener).await?;
 
     if let Some(listener) = demo_listener {
         let demo = wsproxy_demo::DemoConfig {
@@ -102,7 +146,41 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     println!("@connections API: http://{addr}/{stage}/@connections/{{connection_id}}");
     println!("backend: {backend_url}");
     bound.serve(shutdown_signal()).await?;
+    if let Some(lambda) = lambda {
+        lambda.shutdown().await;
+    }
     Ok(())
+}
+
+/// An address this machine can reach the gateway at (not the unspecified 0.0.0.0 / ::).
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        ip if !ip.is_unspecified() => addr,
+        std::net::IpAddr::V4(_) => SocketAddr::from(([127, 0, 0, 1], addr.port())),
+        std::net::IpAddr::V6(_) => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port())),
+    }
+}
+
+/// The registry of `--store`; a DynamoDB table must exist (its index is checked too).
+async fn registry(args: &ServeArgs) -> anyhow::Result<Arc<dyn Registry>> {
+    match args.store {
+        Store::Memory => Ok(Arc::new(MemoryRegistry::new())),
+        Store::Dynamodb => {
+            let client = crate::aws::dynamodb_client().await;
+            let report = wsproxy_aws::check_table(&client, &args.table).await?;
+            if !report.exists {
+                bail!(
+                    "the connection table '{}' does not exist: create it with `wsproxy table create --table {}`",
+                    args.table,
+                    args.table
+                );
+            }
+            for problem in report.problems() {
+                tracing::warn!(table = %args.table, "{problem}");
+            }
+            Ok(Arc::new(DynamoDbRegistry::new(client, args.table.clone())))
+        }
+    }
 }
 
 fn gateway_config(args: &ServeArgs) -> GatewayConfig {

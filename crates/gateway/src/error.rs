@@ -31,6 +31,9 @@ pub enum GatewayError {
     /// The configuration is not usable.
     #[error("invalid gateway configuration: {0}")]
     Config(String),
+    /// The Lambda function could not be started (Lambda mode).
+    #[error("the Lambda function could not start: {0}")]
+    Lambda(String),
     /// The server stopped with an I/O error.
     #[error("the gateway stopped: {0}; restart it")]
     Serve(#[source] io::Error),

@@ -8,7 +8,8 @@
 //! `ApiGatewayManagementApi` clients work against it unchanged.
 //!
 //! Routes run on an [`Integration`]: [`CoreIntegration`] runs the wsproxy core in process,
-//! pushing through [`Connections`] directly.
+//! pushing through [`Connections`] directly; [`lambda::LambdaIntegration`] runs a real AWS
+//! Lambda `bootstrap` binary as child processes behind a local Lambda Runtime API.
 
 mod config;
 mod connections;
@@ -16,6 +17,7 @@ mod core_integration;
 mod error;
 mod event;
 mod ids;
+pub mod lambda;
 mod management;
 mod routes;
 mod server;

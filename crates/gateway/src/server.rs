@@ -58,13 +58,46 @@ impl Gateway {
     /// Checks the configuration and binds the listen address (port 0 picks one).
     pub async fn bind(self) -> Result<BoundGateway, GatewayError> {
         self.config.validate().map_err(GatewayError::Config)?;
-        let selector =
-            RouteSelector::new(&self.config.route_selection_expression, &self.config.routes)
-                .map_err(GatewayError::Config)?;
         let addr = self.config.listen;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|e| GatewayError::listen(addr, e))?;
+        self.bound(listener)
+    }
+
+    /// Binds `addr` (port 0 picks one) ahead of the gateway, for an integration that must know
+    /// the gateway's address before [`Gateway::new`], e.g. the Lambda mode's
+    /// `API_GATEWAY_ENDPOINT`. Hand the listener to [`Gateway::bind_listener`].
+    pub async fn listen(addr: SocketAddr) -> Result<std::net::TcpListener, GatewayError> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| GatewayError::listen(addr, e))?;
+        listener
+            .into_std()
+            .map_err(|e| GatewayError::listen(addr, e))
+    }
+
+    /// Like [`Gateway::bind`], on a listener bound beforehand (see [`Gateway::listen`]);
+    /// `config.listen` is then ignored.
+    pub async fn bind_listener(
+        self,
+        listener: std::net::TcpListener,
+    ) -> Result<BoundGateway, GatewayError> {
+        self.config.validate().map_err(GatewayError::Config)?;
+        let addr = listener.local_addr().unwrap_or(self.config.listen);
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| GatewayError::listen(addr, e))?;
+        let listener =
+            TcpListener::from_std(listener).map_err(|e| GatewayError::listen(addr, e))?;
+        self.bound(listener)
+    }
+
+    fn bound(self, listener: TcpListener) -> Result<BoundGateway, GatewayError> {
+        let selector =
+            RouteSelector::new(&self.config.route_selection_expression, &self.config.routes)
+                .map_err(GatewayError::Config)?;
+        let addr = self.config.listen;
         let local_addr = listener
             .local_addr()
             .map_err(|e| GatewayError::listen(addr, e))?;

@@ -328,3 +328,40 @@ pub fn query(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
 }
+
+/// A fixture of `tests/fixtures/`, as JSON.
+pub fn fixture(name: &str) -> serde_json::Value {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect(&path)).expect("fixture JSON")
+}
+
+/// Every key path of a JSON event (`requestContext.identity.sourceIp`...), not descending
+/// into the header and query maps, whose keys are data.
+pub fn key_paths(v: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    fn walk(v: &serde_json::Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
+        let serde_json::Value::Object(map) = v else {
+            return;
+        };
+        for (k, child) in map {
+            let path = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            out.insert(path.clone());
+            let is_data = matches!(
+                k.as_str(),
+                "headers"
+                    | "multiValueHeaders"
+                    | "queryStringParameters"
+                    | "multiValueQueryStringParameters"
+            );
+            if !is_data {
+                walk(child, &path, out);
+            }
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    walk(v, "", &mut out);
+    out
+}

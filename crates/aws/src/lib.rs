@@ -1,0 +1,28 @@
+//! wsproxy on AWS: the connection registry on DynamoDB ([`DynamoDbRegistry`]), the table's
+//! administration ([`create_table`], [`check_table`]) and the pusher on API Gateway's
+//! `@connections` API ([`ApiGatewayPusher`]).
+//!
+//! The table (contract section 5): partition key `booking_id`, sort key `connection_id`,
+//! on-demand billing, time to live on `ttl`, and the global secondary index
+//! [`CONNECTION_INDEX`] on `connection_id` so that a connection's items are found by a
+//! Query, never a Scan.
+//!
+//! Clients come from the caller. Built from `aws_config` defaults they honour `AWS_REGION`,
+//! `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB` and the credentials chain, and retry
+//! throttling in the SDK's standard retry mode.
+
+mod error;
+mod item_codec;
+mod pusher;
+mod registry;
+mod report;
+mod table;
+
+pub use error::TableError;
+pub use pusher::ApiGatewayPusher;
+pub use registry::DynamoDbRegistry;
+pub use report::{IndexState, TableReport, TtlState};
+pub use table::{check_table, create_table, TableOutcome};
+
+/// The global secondary index on `connection_id` (projection ALL).
+pub const CONNECTION_INDEX: &str = "connection_id-index";

@@ -1,0 +1,355 @@
+//! The function's processes: one supervisor per slot starts `bootstrap`, forwards its output,
+//! samples its memory, replaces it when it ends, and gives up on a binary that cannot start.
+
+use super::queue::Dispatcher;
+use super::{LambdaConfig, ProcessStats};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::process::Child;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+use tracing::{error, info, warn};
+
+/// A process that has not asked for an invocation this long after it started is reported
+/// (AWS's init phase limit).
+const INIT_REPORT_AFTER: Duration = Duration::from_secs(10);
+/// A slot whose processes end this many times in a row without taking an invocation gives up.
+const MAX_FAILURES: u32 = 5;
+/// How often a running process's peak memory is sampled.
+const SAMPLE_EVERY: Duration = Duration::from_millis(500);
+/// Processes kept in the statistics.
+const KEEP_RECORDS: usize = 64;
+/// Kill whatever process runs in the slot.
+pub(crate) const KILL_ANY: u64 = u64::MAX;
+
+struct Record {
+    stats: ProcessStats,
+    spawned: Instant,
+}
+
+/// Every process slot, its records and the means to stop it.
+pub(crate) struct Processes {
+    config: LambdaConfig,
+    dispatcher: Arc<Dispatcher>,
+    records: Mutex<VecDeque<Record>>,
+    kills: Vec<mpsc::UnboundedSender<u64>>,
+    stop: watch::Sender<bool>,
+    gave_up: AtomicUsize,
+}
+
+impl Processes {
+    /// The slots' kill channels come first: the dispatcher's timeout handler needs them.
+    pub fn channels(
+        n: usize,
+    ) -> (
+        Vec<mpsc::UnboundedSender<u64>>,
+        Vec<mpsc::UnboundedReceiver<u64>>,
+    ) {
+        (0..n).map(|_| mpsc::unbounded_channel()).unzip()
+    }
+
+    pub fn new(
+        config: LambdaConfig,
+        dispatcher: Arc<Dispatcher>,
+        kills: Vec<mpsc::UnboundedSender<u64>>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            config,
+            dispatcher,
+            records: Mutex::new(VecDeque::new()),
+            kills,
+            stop: watch::channel(false).0,
+            gave_up: AtomicUsize::new(0),
+        })
+    }
+
+    fn records(&self) -> std::sync::MutexGuard<'_, VecDeque<Record>> {
+        self.records.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Applies `f` to the running process of `slot`, if any.
+    fn with_current<T>(&self, slot: usize, f: impl FnOnce(&mut Record) -> T) -> Option<T> {
+        let mut records = self.records();
+        records
+            .iter_mut()
+            .rev()
+            .find(|r| r.stats.slot == slot && r.stats.running)
+            .map(f)
+    }
+
+    /// `slot`'s process asked for an invocation: its init is over, if it was not yet.
+    pub fn polled(&self, slot: usize) {
+        let first = self.with_current(slot, |r| {
+            sample_rss(&mut r.stats);
+            if r.stats.init.is_some() {
+                return None;
+            }
+            let init = r.spawned.elapsed();
+            r.stats.init = Some(init);
+            Some((r.stats.pid, init))
+        });
+        if let Some(Some((pid, init))) = first {
+            info!(
+                slot,
+                pid,
+                init_ms = init.as_millis() as u64,
+                "the function process is ready"
+            );
+        }
+    }
+
+    /// `slot`'s process took an invocation.
+    pub fn took_invocation(&self, slot: usize) {
+        self.with_current(slot, |r| r.stats.invocations += 1);
+    }
+
+    /// `slot`'s process answered an invocation.
+    pub fn answered(&self, slot: usize) {
+        self.with_current(slot, |r| sample_rss(&mut r.stats));
+    }
+
+    /// `slot`'s process reported an init error.
+    pub fn init_error(&self, slot: usize, message: String) {
+        self.with_current(slot, |r| r.stats.init_error = Some(message));
+    }
+
+    /// Every process started so far (the last [`KEEP_RECORDS`]), running ones sampled now.
+    pub fn stats(&self) -> Vec<ProcessStats> {
+        let mut records = self.records();
+        records
+            .iter_mut()
+            .map(|r| {
+                if r.stats.running {
+                    sample_rss(&mut r.stats);
+                }
+                r.stats.clone()
+            })
+            .collect()
+    }
+
+    /// Starts the supervisor of each slot; `runtime_addrs[slot]` is the Runtime API address
+    /// its processes get, `invoke_addr` the Invoke API's.
+    pub fn start(
+        self: &Arc<Self>,
+        runtime_addrs: Vec<SocketAddr>,
+        invoke_addr: SocketAddr,
+        kills: Vec<mpsc::UnboundedReceiver<u64>>,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
+        runtime_addrs
+            .into_iter()
+            .zip(kills)
+            .enumerate()
+            .map(|(slot, (addr, kills))| {
+                tokio::spawn(self.clone().supervise(slot, addr, invoke_addr, kills))
+            })
+            .collect()
+    }
+
+    /// Kills `slot`'s process if it is still the one of `generation` ([`KILL_ANY`]: whichever).
+    pub fn kill(&self, slot: usize, generation: u64) {
+        if let Some(k) = self.kills.get(slot) {
+            let _ = k.send(generation);
+        }
+    }
+
+    /// Stops every supervisor and kills every process.
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+        for slot in 0..self.kills.len() {
+            self.kill(slot, KILL_ANY);
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        *self.stop.borrow()
+    }
+
+    /// Runs processes in `slot` until stopped, or until they keep failing.
+    async fn supervise(
+        self: Arc<Self>,
+        slot: usize,
+        runtime: SocketAddr,
+        invoke: SocketAddr,
+        mut kills: mpsc::UnboundedReceiver<u64>,
+    ) {
+        let mut stop = self.stop.subscribe();
+        let mut failures = 0u32;
+        let path = self.config.bootstrap.display().to_string();
+        loop {
+            if self.stopping() {
+                return;
+            }
+            let generation = self.dispatcher.generation(Some(slot));
+            let (reason, took, killed) =
+                match super::spawn::command(&self.config, slot, runtime, invoke).spawn() {
+                    Ok(child) => {
+                        let (reason, killed) = self.run(slot, generation, child, &mut kills).await;
+                        let took = self.ended(slot, &reason);
+                        (reason, took, killed)
+                    }
+                    Err(e) => (format!("could not start {path}: {e}"), 0, false),
+                };
+            let lost = self.dispatcher.process_ended(slot, &reason);
+            if self.stopping() {
+                return;
+            }
+            if lost > 0 && !killed {
+                warn!(
+                    slot,
+                    "the function process crashed ({reason}) while running an invocation"
+                );
+            } else if !killed {
+                warn!(
+                    slot,
+                    "the function process ended ({reason}); starting another"
+                );
+            }
+            // A process that never took an invocation failed to start (a crash at init, an init
+            // error, a binary that cannot run); one that did is replaced at once.
+            failures = if took == 0 { failures + 1 } else { 0 };
+            if failures >= MAX_FAILURES {
+                error!(
+                    slot,
+                    "the function ended {failures} times in a row before taking an invocation \
+                     (last: {reason}); giving up on this process slot. Check that {path} is a \
+                     Lambda runtime for this machine and its output above"
+                );
+                if self.gave_up.fetch_add(1, Ordering::SeqCst) + 1 == self.kills.len() {
+                    self.dispatcher
+                        .close(&format!("the function cannot start: {reason}"));
+                }
+                return;
+            }
+            if failures > 0 {
+                let backoff = Duration::from_millis(100 << failures.min(6));
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+            }
+        }
+    }
+
+    /// Runs one process to its end; returns how it ended and whether we killed it.
+    async fn run(
+        &self,
+        slot: usize,
+        generation: u64,
+        mut child: Child,
+        kills: &mut mpsc::UnboundedReceiver<u64>,
+    ) -> (String, bool) {
+        let pid = child.id().unwrap_or(0);
+        let spawned = Instant::now();
+        {
+            let mut records = self.records();
+            if records.len() >= KEEP_RECORDS {
+                records.pop_front();
+            }
+            records.push_back(Record {
+                spawned,
+                stats: ProcessStats {
+                    slot,
+                    pid,
+                    init: None,
+                    peak_rss_kib: None,
+                    invocations: 0,
+                    running: true,
+                    exit: None,
+                    init_error: None,
+                },
+            });
+        }
+        let prefix = format!("[{}#{slot}]", self.config.function_name);
+        if let Some(out) = child.stdout.take() {
+            tokio::spawn(super::spawn::forward(out, prefix.clone()));
+        }
+        if let Some(err) = child.stderr.take() {
+            tokio::spawn(super::spawn::forward(err, prefix));
+        }
+        let init_report = tokio::time::sleep_until(spawned + INIT_REPORT_AFTER);
+        tokio::pin!(init_report);
+        let mut reported = false;
+        let mut sample = tokio::time::interval(SAMPLE_EVERY);
+        loop {
+            tokio::select! {
+                status = child.wait() => {
+                    let reason = match status {
+                        Ok(s) => s.to_string(),
+                        Err(e) => format!("lost track of it: {e}"),
+                    };
+                    return (reason, false);
+                }
+                Some(g) = kills.recv() => {
+                    if g != generation && g != KILL_ANY {
+                        continue;
+                    }
+                    self.with_current(slot, |r| sample_rss(&mut r.stats));
+                    let _ = child.start_kill();
+                    let reason = match child.wait().await {
+                        Ok(s) => format!("killed ({s})"),
+                        Err(e) => format!("killed ({e})"),
+                    };
+                    return (reason, true);
+                }
+                _ = sample.tick() => {
+                    self.with_current(slot, |r| sample_rss(&mut r.stats));
+                }
+                () = &mut init_report, if !reported => {
+                    reported = true;
+                    let waiting = self.with_current(slot, |r| r.stats.init.is_none()) == Some(true);
+                    if waiting {
+                        let msg = format!(
+                            "has not asked for an invocation {} s after it started: is it a \
+                             Lambda runtime (lambda_runtime::run) reading AWS_LAMBDA_RUNTIME_API?",
+                            INIT_REPORT_AFTER.as_secs()
+                        );
+                        warn!(slot, pid, "the function process {msg}");
+                        self.init_error(slot, msg);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Marks `slot`'s process ended; returns how many invocations it took.
+    fn ended(&self, slot: usize, reason: &str) -> u64 {
+        self.with_current(slot, |r| {
+            r.stats.running = false;
+            r.stats.exit = Some(reason.to_owned());
+            r.stats.invocations
+        })
+        .unwrap_or(0)
+    }
+}
+
+/// Raises `stats.peak_rss_kib` to the process's `VmHWM`, while it still runs.
+fn sample_rss(stats: &mut ProcessStats) {
+    if let Some(kib) = vm_hwm_kib(stats.pid) {
+        stats.peak_rss_kib = Some(stats.peak_rss_kib.map_or(kib, |p| p.max(kib)));
+    }
+}
+
+/// `VmHWM` of `/proc/{pid}/status`, KiB (Linux only; `None` elsewhere or once it ended).
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_our_own_peak_memory() {
+        let kib = vm_hwm_kib(std::process::id());
+        if cfg!(target_os = "linux") {
+            assert!(kib.is_some_and(|k| k > 0), "{kib:?}");
+        }
+    }
+}

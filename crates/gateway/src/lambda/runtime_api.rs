@@ -1,0 +1,233 @@
+//! The Lambda Runtime API (`/2018-06-01/runtime/...`) the function's processes poll, served
+//! with the Invoke API on loopback listeners: one per process slot (so that an invocation is
+//! known to belong to the process that took it) and one shared.
+
+use super::queue::{Next, Outcome};
+use super::{invoke_api, Shared};
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Request, State};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use http::{HeaderMap, HeaderValue, StatusCode};
+use serde_json::json;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// The largest response or error a function may post (AWS: 6 MB for synchronous invocations).
+pub(crate) const MAX_PAYLOAD: usize = 6 * 1024 * 1024;
+
+/// One listener's view: the slot whose process it serves (`None` for the shared listener).
+#[derive(Clone)]
+pub(crate) struct Api {
+    pub shared: Arc<Shared>,
+    pub slot: Option<usize>,
+}
+
+/// The Runtime and Invoke APIs for `slot`'s listener.
+pub(crate) fn router(shared: Arc<Shared>, slot: Option<usize>) -> Router {
+    Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/response",
+            post(response),
+        )
+        .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+        .route("/2018-06-01/runtime/init/error", post(init_error))
+        .merge(invoke_api::routes())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_PAYLOAD + 64 * 1024))
+        .layer(middleware::from_fn(loopback_only))
+        .with_state(Api { shared, slot })
+}
+
+/// Serves `router` on `listener` until the task is aborted.
+pub(crate) fn serve(listener: TcpListener, router: Router) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let app = router.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "the Lambda Runtime API stopped");
+        }
+    })
+}
+
+/// Binds a loopback port for the Runtime API.
+pub(crate) async fn bind() -> std::io::Result<TcpListener> {
+    TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await
+}
+
+/// Only this machine may call: these APIs accept any signature.
+async fn loopback_only(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: middleware::Next,
+) -> Response {
+    if peer.ip().to_canonical().is_loopback() {
+        next.run(req).await
+    } else {
+        invoke_api::error(
+            StatusCode::FORBIDDEN,
+            "AccessDeniedException",
+            "the local Lambda APIs answer loopback callers only",
+        )
+    }
+}
+
+/// `GET /runtime/invocation/next`: waits for an invocation.
+async fn next(State(api): State<Api>) -> Response {
+    let d = &api.shared.dispatcher;
+    let generation = d.generation(api.slot);
+    if let Some(slot) = api.slot {
+        api.shared.processes.polled(slot);
+    }
+    let inv = match d.next(api.slot, generation).await {
+        Next::Invocation(inv) => inv,
+        // A poll left by a dead process: nobody reads this, it only closes the connection.
+        Next::Stale => {
+            return error_json(
+                StatusCode::GONE,
+                "Runtime.Exited",
+                "this runtime process has ended",
+            )
+        }
+        // Like AWS, never answer a runtime that is about to be killed.
+        Next::Closed => return std::future::pending().await,
+    };
+    if let Some(slot) = api.slot {
+        api.shared.processes.took_invocation(slot);
+    }
+    let mut r = Response::new(Body::from(inv.payload));
+    let h = r.headers_mut();
+    let mut set = |name: &'static str, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            h.insert(name, v);
+        }
+    };
+    set("content-type", "application/json");
+    set("lambda-runtime-aws-request-id", &inv.request_id);
+    set("lambda-runtime-deadline-ms", &inv.deadline_ms.to_string());
+    set("lambda-runtime-invoked-function-arn", &api.shared.arn);
+    set("lambda-runtime-trace-id", &inv.trace_id);
+    r
+}
+
+/// `POST /runtime/invocation/{id}/response`.
+async fn response(State(api): State<Api>, Path(id): Path<String>, body: Bytes) -> Response {
+    if body.len() > MAX_PAYLOAD {
+        let message = format!(
+            "Response payload size ({} bytes) exceeded maximum allowed payload size ({MAX_PAYLOAD} bytes).",
+            body.len()
+        );
+        let document =
+            json!({"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"});
+        let known = api.shared.dispatcher.complete(
+            &id,
+            Outcome::FunctionError {
+                error_type: "Function.ResponseSizeTooLarge".into(),
+                body: Bytes::from(document.to_string()),
+            },
+        );
+        return if known {
+            error_json(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                &message,
+            )
+        } else {
+            invalid_request_id()
+        };
+    }
+    finish(&api, &id, Outcome::Response(body))
+}
+
+/// `POST /runtime/invocation/{id}/error`.
+async fn error(
+    State(api): State<Api>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let error_type = error_type(&headers, &body);
+    tracing::warn!(request_id = %id, error_type, "the function answered with an error");
+    finish(&api, &id, Outcome::FunctionError { error_type, body })
+}
+
+fn finish(api: &Api, id: &str, outcome: Outcome) -> Response {
+    if !api.shared.dispatcher.complete(id, outcome) {
+        return invalid_request_id();
+    }
+    if let Some(slot) = api.slot {
+        api.shared.processes.answered(slot);
+    }
+    accepted()
+}
+
+/// `POST /runtime/init/error`: recorded, and the process is ended.
+async fn init_error(State(api): State<Api>, headers: HeaderMap, body: Bytes) -> Response {
+    let error_type = error_type(&headers, &body);
+    let text = String::from_utf8_lossy(&body).into_owned();
+    tracing::error!(slot = ?api.slot, error_type, "the function failed to initialize: {text}");
+    if let Some(slot) = api.slot {
+        api.shared
+            .processes
+            .init_error(slot, format!("{error_type}: {text}"));
+        // Lambda ends an environment whose init failed; the slot starts another, with backoff.
+        let generation = api.shared.dispatcher.generation(Some(slot));
+        api.shared.processes.kill(slot, generation);
+    }
+    accepted()
+}
+
+/// `Lambda-Runtime-Function-Error-Type`, else the document's `errorType`, else `Unhandled`.
+fn error_type(headers: &HeaderMap, body: &[u8]) -> String {
+    headers
+        .get("lambda-runtime-function-error-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| {
+            serde_json::from_slice::<serde_json::Value>(body)
+                .ok()?
+                .get("errorType")?
+                .as_str()
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "Unhandled".to_owned())
+}
+
+fn accepted() -> Response {
+    (
+        StatusCode::ACCEPTED,
+        [("content-type", "application/json")],
+        r#"{"status":"OK"}"#,
+    )
+        .into_response()
+}
+
+fn invalid_request_id() -> Response {
+    error_json(
+        StatusCode::BAD_REQUEST,
+        "InvalidRequestID",
+        "Invalid request ID: no invocation with this id is running",
+    )
+}
+
+async fn not_found() -> Response {
+    invoke_api::error(
+        StatusCode::NOT_FOUND,
+        "UnknownOperationException",
+        "Unknown operation: this is the local Lambda Runtime API (/2018-06-01/runtime/...) and Invoke API (/2015-03-31/functions/{name}/invocations)",
+    )
+}
+
+/// The Runtime API's error document `{"errorMessage", "errorType"}`.
+fn error_json(status: StatusCode, error_type: &str, message: &str) -> Response {
+    let body = json!({"errorMessage": message, "errorType": error_type});
+    (
+        status,
+        [("content-type", "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}

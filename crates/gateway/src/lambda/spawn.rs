@@ -1,0 +1,84 @@
+//! How a function process is started: AWS's environment for `bootstrap`, and its output
+//! copied to ours.
+
+use super::LambdaConfig;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::process::Stdio;
+use tokio::io::{AsyncBufReadExt as _, AsyncRead, BufReader};
+use tokio::process::Command;
+
+/// `bootstrap` with the environment Lambda gives a `provided.al2023` function, polling the
+/// Runtime API at `runtime`, invoking through `invoke`, plus the configured variables.
+pub(crate) fn command(
+    c: &LambdaConfig,
+    slot: usize,
+    runtime: SocketAddr,
+    invoke: SocketAddr,
+) -> Command {
+    let mut cmd = Command::new(&c.bootstrap);
+    cmd.env_clear();
+    for name in ["PATH", "LANG", "RUST_LOG", "RUST_BACKTRACE"] {
+        if let Some(v) = std::env::var_os(name) {
+            cmd.env(name, v);
+        }
+    }
+    if std::env::var_os("PATH").is_none() {
+        cmd.env("PATH", "/usr/local/bin:/usr/bin:/bin");
+    }
+    let task_root = c
+        .bootstrap
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(|p| p.to_path_buf())
+        .unwrap_or_else(|| ".".into());
+    let stream = format!("local/[$LATEST]{slot}");
+    let vars: [(&str, String); 14] = [
+        ("AWS_LAMBDA_RUNTIME_API", runtime.to_string()),
+        ("AWS_LAMBDA_FUNCTION_NAME", c.function_name.clone()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", c.memory_mb.to_string()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            format!("/aws/lambda/{}", c.function_name),
+        ),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", stream),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
+        ("AWS_REGION", c.region.clone()),
+        ("AWS_DEFAULT_REGION", c.region.clone()),
+        ("AWS_ENDPOINT_URL_LAMBDA", format!("http://{invoke}")),
+        ("_HANDLER", "bootstrap".to_owned()),
+        ("LAMBDA_TASK_ROOT", task_root.display().to_string()),
+        ("LAMBDA_RUNTIME_DIR", task_root.display().to_string()),
+        ("TZ", ":UTC".to_owned()),
+    ];
+    cmd.envs(vars);
+    cmd.envs(c.env.iter().map(|(k, v)| (k, v)));
+    cmd.current_dir(task_root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    // Its own process group: a Ctrl-C in the terminal stops wsproxy, which still has to run
+    // `$disconnect` on the function before killing it.
+    #[cfg(unix)]
+    cmd.process_group(0);
+    cmd
+}
+
+/// Copies the child's output to ours, line by line, after `prefix`.
+pub(crate) async fn forward(out: impl AsyncRead + Unpin, prefix: String) {
+    let mut reader = BufReader::new(out);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {
+                let text = String::from_utf8_lossy(&line);
+                let mut stderr = std::io::stderr().lock();
+                let _ = writeln!(stderr, "{prefix} {}", text.trim_end_matches(['\n', '\r']));
+            }
+        }
+    }
+}

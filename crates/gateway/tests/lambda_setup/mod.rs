@@ -1,0 +1,149 @@
+//! A gateway whose routes run on `examples/echo_function.rs`, for the Lambda-mode tests.
+#![allow(dead_code, missing_docs)]
+
+use crate::common::{next_text, within, ws_request, Ws, PATIENCE};
+use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
+use futures::SinkExt as _;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
+use wsproxy_gateway::{Connections, Gateway, GatewayConfig, GatewayError};
+
+/// `target/debug/examples/echo_function`, which `cargo test` builds with the tests.
+pub fn echo_function() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps");
+    let path = profile_dir.join("examples").join("echo_function");
+    assert!(
+        path.is_file(),
+        "{} is missing: `cargo test -p wsproxy-gateway` builds it, or run \
+         `cargo build -p wsproxy-gateway --example echo_function`",
+        path.display()
+    );
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/echo_function.rs");
+    assert!(
+        modified(&path) >= modified(&source),
+        "{} is older than its source: `cargo test --test ...` alone does not rebuild examples; \
+         run `cargo build -p wsproxy-gateway --example echo_function`",
+        path.display()
+    );
+    path
+}
+
+/// A gateway on 127.0.0.1:0 whose routes run on the echo function.
+pub struct Setup {
+    pub addr: SocketAddr,
+    pub lambda: Arc<LambdaIntegration>,
+    pub stop: Option<oneshot::Sender<()>>,
+    pub serving: Option<JoinHandle<Result<(), GatewayError>>>,
+}
+
+impl Setup {
+    pub async fn start(configure: impl FnOnce(&mut LambdaConfig)) -> Self {
+        let config = GatewayConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            ..GatewayConfig::default()
+        };
+        // Bind first: the function needs the gateway's address for `@connections`.
+        let listener = Gateway::listen(config.listen).await.expect("listen");
+        let addr = listener.local_addr().unwrap();
+        let mut lambda = LambdaConfig::new(echo_function());
+        lambda.timeout = PATIENCE;
+        lambda.env = vec![
+            ("API_GATEWAY_ENDPOINT".into(), format!("http://{addr}/dev")),
+            ("AWS_ACCESS_KEY_ID".into(), "AKIDLOCAL".into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), "local-secret".into()),
+        ];
+        configure(&mut lambda);
+        let lambda = LambdaIntegration::start(lambda).await.expect("start");
+        let connections = Arc::new(Connections::new(&config));
+        let bound = Gateway::new(config, connections, lambda.clone())
+            .bind_listener(listener)
+            .await
+            .expect("bind");
+        let (tx, rx) = oneshot::channel::<()>();
+        let serving = tokio::spawn(bound.serve(async move {
+            let _ = rx.await;
+        }));
+        Self {
+            addr,
+            lambda,
+            stop: Some(tx),
+            serving: Some(serving),
+        }
+    }
+
+    pub async fn open(&self, query: &str) -> Result<Ws, WsError> {
+        let url = format!("ws://{}/dev?{query}", self.addr);
+        let req = ws_request(&url, &[("user-agent", "wsproxy-test/1.0")]);
+        within("connect", tokio_tungstenite::connect_async(req))
+            .await
+            .map(|(ws, _)| ws)
+    }
+
+    /// Opens a socket; returns it and its connection id (from the event the function echoes).
+    pub async fn connect(&self, query: &str) -> (Ws, String, Value) {
+        let mut ws = self.open(query).await.expect("handshake");
+        ws.send(Message::text("event")).await.unwrap();
+        let event: Value = serde_json::from_str(&next_text(&mut ws).await).unwrap();
+        let id = event["requestContext"]["connectionId"]
+            .as_str()
+            .expect("connectionId")
+            .to_owned();
+        (ws, id, event)
+    }
+
+    /// Stops the gateway (running `$disconnect` for every socket), then the function.
+    pub async fn shutdown(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(serving) = self.serving.take() {
+            within("serve to return", serving)
+                .await
+                .expect("serve task")
+                .expect("serve result");
+        }
+        within("the function to stop", self.lambda.shutdown()).await;
+    }
+
+    pub fn lambda_client(&self) -> aws_sdk_lambda::Client {
+        let conf = aws_sdk_lambda::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new(
+                "AKIDLOCAL",
+                "local-secret",
+                None,
+                None,
+                "test",
+            ))
+            .endpoint_url(format!("http://{}", self.lambda.runtime_api_addr()))
+            .build();
+        aws_sdk_lambda::Client::from_conf(conf)
+    }
+}
+
+/// The HTTP status of a refused handshake, and its body.
+pub fn refusal(result: Result<Ws, WsError>) -> (u16, String) {
+    match result {
+        Err(WsError::Http(response)) => {
+            let body = response.body().clone().unwrap_or_default();
+            (
+                response.status().as_u16(),
+                String::from_utf8_lossy(&body).into_owned(),
+            )
+        }
+        Err(e) => panic!("expected an HTTP refusal, got {e}"),
+        Ok(_) => panic!("expected a refusal, the socket opened"),
+    }
+}
