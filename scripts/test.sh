@@ -20,10 +20,13 @@ run() {
     echo "== $*"
     "$@" 2>&1 | tee -a "$log" || status=1
 }
-cargo build --locked -p wsproxy-lambda --bin bootstrap
-run cargo test --workspace --all-targets --locked
+# The workspace run also builds target/debug/bootstrap (wsproxy-lambda's tests use it)
+# and the gateway's example function (examples are built by a plain `cargo test`).
+# The later runs select with --workspace too, so that features resolve as in the first
+# run and nothing is compiled twice.
+run cargo test --workspace --locked
 for setup in dynamodb lambda; do
-    run env WSPROXY_E2E_SETUP=$setup cargo test --locked -p wsproxy-e2e --test e2e
+    run env WSPROXY_E2E_SETUP=$setup cargo test --locked --workspace --test e2e
 done
 
 summary=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } } END { printf "%d passed, %d failed", p, f }' "$log")

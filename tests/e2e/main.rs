@@ -6,6 +6,7 @@ mod connect;
 mod lifecycle;
 mod management;
 mod messages;
+mod store_errors;
 
 use wsproxy_e2e::{Harness, TestBackend};
 

@@ -184,6 +184,21 @@ impl Harness {
         }
     }
 
+    /// Deletes the DynamoDB table under the running gateway (DynamoDB setups only).
+    pub async fn delete_table(&self) {
+        match &self.items {
+            ItemCounter::DynamoDb { client, table } => {
+                client
+                    .delete_table()
+                    .table_name(table)
+                    .send()
+                    .await
+                    .expect("deleting the test table");
+            }
+            ItemCounter::Memory(_) => panic!("the memory setup has no table to delete"),
+        }
+    }
+
     /// Stops the gateway gracefully and waits for it.
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {

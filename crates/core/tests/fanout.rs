@@ -135,3 +135,63 @@ async fn a_registry_answering_with_an_error_gives_the_sender_an_error_frame() {
     );
     assert_eq!(proxy.disconnect("c1").await.status, 500);
 }
+
+#[tokio::test]
+async fn a_registry_error_on_one_partition_does_not_stop_the_broadcast_to_the_others() {
+    /// Memory registry whose lookups of one partition fail, as a throttled or broken store would.
+    struct Flaky(MemoryRegistry);
+    #[async_trait]
+    impl Registry for Flaky {
+        async fn put(&self, i: &ConnectionItem) -> Result<(), wsproxy_core::RegistryError> {
+            self.0.put(i).await
+        }
+        async fn by_connection(
+            &self,
+            c: &str,
+        ) -> Result<Vec<ConnectionItem>, wsproxy_core::RegistryError> {
+            self.0.by_connection(c).await
+        }
+        async fn by_partition(
+            &self,
+            p: &str,
+        ) -> Result<Vec<ConnectionItem>, wsproxy_core::RegistryError> {
+            if p == "user_owner" {
+                return Err(wsproxy_core::RegistryError::Unavailable("throttled".into()));
+            }
+            self.0.by_partition(p).await
+        }
+        async fn delete(&self, i: &[ConnectionItem]) -> Result<(), wsproxy_core::RegistryError> {
+            self.0.delete(i).await
+        }
+    }
+    /// A chat backend: every message is broadcast; the booking's owner and renter are named.
+    struct Chat;
+    #[async_trait]
+    impl Backend for Chat {
+        async fn post(&self, path: &str, body: &Value) -> Result<Value, BackendError> {
+            if path.ends_with("/participants") {
+                return Ok(json!({"owner_id": "owner", "renter_id": "renter"}));
+            }
+            Ok(json!({"text": body["message"]["text"], "broadcast": true}))
+        }
+    }
+    let registry = Flaky(MemoryRegistry::new());
+    for (partition, id) in [
+        ("b1", "sender"),
+        ("b1", "peer"),
+        ("user_owner", "owner"),
+        ("user_renter", "renter"),
+    ] {
+        let item = ConnectionItem::new(partition, id, ConnectionType::Chat, None, Secret::new("t"));
+        registry.put(&item).await.unwrap();
+    }
+    let sockets = Arc::new(Sockets::default());
+    let proxy = Proxy::new(Arc::new(registry), Arc::new(Chat), sockets.clone());
+    assert_eq!(
+        proxy.message("sender", r#"{"text":"hi"}"#).await.status,
+        200
+    );
+    let mut delivered = sockets.delivered.lock().unwrap().clone();
+    delivered.sort();
+    assert_eq!(delivered, ["peer", "renter", "sender"]);
+}

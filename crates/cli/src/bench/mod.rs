@@ -3,16 +3,36 @@
 //! BENCHMARKS.md as a Markdown table.
 
 mod client;
+mod lambda;
 mod measure;
+mod registry;
 mod server;
 mod stats;
 
 use anyhow::Context;
 use std::time::Duration;
 
-/// Flags of `wsproxy bench`.
+/// Flags of `wsproxy bench`: the gateway by default, or one of the AWS measurements.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
+    #[command(subcommand)]
+    what: Option<What>,
+    #[command(flatten)]
+    gateway: GatewayBench,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum What {
+    /// DynamoDB requests per message and per disconnect, at several table sizes.
+    Registry(registry::RegistryBench),
+    /// The real `bootstrap` under Lambda mode: init time and peak RSS.
+    Lambda(lambda::LambdaBench),
+}
+
+/// Flags of the gateway benchmark.
+#[derive(Debug, clap::Args)]
+pub struct GatewayBench {
     /// Connects to measure (chat sockets, authenticated by the backend).
     #[arg(long, default_value_t = 2000)]
     connects: usize,
@@ -33,8 +53,17 @@ pub struct BenchArgs {
     idle: usize,
 }
 
-/// Runs every measurement against a fresh `wsproxy serve --demo` and prints the table.
+/// Runs the chosen benchmark.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    match args.what {
+        Some(What::Registry(a)) => registry::run(a).await,
+        Some(What::Lambda(a)) => lambda::run(a).await,
+        None => gateway(args.gateway).await,
+    }
+}
+
+/// Runs every gateway measurement against a fresh `wsproxy serve --demo` and prints the table.
+async fn gateway(args: GatewayBench) -> anyhow::Result<()> {
     crate::limits::raise_fd_limit();
     let server = server::DemoServer::spawn()
         .await
