@@ -16,12 +16,14 @@ mod item_codec;
 mod pusher;
 mod registry;
 mod report;
+mod requests;
 mod table;
 
 pub use error::TableError;
 pub use pusher::ApiGatewayPusher;
 pub use registry::DynamoDbRegistry;
 pub use report::{IndexState, TableReport, TtlState};
+pub use requests::{Request, RequestLog};
 pub use table::{check_table, create_table, TableOutcome};
 
 /// The global secondary index on `connection_id` (projection ALL).

@@ -1,8 +1,6 @@
 //! `DynamoDbRegistry` against moto, and its batch retries against a fake DynamoDB.
 
-use crate::util::{
-    client, create_table_without_index, item, sorted, unique_table, Call, Calls, Logs,
-};
+use crate::util::{client, create_table_without_index, item, sorted, unique_table, Calls, Logs};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use std::collections::HashMap;
@@ -18,7 +16,7 @@ async fn registry(what: &str) -> (DynamoDbRegistry, Client, Calls) {
     (DynamoDbRegistry::new(client.clone(), table), client, calls)
 }
 
-fn queries_on_index(calls: &[Call]) -> usize {
+fn queries_on_index(calls: &[wsproxy_aws::Request]) -> usize {
     calls
         .iter()
         .filter(|c| c.operation == "Query" && c.body.contains(CONNECTION_INDEX))

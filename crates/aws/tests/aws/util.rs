@@ -1,11 +1,7 @@
 //! Helpers: a DynamoDB client on moto that records the operations it sends, unique table
 //! names, items.
 
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_dynamodb::config::{
-    BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents,
-};
-use aws_sdk_dynamodb::error::BoxError;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
@@ -28,47 +24,8 @@ pub fn endpoint() -> String {
         })
 }
 
-/// One request the client sent: its operation (`Query`, `Scan`, ...) and JSON body.
-#[derive(Debug, Clone)]
-pub struct Call {
-    pub operation: String,
-    pub body: String,
-}
-
 /// The requests a client sent, in order (retries included).
-#[derive(Debug, Clone, Default)]
-pub struct Calls(Arc<Mutex<Vec<Call>>>);
-
-impl Calls {
-    pub fn take(&self) -> Vec<Call> {
-        std::mem::take(&mut self.0.lock().unwrap())
-    }
-
-    /// Takes the calls and returns how many were of `operation`.
-    pub fn count(calls: &[Call], operation: &str) -> usize {
-        calls.iter().filter(|c| c.operation == operation).count()
-    }
-}
-
-impl Intercept for Calls {
-    fn name(&self) -> &'static str {
-        "record-calls"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let request = context.request();
-        let target = request.headers().get("x-amz-target").unwrap_or_default();
-        let operation = target.rsplit('.').next().unwrap_or_default().to_owned();
-        let body = String::from_utf8_lossy(request.body().bytes().unwrap_or_default()).into_owned();
-        self.0.lock().unwrap().push(Call { operation, body });
-        Ok(())
-    }
-}
+pub use wsproxy_aws::RequestLog as Calls;
 
 /// A client for `endpoint` with fake credentials and the standard retry mode.
 pub fn client_for(endpoint: &str) -> (Client, Calls) {

@@ -4,19 +4,12 @@
 
 use anyhow::Context;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::config::interceptors::{
-    AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
-};
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_dynamodb::error::BoxError;
-use aws_sdk_dynamodb::operation::query::QueryOutput;
-use aws_sdk_dynamodb::operation::scan::ScanOutput;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use bytes::Bytes;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-use wsproxy_aws::{create_table, DynamoDbRegistry};
+use wsproxy_aws::{create_table, DynamoDbRegistry, Request, RequestLog};
 use wsproxy_core::{ConnectionType, Proxy, PushError, Pusher};
 
 /// Flags of `wsproxy bench registry`.
@@ -27,78 +20,19 @@ pub struct RegistryBench {
     sizes: Vec<usize>,
 }
 
-/// Requests and items read, by DynamoDB operation (requests are sent one at a time here).
-#[derive(Debug, Default, Clone)]
-struct Counts {
-    ops: BTreeMap<String, (u64, u64)>,
-    current: String,
-}
-
-impl Counts {
-    fn show(&self) -> String {
-        let parts: Vec<String> = self
-            .ops
-            .iter()
-            .map(|(op, (n, read))| format!("{n} {op} ({read} items read)"))
-            .collect();
-        parts.join(" + ")
+/// "1 Query (1 item read) + ...", by operation.
+fn show(requests: &[Request]) -> String {
+    let mut by_op: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for r in requests {
+        let entry = by_op.entry(r.operation.as_str()).or_default();
+        entry.0 += 1;
+        entry.1 += r.items_read;
     }
-}
-
-/// Counts every request the client sends, by its `X-Amz-Target`, and the items it read.
-#[derive(Debug, Default, Clone)]
-struct Counter(Arc<Mutex<Counts>>);
-
-impl Counter {
-    fn take(&self) -> Counts {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
-
-impl Intercept for Counter {
-    fn name(&self) -> &'static str {
-        "RequestCounter"
-    }
-
-    fn read_before_transmit(
-        &self,
-        ctx: &BeforeTransmitInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let op = operation(ctx.request().headers().get("x-amz-target"));
-        let mut counts = self.0.lock().unwrap();
-        counts.ops.entry(op.clone()).or_default().0 += 1;
-        counts.current = op;
-        Ok(())
-    }
-
-    fn read_after_deserialization(
-        &self,
-        ctx: &AfterDeserializationInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let read = match ctx.output_or_error() {
-            Ok(out) => out
-                .downcast_ref::<QueryOutput>()
-                .map(|q| q.scanned_count())
-                .or_else(|| out.downcast_ref::<ScanOutput>().map(|s| s.scanned_count()))
-                .unwrap_or(0),
-            _ => 0,
-        };
-        let mut counts = self.0.lock().unwrap();
-        let op = counts.current.clone();
-        counts.ops.entry(op).or_default().1 += read.max(0) as u64;
-        Ok(())
-    }
-}
-
-fn operation(target: Option<&str>) -> String {
-    target
-        .and_then(|t| t.rsplit('.').next())
-        .unwrap_or("unknown")
-        .to_owned()
+    let parts: Vec<String> = by_op
+        .iter()
+        .map(|(op, (n, read))| format!("{n} {op} ({read} items read)"))
+        .collect();
+    parts.join(" + ")
 }
 
 /// Pushes go nowhere: only the registry's requests are measured.
@@ -119,10 +53,10 @@ pub async fn run(args: RegistryBench) -> anyhow::Result<()> {
     );
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let plain = aws_sdk_dynamodb::Client::new(&sdk);
-    let counter = Counter::default();
+    let log = RequestLog::default();
     let counted = aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::from(&sdk)
-            .interceptor(counter.clone())
+            .interceptor(log.clone())
             .build(),
     );
     println!("| registered connections | one message (lookup by connection) | one disconnect |\n|---|---|---|");
@@ -134,18 +68,18 @@ pub async fn run(args: RegistryBench) -> anyhow::Result<()> {
         let backend =
             wsproxy_backend_http::HttpBackend::new("http://127.0.0.1:9", Duration::from_secs(1))?;
         let proxy = Proxy::new(registry, Arc::new(backend), Arc::new(Discard));
-        counter.take();
+        log.take();
         let answer = proxy.message("c0", "hello").await;
         anyhow::ensure!(answer.status == 200, "the message failed: {}", answer.body);
-        let message = counter.take();
+        let message = log.take();
         let answer = proxy.disconnect("c1").await;
         anyhow::ensure!(
             answer.status == 200,
             "the disconnect failed: {}",
             answer.body
         );
-        let disconnect = counter.take();
-        println!("| {n} | {} | {} |", message.show(), disconnect.show());
+        let disconnect = log.take();
+        println!("| {n} | {} | {} |", show(&message), show(&disconnect));
         plain.delete_table().table_name(&table).send().await?;
     }
     Ok(())
