@@ -5,6 +5,7 @@ mod bench;
 mod lambda;
 mod limits;
 mod logging;
+mod package;
 mod serve;
 mod table;
 
@@ -29,6 +30,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Administer the DynamoDB connection table.
     Table(table::TableArgs),
+    /// Build the Lambda `bootstrap` for provided.al2023 and write a deterministic bootstrap.zip.
+    Package(package::PackageArgs),
 }
 
 #[tokio::main]
@@ -39,5 +42,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(*args).await,
         Command::Bench(args) => bench::run(args).await,
         Command::Table(args) => table::run(args).await,
+        Command::Package(args) => package::run(args),
     }
 }

@@ -1,0 +1,85 @@
+//! `wsproxy package`: builds `bootstrap` for provided.al2023 (x86_64, glibc 2.34) with
+//! cargo-lambda and zig, and writes a deterministic `bootstrap.zip` with its Terraform hash.
+
+use anyhow::{bail, ensure, Context};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Flags of `wsproxy package`.
+#[derive(Debug, clap::Args)]
+pub struct PackageArgs {
+    /// Folder that receives `bootstrap.zip`.
+    #[arg(long, default_value = "dist")]
+    out: PathBuf,
+    /// Package this already built `bootstrap` instead of building one.
+    #[arg(long, value_name = "PATH")]
+    bootstrap: Option<PathBuf>,
+    /// Newest glibc the binary may need (provided.al2023 has 2.34).
+    #[arg(long, default_value = "2.34")]
+    glibc: String,
+}
+
+/// Builds (unless `--bootstrap`), checks and zips the function.
+pub fn run(args: PackageArgs) -> anyhow::Result<()> {
+    let limit = parse_version(&args.glibc)
+        .with_context(|| format!("--glibc {}: give a version such as 2.34", args.glibc))?;
+    let binary = match &args.bootstrap {
+        Some(path) => path.clone(),
+        None => build(&args.glibc)?,
+    };
+    let bytes =
+        std::fs::read(&binary).with_context(|| format!("cannot read {}", binary.display()))?;
+    if let Some(needed) = wsproxy_package::required_glibc(&bytes) {
+        ensure!(
+            needed <= limit,
+            "{} needs glibc {}.{}, newer than {} (provided.al2023): build it with `wsproxy package` (cargo lambda, zig) instead of a plain cargo build",
+            binary.display(),
+            needed.0,
+            needed.1,
+            args.glibc
+        );
+    }
+    let package = wsproxy_package::write_zip(&binary, &args.out)?;
+    println!("package: {}", package.path.display());
+    println!("size: {} bytes", package.size);
+    println!("base64 sha256: {}", package.base64_sha256);
+    println!("(equal to Terraform's filebase64sha256() of the file: use it as source_code_hash)");
+    Ok(())
+}
+
+/// `cargo lambda build --release --target x86_64-unknown-linux-gnu.{glibc}`.
+fn build(glibc: &str) -> anyhow::Result<PathBuf> {
+    ensure!(
+        Path::new("crates/lambda/Cargo.toml").is_file(),
+        "run `wsproxy package` from the wsproxy repository (or pass --bootstrap PATH)"
+    );
+    let venv = Path::new(".tools/venv-lambda/bin");
+    let path = match std::env::var_os("PATH") {
+        Some(p) => std::env::join_paths(
+            std::iter::once(venv.to_path_buf()).chain(std::env::split_paths(&p)),
+        )?,
+        None => venv.as_os_str().to_owned(),
+    };
+    let found = std::env::split_paths(&path).any(|dir| dir.join("cargo-lambda").is_file());
+    ensure!(
+        found,
+        "cargo-lambda is not installed: run scripts/install-package-deps.sh (cargo-lambda and zig, from PyPI)"
+    );
+    let target = format!("x86_64-unknown-linux-gnu.{glibc}");
+    eprintln!("building bootstrap for {target} with cargo lambda (release)...");
+    let status = Command::new("cargo-lambda")
+        .args(["lambda", "build", "--release", "--target", &target])
+        .args(["-p", "wsproxy-lambda", "--bin", "bootstrap"])
+        .env("PATH", &path)
+        .status()
+        .context("could not run cargo-lambda")?;
+    if !status.success() {
+        bail!("cargo lambda build failed ({status}); its output is above");
+    }
+    Ok(PathBuf::from("target/lambda/bootstrap/bootstrap"))
+}
+
+fn parse_version(v: &str) -> Option<(u32, u32)> {
+    let (major, minor) = v.split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
+}

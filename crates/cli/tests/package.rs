@@ -1,0 +1,108 @@
+//! `wsproxy package` on an already built binary: deterministic zip, Terraform's hash, and
+//! the glibc limit of provided.al2023.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// A small real x86_64 executable to package.
+const EXE: &str = "/bin/true";
+
+fn wsproxy(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wsproxy"))
+        .args(args)
+        .output()
+        .expect("wsproxy runs")
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("wsproxy-cli-package-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn printed_hash(out: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("base64 sha256: "))
+        .unwrap_or_else(|| panic!("no hash printed: {stdout}"))
+        .to_owned()
+}
+
+#[test]
+fn packaging_twice_prints_the_same_hash_of_identical_zips() {
+    let exe = EXE;
+    let (a, b) = (temp("a"), temp("b"));
+    let first = wsproxy(&[
+        "package",
+        "--bootstrap",
+        exe,
+        "--glibc",
+        "2.99",
+        "--out",
+        a.to_str().unwrap(),
+    ]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let second = wsproxy(&[
+        "package",
+        "--bootstrap",
+        exe,
+        "--glibc",
+        "2.99",
+        "--out",
+        b.to_str().unwrap(),
+    ]);
+    assert!(second.status.success());
+    assert_eq!(printed_hash(&first), printed_hash(&second));
+    let (za, zb) = (
+        std::fs::read(a.join("bootstrap.zip")).unwrap(),
+        std::fs::read(b.join("bootstrap.zip")).unwrap(),
+    );
+    assert_eq!(za, zb);
+    assert_eq!(
+        printed_hash(&first),
+        wsproxy_package::base64_sha256(&a.join("bootstrap.zip")).unwrap()
+    );
+}
+
+#[test]
+fn a_binary_needing_a_newer_glibc_is_refused() {
+    let exe = EXE;
+    let out = wsproxy(&[
+        "package",
+        "--bootstrap",
+        exe,
+        "--glibc",
+        "2.1",
+        "--out",
+        temp("old").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("newer than 2.1") && err.contains("wsproxy package"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_an_executable_is_refused() {
+    let dir = temp("script");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("bootstrap");
+    std::fs::write(&script, "#!/bin/sh\n").unwrap();
+    let out = wsproxy(&[
+        "package",
+        "--bootstrap",
+        script.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an x86_64 Linux executable"));
+}
