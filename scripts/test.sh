@@ -5,6 +5,7 @@
 #   memory    in-process core, in-memory registry (part of the workspace run)
 #   dynamodb  in-process core, DynamoDB registry
 #   lambda    the real `bootstrap` under the gateway's Lambda mode, DynamoDB registry
+# and finally builds the release package with cargo-lambda and zig, and checks it.
 # It closes with one summary line. Safe to run again; installs are skipped when present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,9 @@ run cargo test --workspace --locked
 for setup in dynamodb lambda; do
     run env WSPROXY_E2E_SETUP=$setup cargo test --locked --workspace --test e2e
 done
+# The real package: bootstrap cross-built for provided.al2023 (glibc 2.34) and zipped.
+scripts/install-package-deps.sh
+run cargo test --locked --workspace --test package -- --ignored
 
 summary=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } } END { printf "%d passed, %d failed", p, f }' "$log")
 echo

@@ -53,12 +53,12 @@ fn build(glibc: &str) -> anyhow::Result<PathBuf> {
         Path::new("crates/lambda/Cargo.toml").is_file(),
         "run `wsproxy package` from the wsproxy repository (or pass --bootstrap PATH)"
     );
-    let venv = Path::new(".tools/venv-lambda/bin");
+    let venv = std::env::current_dir()?.join(".tools/venv-lambda/bin");
     let path = match std::env::var_os("PATH") {
         Some(p) => std::env::join_paths(
             std::iter::once(venv.to_path_buf()).chain(std::env::split_paths(&p)),
         )?,
-        None => venv.as_os_str().to_owned(),
+        None => venv.clone().into_os_string(),
     };
     let found = std::env::split_paths(&path).any(|dir| dir.join("cargo-lambda").is_file());
     ensure!(

@@ -106,3 +106,30 @@ fn a_file_that_is_not_an_executable_is_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not an x86_64 Linux executable"));
 }
+
+#[test]
+#[ignore = "builds the release bootstrap with cargo-lambda and zig (minutes); scripts/test.sh runs it"]
+fn the_built_package_needs_no_glibc_newer_than_al2023s() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = temp("built");
+    let built = Command::new(env!("CARGO_BIN_EXE_wsproxy"))
+        .args(["package", "--out", out.to_str().unwrap()])
+        .current_dir(&root)
+        .output()
+        .expect("wsproxy runs");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&built.stdout),
+        String::from_utf8_lossy(&built.stderr)
+    );
+    assert!(built.status.success(), "{log}");
+    let binary = std::fs::read(root.join("target/lambda/bootstrap/bootstrap")).unwrap();
+    let needed = wsproxy_package::required_glibc(&binary).expect("a dynamically linked bootstrap");
+    assert!(needed <= (2, 34), "bootstrap needs glibc {needed:?}");
+    let zip = out.join("bootstrap.zip");
+    wsproxy_package::check_zip(&zip).unwrap();
+    assert_eq!(
+        printed_hash(&built),
+        wsproxy_package::base64_sha256(&zip).unwrap()
+    );
+}

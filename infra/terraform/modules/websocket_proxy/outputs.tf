@@ -1,0 +1,90 @@
+################################################################################
+# API Gateway
+################################################################################
+
+output "websocket_url" {
+  description = "URL clients connect to: wss://{api_id}.execute-api.{region}.amazonaws.com/{stage}."
+  value       = try(aws_apigatewayv2_stage.this.invoke_url, null)
+}
+
+output "connections_endpoint" {
+  description = "Base URL of the @connections API (https://{api_id}.execute-api.{region}.amazonaws.com/{stage}): the function's API_GATEWAY_ENDPOINT and the backend's WEBSOCKET_API_ENDPOINT."
+  value       = local.connections_endpoint
+}
+
+output "api_id" {
+  description = "Id of the WebSocket API."
+  value       = try(aws_apigatewayv2_api.this.id, null)
+}
+
+output "api_execution_arn" {
+  description = "Execution ARN of the WebSocket API (arn:aws:execute-api:REGION:ACCOUNT:API_ID); IAM for @connections is granted on \"<this>/<stage>/POST/@connections/*\"."
+  value       = try(aws_apigatewayv2_api.this.execution_arn, null)
+}
+
+output "stage_name" {
+  description = "Name of the stage."
+  value       = try(aws_apigatewayv2_stage.this.name, null)
+}
+
+output "access_log_group_name" {
+  description = "CloudWatch log group of the stage's access logs."
+  value       = try(aws_cloudwatch_log_group.access.name, null)
+}
+
+################################################################################
+# DynamoDB
+################################################################################
+
+output "dynamodb_table_name" {
+  description = "Name of the connection table: the function's and the backend's CONNECTIONS_TABLE."
+  value       = try(aws_dynamodb_table.this.name, null)
+}
+
+output "dynamodb_table_arn" {
+  description = "ARN of the connection table."
+  value       = try(aws_dynamodb_table.this.arn, null)
+}
+
+################################################################################
+# Lambda
+################################################################################
+
+output "lambda_function_name" {
+  description = "Name of the function: the one created (Option 1) or the existing one wired in (Options 2 and 3)."
+  value       = try(aws_lambda_function.this[0].function_name, data.aws_lambda_function.existing[0].function_name, null)
+}
+
+output "lambda_function_arn" {
+  description = "Unqualified ARN of the function."
+  value       = try(aws_lambda_function.this[0].arn, data.aws_lambda_function.existing[0].arn, null)
+}
+
+output "lambda_source_code_hash" {
+  description = "Option 1: base64 SHA-256 of the uploaded package, the same as `wsproxy package` prints. null otherwise."
+  value       = try(aws_lambda_function.this[0].source_code_hash, null)
+}
+
+output "lambda_log_group_name" {
+  description = "Option 1: the function's CloudWatch log group (with retention). null otherwise."
+  value       = try(aws_cloudwatch_log_group.lambda[0].name, null)
+}
+
+################################################################################
+# IAM
+################################################################################
+
+output "lambda_role_arn" {
+  description = "ARN of the role carrying the module's policy: the role created (create_lambda_role = true; with an existing function, give it this role) or existing_lambda_role_name's. null when IAM is left to you (Option 3)."
+  value       = local.role_arn
+}
+
+output "lambda_role_name" {
+  description = "Name of the role carrying the module's policy, or null when IAM is left to you (Option 3)."
+  value       = local.role_name
+}
+
+output "lambda_policy_json" {
+  description = "The least-privilege policy the function needs, as JSON, in every option. With Option 3 (IAM left to you) attach it, or an equivalent, to the function's role yourself."
+  value       = data.aws_iam_policy_document.this.json
+}

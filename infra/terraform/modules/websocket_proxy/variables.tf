@@ -1,0 +1,257 @@
+################################################################################
+# Naming
+################################################################################
+
+variable "name" {
+  description = "Name of the deployment, used for the API, the function (Option 1), the IAM role and policies, and the default table name."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,48}$", var.name))
+    error_message = "name must be 1 to 48 letters, digits, '-' or '_' (it names a Lambda function and an IAM role \"<name>-lambda\", both limited to 64 characters)."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource the module creates."
+  type        = map(string)
+  default     = {}
+}
+
+################################################################################
+# Deployment option: which function, which role
+################################################################################
+
+variable "create_lambda" {
+  description = "Option 1 (true, default): the module creates the function from lambda_package. Options 2 and 3 (false): the module wires in the existing function named by existing_lambda_function_name."
+  type        = bool
+  default     = true
+}
+
+variable "lambda_package" {
+  description = "Option 1 only: path of bootstrap.zip made by `wsproxy package`. A relative path is resolved against the directory Terraform runs in (after any -chdir), not this module's folder: pass an absolute path, e.g. abspath(\"$${path.module}/RELATIVE/PATH/bootstrap.zip\") in the calling configuration. Its filebase64sha256() is the function's source_code_hash, so the code is uploaded again exactly when the zip changes."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.create_lambda || var.lambda_package == null
+    error_message = "lambda_package is only used when create_lambda = true (Option 1). With an existing function (create_lambda = false), remove it: the module does not change that function's code (`wsproxy deploy --function-name NAME --package ZIP` updates it)."
+  }
+  validation {
+    condition     = !var.create_lambda || var.lambda_package != null
+    error_message = "lambda_package is required when create_lambda = true (Option 1): the path of bootstrap.zip made by `wsproxy package`. To wire in an existing function instead, set create_lambda = false and existing_lambda_function_name."
+  }
+  validation {
+    condition     = var.lambda_package == null ? true : endswith(var.lambda_package, ".zip")
+    error_message = "lambda_package must be the .zip made by `wsproxy package` (got \"${coalesce(var.lambda_package, "<null>")}\"), not the bootstrap binary or a folder."
+  }
+  validation {
+    condition     = var.lambda_package == null ? true : try(fileexists(var.lambda_package), false)
+    error_message = "lambda_package: no file at ${abspath(coalesce(var.lambda_package, "."))} (given as \"${coalesce(var.lambda_package, "<null>")}\"; a relative path is resolved against the directory terraform runs in). Build it with `wsproxy package`, or fix the path; `wsproxy doctor --env DIR` shows how the path resolves."
+  }
+}
+
+variable "existing_lambda_function_name" {
+  description = "Options 2 and 3 only (create_lambda = false): name of the existing function running wsproxy's bootstrap. The module reads it with a data source, points the routes at it and lets API Gateway invoke it; it does not change its code, role or environment."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.create_lambda || var.existing_lambda_function_name != null
+    error_message = "existing_lambda_function_name is required when create_lambda = false (Options 2 and 3): the name of the function to wire in."
+  }
+  validation {
+    condition     = !var.create_lambda || var.existing_lambda_function_name == null
+    error_message = "existing_lambda_function_name is only used when create_lambda = false. With create_lambda = true (Option 1) the module creates the function \"<name>\" itself; if a function of that name already exists, either import it (terraform import) or set create_lambda = false to wire it in."
+  }
+  validation {
+    condition     = var.existing_lambda_function_name == null ? true : can(regex("^[A-Za-z0-9_-]{1,64}$", var.existing_lambda_function_name))
+    error_message = "existing_lambda_function_name must be a function name (1 to 64 letters, digits, '-' or '_'), not an ARN or a qualified name."
+  }
+}
+
+variable "create_lambda_role" {
+  description = "true (default): create the IAM role \"<name>-lambda\" with the least-privilege policy; with create_lambda = true the function runs with it, with create_lambda = false (Option 2) its ARN is output for you to give to the existing function. false: create no role; the policy is attached to existing_lambda_role_name when given, or IAM is left entirely to you (Option 3, create_lambda = false only)."
+  type        = bool
+  default     = true
+}
+
+variable "existing_lambda_role_name" {
+  description = "Only with create_lambda_role = false: name of an existing role (e.g. the existing function's execution role) to which the module attaches its least-privilege policy as an inline policy. With create_lambda = true the function runs with this role. Leave null (with create_lambda = false) to manage IAM entirely yourself."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = !(var.create_lambda_role && var.existing_lambda_role_name != null)
+    error_message = "existing_lambda_role_name is only used when create_lambda_role = false: either let the module create the role (create_lambda_role = true) or give the existing role (create_lambda_role = false), not both."
+  }
+  validation {
+    condition     = var.create_lambda_role || !var.create_lambda || var.existing_lambda_role_name != null
+    error_message = "A function created by the module (create_lambda = true) needs a role: keep create_lambda_role = true, or give existing_lambda_role_name. Leaving IAM entirely to you (no role at all) is only possible with an existing function (create_lambda = false, Option 3)."
+  }
+  validation {
+    condition     = var.existing_lambda_role_name == null ? true : can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.existing_lambda_role_name))
+    error_message = "existing_lambda_role_name must be a role name (up to 64 characters), not an ARN: for arn:aws:iam::123456789012:role/my-role give \"my-role\"."
+  }
+}
+
+################################################################################
+# The function (Option 1)
+################################################################################
+
+variable "backend_url" {
+  description = "Option 1 only: base URL of the HTTP backend (the function's BACKEND_URL), e.g. https://api.example.com. Required when create_lambda = true; with an existing function set BACKEND_URL on that function yourself."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = !var.create_lambda || var.backend_url != null
+    error_message = "backend_url is required when create_lambda = true: the base URL of the HTTP backend, e.g. https://api.example.com (the function refuses to start without BACKEND_URL)."
+  }
+  validation {
+    condition     = var.create_lambda || var.backend_url == null
+    error_message = "backend_url is only used when create_lambda = true: the module does not change an existing function's environment. Remove it and set BACKEND_URL on the existing function."
+  }
+  validation {
+    condition     = var.backend_url == null ? true : can(regex("^https?://[^/?#\\s]+", var.backend_url))
+    error_message = "backend_url must start with http:// or https:// followed by a host, e.g. https://api.example.com."
+  }
+}
+
+variable "backend_timeout_ms" {
+  description = "Option 1: limit of one backend call, in milliseconds (the function's BACKEND_TIMEOUT_MS). Must be shorter than lambda_timeout."
+  type        = number
+  default     = 3000
+
+  validation {
+    condition     = var.backend_timeout_ms >= 100 && var.backend_timeout_ms == floor(var.backend_timeout_ms)
+    error_message = "backend_timeout_ms must be a whole number of milliseconds, at least 100."
+  }
+  validation {
+    condition     = var.backend_timeout_ms < var.lambda_timeout * 1000
+    error_message = "backend_timeout_ms must be shorter than lambda_timeout (in seconds), or the function is stopped before a slow backend call has failed."
+  }
+}
+
+variable "lambda_memory_size" {
+  description = "Option 1: memory of the function, in MB."
+  type        = number
+  default     = 128
+
+  validation {
+    condition     = var.lambda_memory_size >= 128 && var.lambda_memory_size <= 10240 && var.lambda_memory_size == floor(var.lambda_memory_size)
+    error_message = "lambda_memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "lambda_timeout" {
+  description = "Option 1: timeout of the function, in seconds. API Gateway waits at most 29 s for a route's integration, whatever this is."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.lambda_timeout >= 1 && var.lambda_timeout <= 900 && var.lambda_timeout == floor(var.lambda_timeout)
+    error_message = "lambda_timeout must be a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "lambda_environment_variables" {
+  description = "Option 1: further environment variables of the function, e.g. { RUST_LOG = \"info\" }. BACKEND_URL, CONNECTIONS_TABLE, API_GATEWAY_ENDPOINT and BACKEND_TIMEOUT_MS are set by the module from its own inputs."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = length(setintersection(keys(var.lambda_environment_variables), ["BACKEND_URL", "CONNECTIONS_TABLE", "API_GATEWAY_ENDPOINT", "BACKEND_TIMEOUT_MS"])) == 0
+    error_message = "lambda_environment_variables must not set BACKEND_URL, CONNECTIONS_TABLE, API_GATEWAY_ENDPOINT or BACKEND_TIMEOUT_MS: use backend_url, connections_table_name and backend_timeout_ms (the endpoint comes from the API)."
+  }
+  validation {
+    condition     = var.create_lambda || length(var.lambda_environment_variables) == 0
+    error_message = "lambda_environment_variables is only used when create_lambda = true: the module does not change an existing function's environment."
+  }
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the function's log group (Option 1) and of the API's access log group, in days (0 = never expire)."
+  type        = number
+  default     = 14
+
+  validation {
+    condition     = contains([0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days must be one of CloudWatch's values: 0 (never expire), 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Optional customer-managed KMS key for the table, the log groups and (Option 1) the function's environment. null: AWS-owned or AWS-managed keys (the table is still encrypted at rest). The key policy must let DynamoDB, CloudWatch Logs (logs.<region>.amazonaws.com) and Lambda use it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null ? true : can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)."
+  }
+}
+
+################################################################################
+# API Gateway
+################################################################################
+
+variable "stage_name" {
+  description = "Stage of the WebSocket API: clients connect to wss://<api>.execute-api.<region>.amazonaws.com/<stage_name> (the local gateway's default stage is also \"dev\")."
+  type        = string
+  default     = "dev"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,128}$", var.stage_name))
+    error_message = "stage_name must be 1 to 128 letters, digits, '-' or '_'."
+  }
+}
+
+variable "throttling_rate_limit" {
+  description = "Default route throttling of the stage: steady requests (messages and connects) per second. Over it clients get 429."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.throttling_rate_limit > 0
+    error_message = "throttling_rate_limit must be greater than 0 (a rate of 0 refuses every request)."
+  }
+}
+
+variable "throttling_burst_limit" {
+  description = "Default route throttling of the stage: burst, in requests."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.throttling_burst_limit >= 1 && var.throttling_burst_limit == floor(var.throttling_burst_limit)
+    error_message = "throttling_burst_limit must be a whole number, at least 1."
+  }
+}
+
+variable "create_apigateway_cloudwatch_role" {
+  description = "API Gateway writes a WebSocket stage's access logs only when the region's API Gateway account settings name a CloudWatch Logs role; without one, creating the stage fails with \"CloudWatch Logs role ARN must be set in account settings to enable logging\". true: create that role and set it (aws_api_gateway_account, a setting of the whole account and region, shared with every other API there). Leave false when the account already has it."
+  type        = bool
+  default     = false
+}
+
+################################################################################
+# DynamoDB
+################################################################################
+
+variable "connections_table_name" {
+  description = "Name of the connection table (contract section 5; the backend reads it as CONNECTIONS_TABLE). null: \"<name>-connections\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.connections_table_name == null ? true : can(regex("^[A-Za-z0-9_.-]{3,255}$", var.connections_table_name))
+    error_message = "connections_table_name must be 3 to 255 letters, digits, '_', '-' or '.'."
+  }
+}
+
+variable "table_deletion_protection" {
+  description = "Turn on DynamoDB deletion protection for the connection table (then `terraform destroy` fails until it is turned off)."
+  type        = bool
+  default     = false
+}

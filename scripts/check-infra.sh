@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Static and offline checks of the Terraform under infra/terraform; safe to run again.
+#
+#   scripts/check-infra.sh            # install what is missing, then check
+#   scripts/check-infra.sh --install  # only install the tools
+#
+# Installs, when absent (gitignored through /.tools):
+#   - checkov (PyPI) into the venv .tools/venv-infra;
+#   - python-hcl2 (PyPI) into .tools/venv-infra/python-hcl2, a folder of its own: checkov
+#     depends on bc-python-hcl2, a fork installing the same `hcl2` module, and installed side
+#     by side one would overwrite the other's files.
+# Then:
+#   (a) terraform fmt -check -recursive infra/terraform;
+#   (b) parses every .tf file with python-hcl2; a parse error fails, naming the file;
+#   (c) checkov on the module and on envs/dev; any failed check fails. Checks that do not
+#       apply are skipped inline in the .tf files (`#checkov:skip=CKV_...:reason`), never here;
+#   (d) `terraform test` on the parts that need no provider, in temporary folders:
+#       the module's variables.tf with infra/terraform/tests/module_variables (the validation
+#       rules of the three deployment options), and envs/dev's variables.tf + package.tf with
+#       infra/terraform/tests/env_dev_package (how websocket_lambda_package resolves).
+#   (e) the module README's inputs and outputs tables have a row for every variable and output.
+# (a) and (d) are skipped, with a message, when there is no `terraform` binary on PATH.
+# Needs no AWS credentials, and no network except PyPI for the first install: Terraform
+# providers are never downloaded (`terraform validate` and `plan` of the real configurations
+# need the aws provider, out of reach here, so they are not run).
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+
+venv=".tools/venv-infra"
+hcl2_dir="$venv/python-hcl2"
+tf_root="infra/terraform"
+checkov_dirs=("$tf_root/modules/websocket_proxy" "$tf_root/envs/dev")
+
+log() { echo "check-infra: $*"; }
+hcl2_python() { PYTHONPATH="$repo_root/$hcl2_dir" "$venv/bin/python" "$@"; }
+# Terraform warns on every command when its CLI config file is missing; an empty one
+# (/dev/null) silences that. An existing config is kept.
+tf_config="${TF_CLI_CONFIG_FILE:-$HOME/.terraformrc}"
+if [ ! -e "$tf_config" ]; then
+    tf_config=/dev/null
+fi
+tf() { TF_CLI_CONFIG_FILE="$tf_config" TF_IN_AUTOMATION=1 terraform "$@"; }
+
+install_tools() {
+    if [ ! -x "$venv/bin/python" ]; then
+        log "creating $venv"
+        mkdir -p "$(dirname "$venv")"
+        python3 -m venv "$venv"
+    fi
+    if [ -x "$venv/bin/checkov" ] && "$venv/bin/python" -c 'import importlib.metadata as m; m.version("checkov")' >/dev/null 2>&1; then
+        log "checkov present in $venv"
+    else
+        log "installing checkov into $venv (about a minute the first time)"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check 'checkov>=3,<4'
+    fi
+    if hcl2_python -c 'import sys, hcl2; sys.exit(0 if hcl2.__file__.startswith(sys.argv[1]) else 1)' \
+        "$repo_root/$hcl2_dir" >/dev/null 2>&1; then
+        log "python-hcl2 present in $hcl2_dir"
+    else
+        log "installing python-hcl2 into $hcl2_dir"
+        rm -rf "$hcl2_dir"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check --target "$hcl2_dir" \
+            'python-hcl2>=7,<8'
+    fi
+}
+
+install_tools
+if [ "${1:-}" = "--install" ]; then
+    exit 0
+fi
+
+failed=0
+have_terraform=0
+if command -v terraform >/dev/null 2>&1; then
+    have_terraform=1
+fi
+
+# (a) formatting
+if [ "$have_terraform" -eq 1 ]; then
+    log "(a) terraform fmt -check -recursive $tf_root"
+    if ! tf fmt -check -recursive -diff "$tf_root"; then
+        log "FAIL: the files above need \`terraform fmt -recursive $tf_root\`"
+        failed=1
+    fi
+else
+    log "(a) SKIPPED: no \`terraform\` binary on PATH, formatting not checked"
+fi
+
+# (b) every .tf file parses
+log "(b) parsing every .tf file under $tf_root with python-hcl2"
+if ! hcl2_python - "$tf_root" <<'PY'; then
+import pathlib
+import sys
+
+import hcl2
+
+root = pathlib.Path(sys.argv[1])
+files = sorted(p for p in root.rglob("*.tf") if ".terraform" not in p.parts)
+bad = 0
+for path in files:
+    try:
+        with path.open() as fh:
+            hcl2.load(fh)
+    except Exception as exc:  # the parser raises several types; any is a failure
+        bad += 1
+        print(f"check-infra: parse error in {path}: {type(exc).__name__}: {exc}", file=sys.stderr)
+if not files:
+    print(f"check-infra: no .tf files found under {root}", file=sys.stderr)
+    sys.exit(1)
+print(f"check-infra: parsed {len(files)} .tf files, {bad} with errors")
+sys.exit(1 if bad else 0)
+PY
+    failed=1
+fi
+
+# (c) checkov
+for dir in "${checkov_dirs[@]}"; do
+    log "(c) checkov -d $dir"
+    # The env's module source is a local path: nothing to download.
+    if ! "$venv/bin/checkov" -d "$dir" --framework terraform --quiet --compact \
+        --download-external-modules false --skip-download; then
+        log "FAIL: checkov found failed checks in $dir"
+        failed=1
+    fi
+done
+
+# (d) terraform test on provider-free copies
+run_tf_test() { # NAME DIR: init (no provider, no network) and test in DIR
+    local name="$1" dir="$2" out
+    out="$(mktemp)"
+    if tf -chdir="$dir" init -backend=false -input=false -no-color >"$out" 2>&1 &&
+        tf -chdir="$dir" test -no-color >>"$out" 2>&1; then
+        log "(d) $name: $(grep -E '^(Success|Failure)!' "$out" || echo passed)"
+    else
+        cat "$out" >&2
+        log "FAIL: terraform test $name"
+        failed=1
+    fi
+    rm -f "$out"
+}
+if [ "$have_terraform" -eq 1 ]; then
+    work="$(mktemp -d)"
+    trap 'rm -rf "$work"' EXIT
+
+    m="$work/module_variables"
+    mkdir -p "$m/tests" "$m/dist"
+    cp "$tf_root/modules/websocket_proxy/variables.tf" "$m/"
+    cp "$tf_root"/tests/module_variables/*.tftest.hcl "$m/tests/"
+    : >"$m/dist/bootstrap.zip" # only its existence matters to the rules
+    run_tf_test "module variable validation" "$m"
+
+    e="$work/repo/$tf_root/envs/dev"
+    mkdir -p "$e/tests" "$work/repo/dist"
+    cp "$tf_root/envs/dev/variables.tf" "$tf_root/envs/dev/package.tf" "$e/"
+    cp "$tf_root"/tests/env_dev_package/*.tftest.hcl "$e/tests/"
+    : >"$work/repo/dist/bootstrap.zip"
+    run_tf_test "envs/dev package path" "$e"
+else
+    log "(d) SKIPPED: no \`terraform\` binary on PATH, validation rules and path resolution not tested"
+fi
+
+# (e) the module README's inputs and outputs tables name every variable and output
+log "(e) modules/websocket_proxy/README.md lists every variable and output"
+if ! hcl2_python - "$tf_root/modules/websocket_proxy" <<'PY'; then
+import pathlib
+import sys
+
+import hcl2
+
+module = pathlib.Path(sys.argv[1])
+readme = (module / "README.md").read_text()
+missing = []
+for kind, file in (("input", "variables.tf"), ("output", "outputs.tf")):
+    with (module / file).open() as fh:
+        blocks = hcl2.load(fh).get("variable" if kind == "input" else "output", [])
+    for block in blocks:
+        for name in block:
+            if f'<a name="{kind}_{name}"></a>' not in readme:
+                missing.append(f"{kind} {name}")
+for item in missing:
+    print(f"check-infra: README.md has no table row for {item}", file=sys.stderr)
+sys.exit(1 if missing else 0)
+PY
+    failed=1
+fi
+
+if [ "$failed" -ne 0 ]; then
+    log "FAILED"
+    exit 1
+fi
+log "all checks passed"
