@@ -213,3 +213,18 @@ async fn unknown_connections_get_reconnect_unless_they_carry_booking_and_token()
     assert_eq!(call.body["token"], "tok-zed");
     assert_eq!(call.body["connection_id"], id);
 }
+
+#[tokio::test]
+async fn the_answers_booking_id_decides_the_chat_broadcast() {
+    let (backend, gw) = setup().await;
+    let mut alice = chat(&gw, "booking_id=b1&token=tok-alice").await;
+    let mut in_b9 = chat(&gw, "booking_id=b9&token=tok-bob").await;
+    let alice_id = backend.connection_id_of("tok-alice");
+    alice
+        .send_json(&json!({"text": "moved", "answer_booking": "b9"}))
+        .await;
+    assert_eq!(in_b9.recv_json().await["text"], "moved");
+    assert_eq!(backend.calls_to("/api/chat/ws/b9/participants").len(), 1);
+    // The sender is in b1, not b9: nothing reached it.
+    assert_nothing_pending(&gw, &mut alice, &alice_id).await;
+}

@@ -127,7 +127,9 @@ async fn handle(State(calls): State<Calls>, Path(path): Path<String>, body: Stri
         ["api", "chat", "ws", b, "message"] => {
             let text = message["text"].clone();
             let broadcast = text != "private";
-            json!({"type": "chat_message", "booking_id": b, "from": user, "text": text, "broadcast": broadcast})
+            // `{"answer_booking": X}` makes the answer name another booking, as a backend may.
+            let booking = message["answer_booking"].as_str().unwrap_or(b);
+            json!({"type": "chat_message", "booking_id": booking, "from": user, "text": text, "broadcast": broadcast})
         }
         ["api", "notifications", "ws", "connect"] => match &user {
             Some(u) => json!({"user_id": u, "initial": {"type": "unread", "count": 3}}),

@@ -43,16 +43,10 @@ pub fn check_zip(path: &Path) -> Result<(), PackageError> {
             "bootstrap is not executable (mode {mode:o})"
         )));
     }
-    let mut head = [0u8; 64];
-    let mut read = 0;
-    while read < head.len() {
-        match std::io::Read::read(&mut entry, &mut head[read..]) {
-            Ok(0) => break,
-            Ok(n) => read += n,
-            Err(e) => return Err(refuse(format!("bootstrap cannot be read ({e})"))),
-        }
-    }
-    if !is_x86_64_elf(&head[..read]) {
+    let mut head = Vec::with_capacity(64);
+    std::io::Read::read_to_end(&mut std::io::Read::take(&mut entry, 64), &mut head)
+        .map_err(|e| refuse(format!("bootstrap cannot be read ({e})")))?;
+    if !is_x86_64_elf(&head) {
         return Err(refuse("bootstrap is not an x86_64 Linux executable".into()));
     }
     Ok(())
