@@ -1,4 +1,4 @@
-//! Turning AWS SDK errors into the crate's errors, without ever carrying a token.
+//! The crate's errors, and turning AWS SDK errors into them without ever carrying a token.
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use std::error::Error as StdError;
@@ -51,6 +51,90 @@ pub enum TableError {
         /// The last status seen, e.g. `CREATING`.
         status: String,
         /// How long we waited.
+        waited_secs: u64,
+    },
+}
+
+/// What went wrong in [`crate::find_function`] or [`crate::update_function_code`], and
+/// what to do. No message holds the package's bytes or any credential.
+#[derive(Debug, thiserror::Error)]
+pub enum FunctionError {
+    /// Lambda answered with an error or could not be reached.
+    #[error("Lambda {operation} on function '{function}' failed: {detail}; check the credentials (they must allow lambda:{operation}), AWS_REGION and AWS_ENDPOINT_URL")]
+    Aws {
+        /// The Lambda operation, e.g. `UpdateFunctionCode`.
+        operation: &'static str,
+        /// The function's name.
+        function: String,
+        /// The service error's code and message, or the transport's error.
+        detail: String,
+    },
+    /// No function of that name in this account and region.
+    #[error("function '{function}' does not exist in this account and AWS_REGION: `wsproxy deploy` only updates an existing function (Option 2); create it first (Terraform Option 1 creates it and uploads the zip), or check the name and AWS_REGION")]
+    NotFound {
+        /// The function's name.
+        function: String,
+    },
+    /// The function is a container image function; a zip cannot be uploaded to it.
+    #[error("function '{function}' is packaged as {package_type}, not Zip: bootstrap.zip can only be uploaded to a Zip function; create one with runtime provided.al2023 and architecture x86_64 (Terraform Option 1) and deploy to it")]
+    NotZip {
+        /// The function's name.
+        function: String,
+        /// The package type found, e.g. `Image`.
+        package_type: String,
+    },
+    /// The function does not run on x86_64, the only architecture of the package.
+    #[error("function '{function}' runs on {found}, but bootstrap.zip holds an x86_64 executable that cannot run there: set the function's architecture to x86_64 (Terraform: architectures = [\"x86_64\"]), then deploy again")]
+    WrongArchitecture {
+        /// The function's name.
+        function: String,
+        /// The architectures found, e.g. `arm64`.
+        found: String,
+    },
+    /// The function's runtime is not an OS-only runtime, so Lambda would not run `bootstrap`.
+    #[error("function '{function}' has runtime {found}, but wsproxy's bootstrap.zip is built for provided.al2023 (glibc 2.34; provided.al2 has glibc 2.26 and cannot start it): set it with `aws lambda update-function-configuration --function-name {function} --runtime provided.al2023 --handler bootstrap`, then deploy again")]
+    WrongRuntime {
+        /// The function's name.
+        function: String,
+        /// The runtime found, or `none`.
+        found: String,
+    },
+    /// The zip is larger than UpdateFunctionCode accepts inline.
+    #[error("the package is {size} bytes, more than the {limit} bytes Lambda accepts in UpdateFunctionCode for function '{function}': build it with `wsproxy package` (release, stripped), or upload it through S3 with Terraform")]
+    TooLarge {
+        /// The function's name.
+        function: String,
+        /// The zip's size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Lambda finished the update with LastUpdateStatus `Failed`.
+    #[error("Lambda could not apply the new code to function '{function}' (LastUpdateStatus Failed): {reason}; fix the cause, then deploy again")]
+    UpdateFailed {
+        /// The function's name.
+        function: String,
+        /// LastUpdateStatusReason and its code, as Lambda gave them.
+        reason: String,
+    },
+    /// An update (ours, or an earlier one) was still not finished when the wait ended.
+    #[error("{what} of function '{function}' is still {status} after {waited_secs} s: Lambda is still working on it; watch LastUpdateStatus with `aws lambda get-function-configuration --function-name {function}`, then deploy again (or wait longer: --wait-secs)")]
+    NotReady {
+        /// The function's name.
+        function: String,
+        /// `the update` or `an earlier update`.
+        what: &'static str,
+        /// The last status seen, e.g. `InProgress`.
+        status: String,
+        /// How long we waited.
+        waited_secs: u64,
+    },
+    /// Lambda kept refusing the update because another change of the function was running.
+    #[error("function '{function}' kept refusing new code for {waited_secs} s because another change of it is in progress (ResourceConflictException): wait until that change is done, then deploy again (or wait longer: --wait-secs)")]
+    Busy {
+        /// The function's name.
+        function: String,
+        /// How long we retried.
         waited_secs: u64,
     },
 }

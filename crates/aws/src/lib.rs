@@ -1,6 +1,7 @@
 //! wsproxy on AWS: the connection registry on DynamoDB ([`DynamoDbRegistry`]), the table's
-//! administration ([`create_table`], [`check_table`]) and the pusher on API Gateway's
-//! `@connections` API ([`ApiGatewayPusher`]).
+//! administration ([`create_table`], [`check_table`]), the pusher on API Gateway's
+//! `@connections` API ([`ApiGatewayPusher`]) and the Lambda function's code
+//! ([`find_function`], [`update_function_code`]: `wsproxy deploy`, Option 2).
 //!
 //! The table (contract section 5): partition key `booking_id`, sort key `connection_id`,
 //! on-demand billing, time to live on `ttl`, and the global secondary index
@@ -8,10 +9,12 @@
 //! Query, never a Scan.
 //!
 //! Clients come from the caller. Built from `aws_config` defaults they honour `AWS_REGION`,
-//! `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB` and the credentials chain, and retry
-//! throttling in the SDK's standard retry mode.
+//! `AWS_ENDPOINT_URL`, the per-service `AWS_ENDPOINT_URL_DYNAMODB` and
+//! `AWS_ENDPOINT_URL_LAMBDA`, and the credentials chain, and retry throttling in the SDK's
+//! standard retry mode.
 
 mod error;
+mod function;
 mod item_codec;
 mod pusher;
 mod registry;
@@ -19,7 +22,11 @@ mod report;
 mod requests;
 mod table;
 
-pub use error::TableError;
+pub use error::{FunctionError, TableError};
+pub use function::{
+    find_function, update_function_code, CodeUpdate, FunctionInfo, BOOTSTRAP_ARCHITECTURE,
+    BOOTSTRAP_RUNTIMES, MAX_INLINE_ZIP,
+};
 pub use pusher::ApiGatewayPusher;
 pub use registry::DynamoDbRegistry;
 pub use report::{IndexState, TableReport, TtlState};

@@ -2,6 +2,8 @@
 
 mod aws;
 mod bench;
+mod deploy;
+mod doctor;
 mod lambda;
 mod limits;
 mod logging;
@@ -32,6 +34,10 @@ enum Command {
     Table(table::TableArgs),
     /// Build the Lambda `bootstrap` for provided.al2023 and write a deterministic bootstrap.zip.
     Package(package::PackageArgs),
+    /// Upload bootstrap.zip to an existing function (Option 2) and wait until it is active.
+    Deploy(deploy::DeployArgs),
+    /// Check a Terraform environment for what makes deployments fail, each finding with its fix.
+    Doctor(doctor::DoctorArgs),
 }
 
 #[tokio::main]
@@ -43,5 +49,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(args).await,
         Command::Table(args) => table::run(args).await,
         Command::Package(args) => package::run(args),
+        Command::Deploy(args) => deploy::run(args).await,
+        Command::Doctor(args) => doctor::run(args).await,
     }
 }

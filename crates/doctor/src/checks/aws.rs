@@ -1,0 +1,196 @@
+//! The AWS side, compared with the Terraform state: a function or table that exists but is
+//! not in the state makes `terraform apply` fail ("Function already exist", "Table already
+//! exists"), and the fix is `terraform import`; a table without the index makes every
+//! disconnect scan the table.
+
+use super::{terraform_in, unknown};
+use crate::{Environment, Finding, ProxyModule, State, Status};
+use wsproxy_aws::{check_table, find_function, FunctionInfo};
+
+/// The clients for the AWS-side checks.
+#[derive(Debug, Clone)]
+pub struct AwsClients {
+    /// Lambda, for the function.
+    pub lambda: aws_sdk_lambda::Client,
+    /// DynamoDB, for the table.
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    /// The region they talk to.
+    pub region: String,
+}
+
+/// The function and table findings, or one skip saying why there are none.
+pub async fn check(
+    env: &Environment,
+    module: &ProxyModule,
+    state: &State,
+    aws: &Result<AwsClients, String>,
+) -> Vec<Finding> {
+    let aws = match aws {
+        Ok(aws) => aws,
+        Err(why) => return vec![Finding::new("aws", Status::Skip, why.clone())],
+    };
+    let mut out = Vec::new();
+    if let State::Unknown(why) = state {
+        out.push(Finding::new(
+            "state",
+            Status::Warn,
+            format!("cannot read the Terraform state: {why}; findings below cannot say what Terraform manages"),
+        ));
+    }
+    out.push(match (&module.function_name, &module.create_lambda) {
+        (Err(e), _) => unknown("function", "the function's name", e),
+        (_, Err(e)) => unknown("function", "create_lambda", e),
+        (Ok(name), Ok(true)) => managed_function(env, module, state, aws, name).await,
+        (Ok(name), Ok(false)) => existing_function(aws, name).await,
+    });
+    out.push(match &module.table_name {
+        Err(e) => unknown("table", "the table's name", e),
+        Ok(table) => table_check(env, module, state, aws, table).await,
+    });
+    out
+}
+
+/// Option 1: Terraform creates the function, so one it does not manage is in the way.
+async fn managed_function(
+    env: &Environment,
+    module: &ProxyModule,
+    state: &State,
+    aws: &AwsClients,
+    name: &str,
+) -> Finding {
+    let found = match find_function(&aws.lambda, name).await {
+        Ok(found) => found,
+        Err(e) => return Finding::new("function", Status::Fail, e.to_string()),
+    };
+    let managed = state.manages("aws_lambda_function", "function_name", name);
+    let import = format!(
+        "{} import '{}' {name}",
+        terraform_in(env),
+        module.function_address()
+    );
+    let region = &aws.region;
+    match (found, managed) {
+        (Some(f), Some(true)) => Finding::new(
+            "function",
+            Status::Ok,
+            format!("{name} exists in {region} and is in the Terraform state (code sha256 {})", f.code_sha256),
+        ),
+        (Some(_), Some(false)) => Finding::new(
+            "function",
+            Status::Fail,
+            format!("function {name} already exists in {region} but is not in this environment's Terraform state: terraform apply would fail with \"Function already exist\""),
+        )
+        .fix(format!("adopt it: {import}\n{}\nor give this environment another name (variable name), or wire the existing function in with create_lambda = false (Option 2)", log_group_import(env, module, name))),
+        (Some(_), None) => Finding::new(
+            "function",
+            Status::Warn,
+            format!("function {name} exists in {region}; whether Terraform manages it is unknown"),
+        )
+        .fix(format!("if `terraform state list` does not show it: {import}")),
+        (None, Some(true)) => Finding::new(
+            "function",
+            Status::Fail,
+            format!("function {name} is in the Terraform state but not in {region}: it was deleted outside Terraform"),
+        )
+        .fix(format!("{} apply creates it again", terraform_in(env))),
+        (None, _) => Finding::new(
+            "function",
+            Status::Ok,
+            format!("{name} does not exist in {region} yet: terraform apply creates it"),
+        ),
+    }
+}
+
+/// The import of the function's log group, which exists once the function has run.
+fn log_group_import(env: &Environment, module: &ProxyModule, name: &str) -> String {
+    format!(
+        "and if apply then says \"log group already exists\": {} import 'module.{}.aws_cloudwatch_log_group.lambda[0]' /aws/lambda/{name}",
+        terraform_in(env),
+        module.label
+    )
+}
+
+/// Options 2 and 3: the function must already exist, and run the package's platform.
+async fn existing_function(aws: &AwsClients, name: &str) -> Finding {
+    let region = &aws.region;
+    match find_function(&aws.lambda, name).await {
+        Err(e) => Finding::new("function", Status::Fail, e.to_string()),
+        Ok(None) => Finding::new(
+            "function",
+            Status::Fail,
+            format!("existing_lambda_function_name is {name}, but {region} has no such function: terraform plan would fail reading it"),
+        )
+        .fix(format!("create it first (runtime provided.al2023, x86_64, handler bootstrap), then `wsproxy deploy --function-name {name}`; or let Terraform create it with create_lambda = true (Option 1)")),
+        Ok(Some(f)) => platform(&f),
+    }
+}
+
+fn platform(f: &FunctionInfo) -> Finding {
+    match f.check_runs_bootstrap() {
+        Err(e) => Finding::new("function", Status::Fail, e.to_string()),
+        Ok(()) => Finding::new(
+            "function",
+            Status::Ok,
+            format!(
+                "{} exists ({}, code sha256 {})",
+                f.name,
+                f.runtime.as_deref().unwrap_or_default(),
+                f.code_sha256
+            ),
+        ),
+    }
+}
+
+async fn table_check(
+    env: &Environment,
+    module: &ProxyModule,
+    state: &State,
+    aws: &AwsClients,
+    table: &str,
+) -> Finding {
+    let report = match check_table(&aws.dynamodb, table).await {
+        Ok(report) => report,
+        Err(e) => return Finding::new("table", Status::Fail, e.to_string()),
+    };
+    let managed = state.manages("aws_dynamodb_table", "name", table);
+    let region = &aws.region;
+    let apply = format!("{} apply", terraform_in(env));
+    if !report.exists {
+        return match managed {
+            // Never applied, or applied without it: the next apply creates it.
+            Some(false) => Finding::new(
+                "table",
+                Status::Ok,
+                format!("table {table} does not exist in {region} yet: terraform apply creates it"),
+            ),
+            _ => Finding::new(
+                "table",
+                Status::Fail,
+                format!("table {table} does not exist in {region}: the function cannot register a connection"),
+            )
+            .fix(format!("{apply} creates it (it was deleted outside Terraform), or `wsproxy table create --table {table}`")),
+        };
+    }
+    let problems = report.problems();
+    if managed == Some(false) {
+        return Finding::new(
+            "table",
+            Status::Fail,
+            format!("table {table} already exists in {region} but is not in this environment's Terraform state: terraform apply would fail with \"Table already exists\""),
+        )
+        .fix(format!(
+            "adopt it: {} import '{}' {table}\nor set connections_table_name to another name",
+            terraform_in(env),
+            module.table_address()
+        ));
+    }
+    if problems.is_empty() {
+        return Finding::new(
+            "table",
+            Status::Ok,
+            format!("table {table} is ACTIVE with the connection_id-index and TTL on ttl"),
+        );
+    }
+    Finding::new("table", Status::Fail, problems.join("; "))
+        .fix(format!("{apply} puts the module's index and TTL back; outside Terraform: wsproxy table create --table {table}"))
+}

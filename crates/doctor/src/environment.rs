@@ -1,0 +1,297 @@
+//! A Terraform root module (an environment such as `infra/terraform/envs/dev`) read as
+//! Terraform reads it: its `*.tf` files, its variables and locals, and the arguments it gives
+//! the `websocket_proxy` module.
+
+use crate::eval::{Evaluator, Scope};
+use crate::variables::Variables;
+use crate::{paths, EnvError};
+use hcl::{Block, Body, Expression, Value};
+use std::path::{Path, PathBuf};
+
+/// What an environment says about its deployment.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    /// The folder, absolute and clean: where Terraform runs.
+    pub dir: PathBuf,
+    /// The `*.tf` files read.
+    pub tf_files: Vec<PathBuf>,
+    /// Its variables and their values.
+    pub variables: Variables,
+    /// The locals that could be evaluated.
+    pub locals: hcl::Map<String, Value>,
+    /// The `websocket_proxy` module block, if there is one.
+    pub module: Option<ProxyModule>,
+    /// The `aws` provider's `region`, when the environment sets one.
+    pub region: Option<String>,
+}
+
+/// A setting's value, or why it could not be worked out.
+pub type Setting<T> = Result<T, String>;
+
+/// The arguments an environment gives the `websocket_proxy` module.
+#[derive(Debug, Clone)]
+pub struct ProxyModule {
+    /// The block's label (`module "websocket_proxy"`): the resources' address prefix.
+    pub label: String,
+    /// `create_lambda` (default true): Option 1 when true, Options 2 and 3 when false.
+    pub create_lambda: Setting<bool>,
+    /// The function's name: `name` in Option 1, `existing_lambda_function_name` otherwise.
+    pub function_name: Setting<String>,
+    /// The table's name: `connections_table_name`, or `<name>-connections`.
+    pub table_name: Setting<String>,
+    /// `lambda_package` as the module receives it, when given.
+    pub lambda_package: Option<Setting<String>>,
+    /// `backend_url`, when given.
+    pub backend_url: Option<Setting<String>>,
+}
+
+impl ProxyModule {
+    /// Terraform's address of the function this module creates (Option 1).
+    pub fn function_address(&self) -> String {
+        format!("module.{}.aws_lambda_function.this[0]", self.label)
+    }
+
+    /// Terraform's address of the connection table.
+    pub fn table_address(&self) -> String {
+        format!("module.{}.aws_dynamodb_table.this", self.label)
+    }
+}
+
+impl Environment {
+    /// Where Terraform will read the package: the module's `lambda_package` as Terraform
+    /// resolves a relative path, against the folder it runs in. `None` when not given.
+    pub fn package_path(&self) -> Option<Setting<PathBuf>> {
+        let given = self.module.as_ref()?.lambda_package.clone()?;
+        Some(given.map(|p| paths::abspath(&p, &self.dir)))
+    }
+
+    /// Reads `dir` with this process's environment (`TF_VAR_*`, `HOME`).
+    pub fn load(dir: &Path, var_files: &[PathBuf]) -> Result<Self, EnvError> {
+        Self::load_with(dir, var_files, &|name| std::env::var(name).ok())
+    }
+
+    /// Reads `dir`, taking environment variables from `env`.
+    pub fn load_with(
+        dir: &Path,
+        var_files: &[PathBuf],
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, EnvError> {
+        let cwd = std::env::current_dir().map_err(|source| EnvError::Read {
+            file: PathBuf::from("."),
+            source,
+        })?;
+        let dir = paths::clean(&cwd.join(dir));
+        if !dir.is_dir() {
+            return Err(EnvError::NotAFolder(dir));
+        }
+        let var_files: Vec<PathBuf> = var_files
+            .iter()
+            .map(|f| paths::clean(&cwd.join(f)))
+            .collect();
+        let mut tf_files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|source| EnvError::Read {
+                file: dir.clone(),
+                source,
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.is_file())
+            .collect();
+        tf_files.sort();
+        if tf_files.is_empty() {
+            return Err(EnvError::NoTerraform(dir));
+        }
+        let mut bodies = Vec::new();
+        for file in &tf_files {
+            let text = std::fs::read_to_string(file).map_err(|source| EnvError::Read {
+                file: file.clone(),
+                source,
+            })?;
+            let body = hcl::parse(&text).map_err(|e| EnvError::Parse {
+                file: file.clone(),
+                message: e.to_string(),
+            })?;
+            bodies.push((file.clone(), body));
+        }
+        let mut variables = Variables::default();
+        for (file, body) in &bodies {
+            variables.declare(file, &blocks(body, "variable"))?;
+        }
+        variables.assign(&dir, env, &var_files)?;
+        let scope = Scope {
+            cwd: dir.clone(),
+            home: env("HOME").map(PathBuf::from),
+        };
+        let local_exprs: Vec<(String, Expression)> = bodies
+            .iter()
+            .flat_map(|(_, body)| blocks(body, "locals"))
+            .flat_map(|b| b.body().attributes())
+            .map(|a| (a.key().to_owned(), a.expr().clone()))
+            .collect();
+        let locals = evaluate_locals(&scope, &variables, &local_exprs);
+        let evaluator = Evaluator::new(scope, variables.values(), locals.clone());
+        let all_blocks: Vec<&Block> = bodies.iter().flat_map(|(_, b)| b.blocks()).collect();
+        let unset = variables.unset();
+        let module = find_module(&all_blocks).map(|b| read_module(b, &evaluator, &unset));
+        let region = all_blocks
+            .iter()
+            .filter(|b| b.identifier() == "provider" && label(b) == Some("aws"))
+            .find(|b| attr(b, "alias").is_none())
+            .and_then(|b| attr(b, "region"))
+            .and_then(|e| string(&evaluator, e).ok());
+        Ok(Environment {
+            dir,
+            tf_files,
+            variables,
+            locals,
+            module,
+            region,
+        })
+    }
+}
+
+fn blocks<'a>(body: &'a Body, kind: &str) -> Vec<&'a Block> {
+    body.blocks().filter(|b| b.identifier() == kind).collect()
+}
+
+fn label(block: &Block) -> Option<&str> {
+    block.labels().first().map(|l| l.as_str())
+}
+
+fn attr<'a>(block: &'a Block, key: &str) -> Option<&'a Expression> {
+    block
+        .body()
+        .attributes()
+        .find(|a| a.key() == key)
+        .map(|a| a.expr())
+}
+
+/// Evaluates locals in dependency order, as Terraform does: a local is evaluated once the
+/// locals it refers to are (so `can(local.x)` sees `local.x`); one that refers to a
+/// resource or data source, or to a local that cannot be evaluated, stays out.
+fn evaluate_locals(
+    scope: &Scope,
+    variables: &Variables,
+    exprs: &[(String, Expression)],
+) -> hcl::Map<String, Value> {
+    let reference = regex::Regex::new(r"\blocal\.([A-Za-z_][A-Za-z0-9_-]*)").expect("valid");
+    let needs: Vec<Vec<String>> = exprs
+        .iter()
+        .map(|(_, e)| {
+            let text = hcl::format::to_string(e).unwrap_or_default();
+            reference
+                .captures_iter(&text)
+                .map(|c| c[1].to_owned())
+                .collect()
+        })
+        .collect();
+    let declared = |name: &String| exprs.iter().any(|(n, _)| n == name);
+    let mut done = hcl::Map::new();
+    let mut failed = std::collections::BTreeSet::new();
+    loop {
+        let mut progress = false;
+        for ((name, expr), needs) in exprs.iter().zip(&needs) {
+            if done.contains_key(name) || failed.contains(name) {
+                continue;
+            }
+            if needs
+                .iter()
+                .any(|n| declared(n) && !done.contains_key(n) && !failed.contains(n))
+            {
+                continue;
+            }
+            // A fresh evaluator, so this local sees the ones evaluated just before it.
+            let evaluator = Evaluator::new(scope.clone(), variables.values(), done.clone());
+            match evaluator.eval(expr) {
+                Ok(value) => {
+                    done.insert(name.clone(), value);
+                }
+                Err(_) => {
+                    failed.insert(name.clone());
+                }
+            }
+            progress = true;
+        }
+        if !progress {
+            return done;
+        }
+    }
+}
+
+/// The block of the `websocket_proxy` module: by its source, else by its arguments.
+fn find_module<'a>(all: &[&'a Block]) -> Option<&'a Block> {
+    let modules: Vec<&Block> = all
+        .iter()
+        .copied()
+        .filter(|b| b.identifier() == "module")
+        .collect();
+    let source_is_ours = |b: &&Block| matches!(attr(b, "source"), Some(Expression::String(s)) if s.trim_end_matches('/').ends_with("websocket_proxy"));
+    let looks_like_ours = |b: &&Block| {
+        attr(b, "lambda_package").is_some() || attr(b, "existing_lambda_function_name").is_some()
+    };
+    modules
+        .iter()
+        .copied()
+        .find(source_is_ours)
+        .or_else(|| modules.iter().copied().find(looks_like_ours))
+}
+
+fn read_module(block: &Block, evaluator: &Evaluator, unset: &[String]) -> ProxyModule {
+    // "no such key: `backend_url` in expression `var.backend_url`" says less than this.
+    let explain = |e: String| match unset.iter().find(|n| e.contains(&format!("var.{n}"))) {
+        Some(name) => format!("variable {name} has no value"),
+        None => e,
+    };
+    let get = |key: &str| attr(block, key).map(|e| optional_string(evaluator, e).map_err(explain));
+    let create_lambda = match attr(block, "create_lambda") {
+        None => Ok(true),
+        Some(e) => evaluator.eval(e).and_then(|v| match v {
+            Value::Bool(b) => Ok(b),
+            other => Err(format!("create_lambda is {other}, not a bool")),
+        }),
+    };
+    let name = required(get("name"), "name");
+    let function_name = match &create_lambda {
+        Ok(true) => name.clone(),
+        Ok(false) => required(
+            get("existing_lambda_function_name"),
+            "existing_lambda_function_name",
+        ),
+        Err(e) => Err(format!("create_lambda: {e}")),
+    };
+    let table_name = match get("connections_table_name") {
+        Some(Ok(Some(table))) => Ok(table),
+        Some(Err(e)) => Err(format!("connections_table_name: {e}")),
+        _ => name.clone().map(|n| format!("{n}-connections")),
+    };
+    let some = |s: Option<Setting<Option<String>>>| s.and_then(Result::transpose);
+    ProxyModule {
+        label: label(block).unwrap_or("websocket_proxy").to_owned(),
+        create_lambda,
+        function_name,
+        table_name,
+        lambda_package: some(get("lambda_package")),
+        backend_url: some(get("backend_url")),
+    }
+}
+
+fn required(value: Option<Setting<Option<String>>>, key: &str) -> Setting<String> {
+    match value {
+        Some(Ok(Some(v))) => Ok(v),
+        Some(Ok(None)) | None => Err(format!("the module is given no {key}")),
+        Some(Err(e)) => Err(format!("{key}: {e}")),
+    }
+}
+
+fn optional_string(evaluator: &Evaluator, expr: &Expression) -> Setting<Option<String>> {
+    match evaluator.eval(expr)? {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s)),
+        Value::Number(n) => Ok(Some(n.to_string())),
+        Value::Bool(b) => Ok(Some(b.to_string())),
+        other => Err(format!("{other} is not a string")),
+    }
+}
+
+fn string(evaluator: &Evaluator, expr: &Expression) -> Setting<String> {
+    optional_string(evaluator, expr)?.ok_or_else(|| "null".to_owned())
+}
