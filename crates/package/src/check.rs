@@ -14,7 +14,11 @@ pub fn is_x86_64_elf(bytes: &[u8]) -> bool {
         && u16::from_le_bytes([bytes[18], bytes[19]]) == EM_X86_64
 }
 
-/// Checks that `path` is a zip whose only entry is an executable x86_64 `bootstrap`.
+/// The glibc of Lambda's provided.al2023 runtime: the newest a `bootstrap` may need.
+pub const PROVIDED_AL2023_GLIBC: (u32, u32) = (2, 34);
+
+/// Checks that `path` is a zip whose only entry is an executable x86_64 `bootstrap` that
+/// needs no glibc newer than provided.al2023's.
 pub fn check_zip(path: &Path) -> Result<(), PackageError> {
     let refuse = |reason: String| PackageError::NotAPackage {
         path: path.to_path_buf(),
@@ -43,11 +47,17 @@ pub fn check_zip(path: &Path) -> Result<(), PackageError> {
             "bootstrap is not executable (mode {mode:o})"
         )));
     }
-    let mut head = Vec::with_capacity(64);
-    std::io::Read::read_to_end(&mut std::io::Read::take(&mut entry, 64), &mut head)
+    let mut binary = Vec::new();
+    std::io::Read::read_to_end(&mut entry, &mut binary)
         .map_err(|e| refuse(format!("bootstrap cannot be read ({e})")))?;
-    if !is_x86_64_elf(&head) {
+    if !is_x86_64_elf(&binary) {
         return Err(refuse("bootstrap is not an x86_64 Linux executable".into()));
+    }
+    if let Some(needed) = required_glibc(&binary).filter(|v| *v > PROVIDED_AL2023_GLIBC) {
+        return Err(refuse(format!(
+            "bootstrap needs glibc {}.{}, newer than the {}.{} of provided.al2023, so Lambda could not start it (a plain cargo build links against this machine's glibc)",
+            needed.0, needed.1, PROVIDED_AL2023_GLIBC.0, PROVIDED_AL2023_GLIBC.1
+        )));
     }
     Ok(())
 }

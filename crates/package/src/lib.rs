@@ -5,7 +5,7 @@
 mod check;
 mod zipfile;
 
-pub use check::{check_zip, is_x86_64_elf, required_glibc};
+pub use check::{check_zip, is_x86_64_elf, required_glibc, PROVIDED_AL2023_GLIBC};
 pub use zipfile::{base64_sha256, write_zip, Package};
 
 use std::path::PathBuf;

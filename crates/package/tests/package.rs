@@ -75,6 +75,10 @@ fn zip_with(dir: &Path, name: &str, entries: &[(&str, &[u8], u32)]) -> PathBuf {
 fn zips_that_are_not_bootstrap_packages_are_refused_with_the_reason() {
     let dir = temp("invalid");
     let elf = std::fs::read(elf()).unwrap();
+    // The same executable, as if linked against a glibc newer than provided.al2023's (the
+    // version name is built at run time: as a literal it would be in this binary too).
+    let mut too_new = elf.clone();
+    too_new.extend_from_slice(format!("\0GLIBC_{}.{}\0", 2, std::hint::black_box(39)).as_bytes());
     let not_zip = dir.join("plain.zip");
     std::fs::write(&not_zip, "hello").unwrap();
     let cases = [
@@ -98,6 +102,10 @@ fn zips_that_are_not_bootstrap_packages_are_refused_with_the_reason() {
         (
             zip_with(&dir, "script.zip", &[("bootstrap", b"#!/bin/sh\n", 0o755)]),
             "not an x86_64",
+        ),
+        (
+            zip_with(&dir, "glibc.zip", &[("bootstrap", &too_new, 0o755)]),
+            "needs glibc 2.39, newer than the 2.34 of provided.al2023",
         ),
     ];
     for (path, reason) in cases {
