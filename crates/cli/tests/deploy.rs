@@ -249,11 +249,12 @@ async fn a_missing_package_is_named_by_its_absolute_path() {
     );
 }
 
-#[tokio::test]
-async fn an_arm64_function_is_refused_and_keeps_its_code() {
+/// Deploys to a function of this platform, expects a refusal and the code unchanged;
+/// returns what was said on stderr.
+async fn refused_on(runtime: Runtime, arch: Architecture) -> (String, String) {
     let (a, a_sha) = package(EXE_A);
     let (b, _) = package(EXE_B);
-    let function = create_function(&a, Runtime::Providedal2023, Architecture::Arm64).await;
+    let function = create_function(&a, runtime, arch).await;
     let out = deploy(&[
         "--function-name",
         &function,
@@ -261,32 +262,34 @@ async fn an_arm64_function_is_refused_and_keeps_its_code() {
         b.to_str().unwrap(),
     ])
     .await;
-    assert!(!out.status.success());
-    let err = stderr(&out);
+    assert!(!out.status.success(), "{}", stdout(&out));
+    assert_eq!(code_sha(&function).await, a_sha);
+    (function, stderr(&out))
+}
+
+#[tokio::test]
+async fn an_arm64_function_is_refused_and_keeps_its_code() {
+    let (function, err) = refused_on(Runtime::Providedal2023, Architecture::Arm64).await;
     assert!(
         err.contains(&function) && err.contains("arm64") && err.contains("x86_64"),
         "{err}"
     );
-    assert_eq!(code_sha(&function).await, a_sha);
 }
 
 #[tokio::test]
 async fn a_function_with_another_runtime_is_refused_and_keeps_its_code() {
-    let (a, a_sha) = package(EXE_A);
-    let (b, _) = package(EXE_B);
-    let function = create_function(&a, Runtime::Python312, Architecture::X8664).await;
-    let out = deploy(&[
-        "--function-name",
-        &function,
-        "--package",
-        b.to_str().unwrap(),
-    ])
-    .await;
-    assert!(!out.status.success());
-    let err = stderr(&out);
+    let (_, err) = refused_on(Runtime::Python312, Architecture::X8664).await;
     assert!(
         err.contains("python3.12") && err.contains("--runtime provided.al2023"),
         "{err}"
     );
-    assert_eq!(code_sha(&function).await, a_sha);
+}
+
+#[tokio::test]
+async fn a_provided_al2_function_is_refused_for_its_older_glibc() {
+    let (_, err) = refused_on(Runtime::Providedal2, Architecture::X8664).await;
+    assert!(
+        err.contains("glibc 2.26") && err.contains("--runtime provided.al2023"),
+        "{err}"
+    );
 }
