@@ -171,6 +171,9 @@ async fn a_healthy_environment_passes_and_exits_0() {
     for check in ["env", "package.exists", "backend", "function", "table"] {
         assert_eq!(status(&report, check), "ok", "{check}: {report:#}");
     }
+    // The function runs the package's code (both are /bin/true's zip).
+    let function = finding(&report, "function")["message"].as_str().unwrap();
+    assert!(function.ends_with("the package's too)"), "{function}");
     let secret = std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_default();
     let all = format!(
         "{}{}",

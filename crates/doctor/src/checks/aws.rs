@@ -73,7 +73,11 @@ async fn managed_function(
         (Some(f), Some(true)) => Finding::new(
             "function",
             Status::Ok,
-            format!("{name} exists in {region} and is in the Terraform state (code sha256 {})", f.code_sha256),
+            format!(
+                "{name} exists in {region} and is in the Terraform state (code sha256 {}{})",
+                f.code_sha256,
+                code_versus_package(env, &f.code_sha256)
+            ),
         ),
         (Some(_), Some(false)) => Finding::new(
             "function",
@@ -98,6 +102,18 @@ async fn managed_function(
             Status::Ok,
             format!("{name} does not exist in {region} yet: terraform apply creates it"),
         ),
+    }
+}
+
+/// ", the package's: apply uploads it" when the package differs from the deployed code.
+fn code_versus_package(env: &Environment, deployed: &str) -> String {
+    let Some(Ok(path)) = env.package_path() else {
+        return String::new();
+    };
+    match wsproxy_package::base64_sha256(&path) {
+        Ok(local) if local == deployed => ", the package's too".into(),
+        Ok(local) => format!("; the package's is {local}: terraform apply uploads it"),
+        Err(_) => String::new(),
     }
 }
 
