@@ -113,6 +113,16 @@ fn finding<'a>(report: &'a Value, check: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {check} finding in {report:#}"))
 }
 
+/// The message and fix of `check`, which must have failed.
+fn failed<'a>(report: &'a Value, check: &str) -> (&'a str, &'a str) {
+    let f = finding(report, check);
+    assert_eq!(f["status"], "fail", "{check}: {report:#}");
+    (
+        f["message"].as_str().unwrap(),
+        f["fix"].as_str().unwrap_or_default(),
+    )
+}
+
 fn status<'a>(report: &'a Value, check: &str) -> &'a str {
     finding(report, check)["status"].as_str().unwrap()
 }
@@ -192,24 +202,14 @@ async fn a_function_that_exists_outside_the_state_gets_its_import_line() {
     create_function(&env.name).await;
     let (out, report) = env.doctor(&[]).await;
     assert_eq!(out.status.code(), Some(1), "{report:#}");
-    let function = finding(&report, "function");
-    assert_eq!(function["status"], "fail");
-    assert!(
-        function["message"]
-            .as_str()
-            .unwrap()
-            .contains("already exist"),
-        "{function:#}"
-    );
+    let (message, fix) = failed(&report, "function");
+    assert!(message.contains("already exist"), "{message}");
     let import = format!(
         "terraform -chdir={} import 'module.websocket_proxy.aws_lambda_function.this[0]' {}",
         env.dir.display(),
         env.name
     );
-    assert!(
-        function["fix"].as_str().unwrap().contains(&import),
-        "{function:#}"
-    );
+    assert!(fix.contains(&import), "{fix}");
     // Never applied: the table does not exist yet, which apply fixes.
     assert_eq!(status(&report, "table"), "ok", "{report:#}");
 
@@ -243,19 +243,12 @@ async fn a_missing_table_that_terraform_created_is_reported() {
     env.state(true, true);
     let (out, report) = env.doctor(&[]).await;
     assert_eq!(out.status.code(), Some(1));
-    let table = finding(&report, "table");
-    assert_eq!(table["status"], "fail", "{report:#}");
+    let (message, fix) = failed(&report, "table");
     assert!(
-        table["message"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("table {} does not exist", env.table())),
-        "{table:#}"
+        message.contains(&format!("table {} does not exist", env.table())),
+        "{message}"
     );
-    assert!(
-        table["fix"].as_str().unwrap().contains("apply"),
-        "{table:#}"
-    );
+    assert!(fix.contains("apply"), "{fix}");
 }
 
 #[tokio::test]
@@ -290,15 +283,8 @@ async fn a_table_without_the_index_is_reported() {
     env.state(false, true);
     let (out, report) = env.doctor(&[]).await;
     assert_eq!(out.status.code(), Some(1));
-    let table = finding(&report, "table");
-    assert_eq!(table["status"], "fail", "{report:#}");
-    assert!(
-        table["message"]
-            .as_str()
-            .unwrap()
-            .contains("connection_id-index"),
-        "{table:#}"
-    );
+    let (message, _) = failed(&report, "table");
+    assert!(message.contains("connection_id-index"), "{message}");
 }
 
 #[tokio::test]
@@ -307,16 +293,13 @@ async fn a_table_that_exists_outside_the_state_gets_its_import_line() {
     table_create(&env.table()).await;
     let (out, report) = env.doctor(&[]).await;
     assert_eq!(out.status.code(), Some(1));
-    let table = finding(&report, "table");
     let import = format!(
         "terraform -chdir={} import 'module.websocket_proxy.aws_dynamodb_table.this' {}",
         env.dir.display(),
         env.table()
     );
-    assert!(
-        table["fix"].as_str().unwrap().contains(&import),
-        "{table:#}"
-    );
+    let (_, fix) = failed(&report, "table");
+    assert!(fix.contains(&import), "{fix}");
 }
 
 #[tokio::test]
@@ -325,12 +308,8 @@ async fn a_backend_that_does_not_answer_fails() {
     let env = Env::new("doctor-backend", &url);
     let (out, report) = env.doctor(&["--no-aws"]).await;
     assert_eq!(out.status.code(), Some(1));
-    let backend = finding(&report, "backend");
-    assert_eq!(backend["status"], "fail", "{report:#}");
-    assert!(
-        backend["message"].as_str().unwrap().contains(&url),
-        "{backend:#}"
-    );
+    let (message, _) = failed(&report, "backend");
+    assert!(message.contains(&url), "{message}");
     assert_eq!(status(&report, "aws"), "skip");
 }
 
@@ -346,12 +325,8 @@ async fn option_2_needs_the_existing_function() {
     let (out, report) = env.doctor(&[]).await;
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(status(&report, "package"), "skip", "{report:#}");
-    let function = finding(&report, "function");
-    assert_eq!(function["status"], "fail", "{report:#}");
-    assert!(
-        function["message"].as_str().unwrap().contains(&missing),
-        "{function:#}"
-    );
+    let (message, _) = failed(&report, "function");
+    assert!(message.contains(&missing), "{message}");
 
     create_function(&missing).await;
     let (out, report) = env.doctor(&[]).await;
