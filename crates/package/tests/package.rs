@@ -137,6 +137,8 @@ fn the_hash_is_terraforms_filebase64sha256() {
         .current_dir(&dir)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
+        // Its warnings (e.g. no ~/.terraformrc) would only clutter the test output.
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     console
@@ -150,7 +152,8 @@ fn the_hash_is_terraforms_filebase64sha256() {
     assert_eq!(
         printed.trim().trim_matches('"'),
         p.base64_sha256,
-        "{printed}"
+        "{printed}\n{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 
