@@ -50,7 +50,7 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<()> {
     } else {
         print!("{}", report.to_text());
     }
-    if !report.ok {
+    if !report.ok() {
         std::process::exit(1);
     }
     Ok(())

@@ -37,7 +37,7 @@ async fn a_missing_package_names_the_resolved_path_the_nearest_folder_and_the_co
         )),
         "{fix}"
     );
-    assert!(!report.ok);
+    assert!(!report.ok());
 }
 
 #[tokio::test]
@@ -91,7 +91,7 @@ async fn an_unset_variable_and_an_unreadable_file_are_reported_not_fatal() {
 
     std::fs::write(tree.env.join("terraform.tfvars"), "backend_url = \n").unwrap();
     let report = tree.report().await;
-    assert!(!report.ok);
+    assert!(!report.ok());
     let env = &report.findings[0];
     assert_eq!(
         (env.check, env.status),
@@ -190,5 +190,5 @@ async fn a_package_older_than_the_code_it_is_built_from_fails() {
         "{:?}",
         finding.fix
     );
-    assert!(!report.ok);
+    assert!(!report.ok());
 }

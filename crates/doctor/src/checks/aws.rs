@@ -5,7 +5,7 @@
 
 use super::{terraform_in, unknown};
 use crate::{Environment, Finding, ProxyModule, State, Status};
-use wsproxy_aws::{check_table, find_function, FunctionInfo};
+use wsproxy_aws::{check_table, find_function};
 
 /// The clients for the AWS-side checks.
 #[derive(Debug, Clone)]
@@ -18,17 +18,20 @@ pub struct AwsClients {
     pub region: String,
 }
 
-/// The function and table findings, or one skip saying why there are none.
+/// The function and table findings, or one skip saying why there are none; `package` is
+/// the package's hash, to compare with the deployed code.
 pub async fn check(
     env: &Environment,
     module: &ProxyModule,
-    state: &State,
+    package: Option<&str>,
     aws: &Result<AwsClients, String>,
 ) -> Vec<Finding> {
     let aws = match aws {
         Ok(aws) => aws,
         Err(why) => return vec![Finding::new("aws", Status::Skip, why.clone())],
     };
+    // Read only now: a remote state costs a `terraform state pull`.
+    let state = &State::read(&env.dir).await;
     let mut out = Vec::new();
     if let State::Unknown(why) = state {
         out.push(Finding::new(
@@ -40,7 +43,7 @@ pub async fn check(
     out.push(match (&module.function_name, &module.create_lambda) {
         (Err(e), _) => unknown("function", "the function's name", e),
         (_, Err(e)) => unknown("function", "create_lambda", e),
-        (Ok(name), Ok(true)) => managed_function(env, module, state, aws, name).await,
+        (Ok(name), Ok(true)) => managed_function(env, module, state, aws, name, package).await,
         (Ok(name), Ok(false)) => existing_function(aws, name).await,
     });
     out.push(match &module.table_name {
@@ -57,6 +60,7 @@ async fn managed_function(
     state: &State,
     aws: &AwsClients,
     name: &str,
+    package: Option<&str>,
 ) -> Finding {
     let found = match find_function(&aws.lambda, name).await {
         Ok(found) => found,
@@ -76,7 +80,7 @@ async fn managed_function(
             format!(
                 "{name} exists in {region} and is in the Terraform state (code sha256 {}{})",
                 f.code_sha256,
-                code_versus_package(env, &f.code_sha256)
+                code_versus_package(package, &f.code_sha256)
             ),
         ),
         (Some(_), Some(false)) => Finding::new(
@@ -105,15 +109,12 @@ async fn managed_function(
     }
 }
 
-/// ", the package's: apply uploads it" when the package differs from the deployed code.
-fn code_versus_package(env: &Environment, deployed: &str) -> String {
-    let Some(Ok(path)) = env.package_path() else {
-        return String::new();
-    };
-    match wsproxy_package::base64_sha256(&path) {
-        Ok(local) if local == deployed => ", the package's too".into(),
-        Ok(local) => format!("; the package's is {local}: terraform apply uploads it"),
-        Err(_) => String::new(),
+/// Whether the deployed code is the package's, when there is a package.
+fn code_versus_package(package: Option<&str>, deployed: &str) -> String {
+    match package {
+        Some(local) if local == deployed => ", the package's too".into(),
+        Some(local) => format!("; the package's is {local}: terraform apply uploads it"),
+        None => String::new(),
     }
 }
 
@@ -137,14 +138,9 @@ async fn existing_function(aws: &AwsClients, name: &str) -> Finding {
             format!("existing_lambda_function_name is {name}, but {region} has no such function: terraform plan would fail reading it"),
         )
         .fix(format!("create it first (runtime provided.al2023, x86_64, handler bootstrap), then `wsproxy deploy --function-name {name}`; or let Terraform create it with create_lambda = true (Option 1)")),
-        Ok(Some(f)) => platform(&f),
-    }
-}
-
-fn platform(f: &FunctionInfo) -> Finding {
-    match f.check_runs_bootstrap() {
-        Err(e) => Finding::new("function", Status::Fail, e.to_string()),
-        Ok(()) => Finding::new(
+        Ok(Some(f)) => match f.check_runs_bootstrap() {
+            Err(e) => Finding::new("function", Status::Fail, e.to_string()),
+            Ok(()) => Finding::new(
             "function",
             Status::Ok,
             format!(
@@ -154,6 +150,7 @@ fn platform(f: &FunctionInfo) -> Finding {
                 f.code_sha256
             ),
         ),
+        },
     }
 }
 
@@ -187,7 +184,6 @@ async fn table_check(
             .fix(format!("{apply} creates it (it was deleted outside Terraform), or `wsproxy table create --table {table}`")),
         };
     }
-    let problems = report.problems();
     if managed == Some(false) {
         return Finding::new(
             "table",
@@ -200,6 +196,7 @@ async fn table_check(
             module.table_address()
         ));
     }
+    let problems = report.problems();
     if problems.is_empty() {
         return Finding::new(
             "table",

@@ -10,7 +10,7 @@ mod sources;
 pub use aws::AwsClients;
 pub use sources::newest_source;
 
-use crate::{EnvError, Environment, Finding, Report, State};
+use crate::{EnvError, Environment, Finding, Report};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -36,10 +36,11 @@ pub async fn run(env_arg: &str, env: Result<Environment, EnvError>, options: &Op
     match &env.module {
         None => findings.push(env::no_module(&env)),
         Some(module) => {
-            findings.extend(package::check(&env, module, options.sources.as_deref()));
+            let package = package::check(&env, module, options.sources.as_deref());
+            findings.extend(package.findings);
             findings.push(backend::check(module, options.backend_timeout).await);
-            let state = State::read(&env.dir).await;
-            findings.extend(aws::check(&env, module, &state, &options.aws).await);
+            findings
+                .extend(aws::check(&env, module, package.sha256.as_deref(), &options.aws).await);
         }
     }
     Report::new(env.dir.display().to_string(), findings)

@@ -5,59 +5,84 @@ use super::{sources, unknown};
 use crate::{paths, Environment, Finding, ProxyModule, Status};
 use std::path::{Path, PathBuf};
 
+/// The package findings, and the valid package's hash for the checks that compare it.
+pub struct Checked {
+    /// What was found.
+    pub findings: Vec<Finding>,
+    /// Base64 SHA-256 of the package, when it exists and is valid.
+    pub sha256: Option<String>,
+}
+
 /// The package findings; Options 2 and 3 upload no package through Terraform.
-pub fn check(env: &Environment, module: &ProxyModule, sources: Option<&Path>) -> Vec<Finding> {
+pub fn check(env: &Environment, module: &ProxyModule, sources: Option<&Path>) -> Checked {
+    findings(env, module, sources).unwrap_or_else(|stop| Checked {
+        findings: vec![stop],
+        sha256: None,
+    })
+}
+
+/// `Err` is the finding that ends the check early.
+fn findings(
+    env: &Environment,
+    module: &ProxyModule,
+    sources: Option<&Path>,
+) -> Result<Checked, Finding> {
     match &module.create_lambda {
-        Err(e) => return vec![unknown("package", "create_lambda", e)],
+        Err(e) => return Err(unknown("package", "create_lambda", e)),
         Ok(false) => {
             let name = module.function_name.as_deref().unwrap_or("NAME");
-            return vec![Finding::new(
+            return Err(Finding::new(
                 "package",
                 Status::Skip,
                 "create_lambda = false (Option 2 or 3): Terraform uploads no package",
             )
             .fix(format!(
                 "update the function's code with `wsproxy package && wsproxy deploy --function-name {name}`"
-            ))];
+            )));
         }
         Ok(true) => {}
     }
     let path = match env.package_path() {
         None => {
-            return vec![Finding::new(
+            return Err(Finding::new(
                 "package",
                 Status::Fail,
                 "create_lambda = true (Option 1) but the module is given no lambda_package",
             )
-            .fix("set lambda_package = local.websocket_lambda_package in the module block (see infra/terraform/envs/dev/package.tf)")]
+            .fix("set lambda_package = local.websocket_lambda_package in the module block (see infra/terraform/envs/dev/package.tf)"))
         }
-        Some(Err(e)) => return vec![unknown("package", "lambda_package", &e)],
+        Some(Err(e)) => return Err(unknown("package", "lambda_package", &e)),
         Some(Ok(path)) => path,
     };
     let origin = origin(env);
     if !path.is_file() {
-        return vec![missing(env, &path, &origin)];
+        return Err(missing(env, &path, &origin));
     }
     if let Err(e) = wsproxy_package::check_zip(&path) {
-        return vec![
+        return Err(
             Finding::new("package.valid", Status::Fail, e.to_string()).fix(format!(
                 "rebuild it: wsproxy package --out {}",
                 parent(&path)
             )),
-        ];
+        );
     }
-    let hash = wsproxy_package::base64_sha256(&path)
+    let sha256 = wsproxy_package::base64_sha256(&path).ok();
+    let hash = sha256
+        .as_deref()
         .map(|h| format!(", base64 sha256 {h}"))
         .unwrap_or_default();
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    vec![
-        Finding::new(
-            "package.exists",
-            Status::Ok,
-            format!("{} ({size} bytes{hash}){origin}", path.display()),
-        ),
-        freshness(env, &path, sources),
-    ]
+    Ok(Checked {
+        findings: vec![
+            Finding::new(
+                "package.exists",
+                Status::Ok,
+                format!("{} ({size} bytes{hash}){origin}", path.display()),
+            ),
+            freshness(env, &path, sources),
+        ],
+        sha256,
+    })
 }
 
 /// The variable the environment names the package with (envs/dev's convention).
