@@ -10,9 +10,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tracing::info;
 
-/// The runtimes that run wsproxy's `bootstrap`: the OS-only runtime `wsproxy package` builds
+/// The runtime that runs wsproxy's `bootstrap`: the OS-only runtime `wsproxy package` builds
 /// for (glibc 2.34). provided.al2 is not one: its glibc 2.26 cannot start that binary.
-pub const BOOTSTRAP_RUNTIMES: [&str; 1] = ["provided.al2023"];
+pub const BOOTSTRAP_RUNTIME: &str = "provided.al2023";
 
 /// The only architecture of the package.
 pub const BOOTSTRAP_ARCHITECTURE: &str = "x86_64";
@@ -51,7 +51,7 @@ pub struct FunctionInfo {
 
 impl FunctionInfo {
     /// Checks that the function can run wsproxy's package: a Zip function on x86_64 with an
-    /// OS-only runtime ([`BOOTSTRAP_RUNTIMES`]). The error says why not and what to change.
+    /// OS-only runtime ([`BOOTSTRAP_RUNTIME`]). The error says why not and what to change.
     pub fn check_runs_bootstrap(&self) -> Result<(), FunctionError> {
         if let Some(package_type) = self.package_type.as_deref().filter(|t| *t != "Zip") {
             return Err(FunctionError::NotZip {
@@ -72,7 +72,7 @@ impl FunctionInfo {
             });
         }
         match self.runtime.as_deref() {
-            Some(runtime) if BOOTSTRAP_RUNTIMES.contains(&runtime) => Ok(()),
+            Some(BOOTSTRAP_RUNTIME) => Ok(()),
             found => Err(FunctionError::WrongRuntime {
                 function: self.name.clone(),
                 found: found.unwrap_or("none").into(),
@@ -157,6 +157,15 @@ pub async fn find_function(
     }
 }
 
+/// [`find_function`], with a missing function as [`FunctionError::NotFound`].
+async fn existing_function(client: &Client, name: &str) -> Result<FunctionInfo, FunctionError> {
+    find_function(client, name)
+        .await?
+        .ok_or_else(|| FunctionError::NotFound {
+            function: name.to_owned(),
+        })
+}
+
 /// Replaces the code of the existing function `name` with `zip_bytes` and waits, at most
 /// `wait` in all, until Lambda reports the update `Successful`.
 ///
@@ -170,12 +179,7 @@ pub async fn update_function_code(
     wait: Duration,
 ) -> Result<CodeUpdate, FunctionError> {
     let start = Instant::now();
-    let found = |info: Option<FunctionInfo>| {
-        info.ok_or_else(|| FunctionError::NotFound {
-            function: name.to_owned(),
-        })
-    };
-    let mut old = found(find_function(client, name).await?)?;
+    let mut old = existing_function(client, name).await?;
     old.check_runs_bootstrap()?;
     if zip_bytes.len() > MAX_INLINE_ZIP {
         return Err(FunctionError::TooLarge {
@@ -267,11 +271,7 @@ async fn settle(
 ) -> Result<FunctionInfo, FunctionError> {
     let mut pause = FIRST_PAUSE;
     loop {
-        let info = find_function(client, name)
-            .await?
-            .ok_or_else(|| FunctionError::NotFound {
-                function: name.to_owned(),
-            })?;
+        let info = existing_function(client, name).await?;
         if !info.is_busy() {
             return Ok(info);
         }
@@ -313,11 +313,9 @@ mod tests {
 
     #[test]
     fn os_only_runtimes_on_x86_64_zip_functions_run_the_bootstrap() {
-        for runtime in BOOTSTRAP_RUNTIMES {
-            info(Some(runtime), &["x86_64"], "Zip")
-                .check_runs_bootstrap()
-                .unwrap();
-        }
+        info(Some(BOOTSTRAP_RUNTIME), &["x86_64"], "Zip")
+            .check_runs_bootstrap()
+            .unwrap();
         // provided.al2's glibc 2.26 cannot start a binary built for 2.34.
         let err = info(Some("provided.al2"), &["x86_64"], "Zip")
             .check_runs_bootstrap()

@@ -25,7 +25,7 @@ mod table;
 pub use error::{FunctionError, TableError};
 pub use function::{
     find_function, update_function_code, CodeUpdate, FunctionInfo, BOOTSTRAP_ARCHITECTURE,
-    BOOTSTRAP_RUNTIMES, MAX_INLINE_ZIP,
+    BOOTSTRAP_RUNTIME, MAX_INLINE_ZIP,
 };
 pub use pusher::ApiGatewayPusher;
 pub use registry::DynamoDbRegistry;

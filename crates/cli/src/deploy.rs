@@ -30,9 +30,9 @@ pub async fn run(args: DeployArgs) -> anyhow::Result<()> {
         "{} does not exist: build the package with `wsproxy package` (it writes dist/bootstrap.zip), or name it with --package ZIP",
         path.display()
     );
-    wsproxy_package::check_zip(&path)?;
-    let local_sha = wsproxy_package::base64_sha256(&path)?;
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    wsproxy_package::check_zip_bytes(&path, &bytes)?;
+    let local_sha = wsproxy_package::base64_sha256_of(&bytes);
     let name = &args.function_name;
     println!("function: {name}");
     println!("package: {}", path.display());

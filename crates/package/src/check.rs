@@ -20,16 +20,28 @@ pub const PROVIDED_AL2023_GLIBC: (u32, u32) = (2, 34);
 /// Checks that `path` is a zip whose only entry is an executable x86_64 `bootstrap` that
 /// needs no glibc newer than provided.al2023's.
 pub fn check_zip(path: &Path) -> Result<(), PackageError> {
-    let refuse = |reason: String| PackageError::NotAPackage {
-        path: path.to_path_buf(),
-        reason,
-    };
     let file = std::fs::File::open(path).map_err(|source| PackageError::Io {
         path: path.to_path_buf(),
         source,
     })?;
+    check_archive(path, file)
+}
+
+/// [`check_zip`] of a package already read into memory from `path`.
+pub fn check_zip_bytes(path: &Path, bytes: &[u8]) -> Result<(), PackageError> {
+    check_archive(path, std::io::Cursor::new(bytes))
+}
+
+fn check_archive<R: std::io::Read + std::io::Seek>(
+    path: &Path,
+    archive: R,
+) -> Result<(), PackageError> {
+    let refuse = |reason: String| PackageError::NotAPackage {
+        path: path.to_path_buf(),
+        reason,
+    };
     let mut zip =
-        zip::ZipArchive::new(file).map_err(|e| refuse(format!("not a zip file ({e})")))?;
+        zip::ZipArchive::new(archive).map_err(|e| refuse(format!("not a zip file ({e})")))?;
     let names: Vec<String> = zip
         .file_names()
         .map(|n| n.map(|n| n.into_owned()))

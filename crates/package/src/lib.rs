@@ -5,8 +5,8 @@
 mod check;
 mod zipfile;
 
-pub use check::{check_zip, is_x86_64_elf, required_glibc, PROVIDED_AL2023_GLIBC};
-pub use zipfile::{base64_sha256, write_zip, Package};
+pub use check::{check_zip, check_zip_bytes, is_x86_64_elf, required_glibc, PROVIDED_AL2023_GLIBC};
+pub use zipfile::{base64_sha256, base64_sha256_of, write_zip, Package};
 
 use std::path::PathBuf;
 

@@ -65,5 +65,10 @@ pub fn base64_sha256(path: &Path) -> Result<String, PackageError> {
         path: path.to_path_buf(),
         source,
     })?;
-    Ok(base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&bytes)))
+    Ok(base64_sha256_of(&bytes))
+}
+
+/// [`base64_sha256`] of bytes already in memory (Lambda's `CodeSha256` of them as a zip).
+pub fn base64_sha256_of(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
 }
