@@ -77,6 +77,11 @@ impl Report {
         self.count(Status::Fail) == 0
     }
 
+    /// The finding of `check` (e.g. `package.exists`), if that check ran.
+    pub fn finding(&self, check: &str) -> Option<&Finding> {
+        self.findings.iter().find(|f| f.check == check)
+    }
+
     /// The findings with this status.
     pub fn count(&self, status: Status) -> usize {
         self.findings.iter().filter(|f| f.status == status).count()

@@ -13,9 +13,7 @@ async fn a_missing_package_names_the_resolved_path_the_nearest_folder_and_the_co
     let tree = Tree::new("repo/infra/terraform/envs/dev", BACKEND);
     let report = tree.report().await;
     let finding = report
-        .findings
-        .iter()
-        .find(|f| f.check == "package.exists")
+        .finding("package.exists")
         .unwrap_or_else(|| panic!("{}", report.to_text()));
     assert_eq!(finding.status, Status::Fail);
     let expected = tree.path("repo/dist/bootstrap.zip");
@@ -46,22 +44,14 @@ async fn a_package_that_exists_passes_and_an_invalid_one_fails() {
     let path = tree.path("repo/dist/bootstrap.zip");
     write_package(&path);
     let report = tree.report().await;
-    let exists = report
-        .findings
-        .iter()
-        .find(|f| f.check == "package.exists")
-        .unwrap();
+    let exists = report.finding("package.exists").unwrap();
     assert_eq!(exists.status, Status::Ok, "{}", report.to_text());
     let hash = wsproxy_package::base64_sha256(&path).unwrap();
     assert!(exists.message.contains(&hash), "{}", exists.message);
 
     std::fs::write(&path, b"not a zip").unwrap();
     let report = tree.report().await;
-    let valid = report
-        .findings
-        .iter()
-        .find(|f| f.check == "package.valid")
-        .unwrap();
+    let valid = report.finding("package.valid").unwrap();
     assert_eq!(valid.status, Status::Fail, "{}", report.to_text());
     assert!(valid.message.contains("not a zip"), "{}", valid.message);
 }
@@ -76,11 +66,7 @@ async fn an_unset_variable_and_an_unreadable_file_are_reported_not_fatal() {
     )
     .unwrap();
     let report = tree.report().await;
-    let unset = report
-        .findings
-        .iter()
-        .find(|f| f.check == "env.variables")
-        .unwrap();
+    let unset = report.finding("env.variables").unwrap();
     assert_eq!(unset.status, Status::Fail);
     assert!(unset.message.contains("backend_url"), "{}", unset.message);
     assert!(unset
@@ -147,9 +133,7 @@ async fn a_package_older_than_the_code_it_is_built_from_fails() {
     write_package(&package);
     let fresh = |report: &Report| {
         report
-            .findings
-            .iter()
-            .find(|f| f.check == "package.fresh")
+            .finding("package.fresh")
             .cloned()
             .unwrap_or_else(|| panic!("{}", report.to_text()))
     };

@@ -77,28 +77,17 @@ fn later_sources_override_earlier_ones_as_in_terraform() {
     );
     // terraform.tfvars beats TF_VAR_.
     assert_eq!(tree.resolved(), tree.env.join("from-tfvars.zip"));
-    // *.auto.tfvars beat terraform.tfvars; the later name wins.
-    std::fs::write(
-        tree.env.join("b.auto.tfvars"),
-        "websocket_lambda_package = \"b.zip\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        tree.env.join("a.auto.tfvars"),
-        "websocket_lambda_package = \"a.zip\"\n",
-    )
-    .unwrap();
-    // Files Terraform does not load by itself are not read.
-    std::fs::write(
-        tree.env.join("prod.tfvars"),
-        "websocket_lambda_package = \"prod.zip\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        tree.env.join("terraform.tfvars.example"),
-        "websocket_lambda_package = \"example.zip\"\n",
-    )
-    .unwrap();
+    // *.auto.tfvars beat terraform.tfvars, the later name winning; prod.tfvars and the
+    // example are not read, as Terraform does not load them by itself.
+    for (file, zip) in [
+        ("b.auto.tfvars", "b.zip"),
+        ("a.auto.tfvars", "a.zip"),
+        ("prod.tfvars", "prod.zip"),
+        ("terraform.tfvars.example", "example.zip"),
+    ] {
+        let line = format!("websocket_lambda_package = \"{zip}\"\n");
+        std::fs::write(tree.env.join(file), line).unwrap();
+    }
     assert_eq!(tree.resolved(), tree.env.join("b.zip"));
     // An explicit -var-file beats them all.
     let env = Environment::load_with(&tree.env, &[tree.env.join("prod.tfvars")], &|k| {
