@@ -285,6 +285,32 @@ mod tests {
     }
 
     #[test]
+    fn the_string_functions_an_environment_may_use_in_a_path() {
+        let cases = [
+            (r#"replace("a-b-c", "-", "/")"#, "a/b/c"),
+            (r#"replace("v1.2.zip", "/[0-9]/", "N")"#, "vN.N.zip"),
+            (r#"dirname("dist/x/bootstrap.zip")"#, "dist/x"),
+            (r#"dirname("bootstrap.zip")"#, "."),
+            (r#"basename("dist/bootstrap.zip")"#, "bootstrap.zip"),
+            (
+                r#"join("/", ["dist", "bootstrap.zip"])"#,
+                "dist/bootstrap.zip",
+            ),
+            (r#"lower(" DIST ")"#, " dist "),
+            (r#"upper(trimspace(" dist "))"#, "DIST"),
+            (r#"tostring(3000)"#, "3000"),
+            (r#"regex("^(a)(b)?", "ac")[0]"#, "a"),
+        ];
+        for (src, want) in cases {
+            assert_eq!(eval(src, &[]).unwrap(), Value::from(want), "{src}");
+        }
+        assert_eq!(
+            eval(r#"fileexists("/nonexistent/x")"#, &[]).unwrap(),
+            Value::Bool(false)
+        );
+    }
+
+    #[test]
     fn path_functions_resolve_against_the_environment() {
         assert_eq!(
             eval("abspath(\"${path.module}/../../dist/b.zip\")", &[]).unwrap(),
