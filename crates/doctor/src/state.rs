@@ -125,3 +125,55 @@ async fn pull(dir: &Path, kind: &str) -> State {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::State;
+
+    const STATE: &str = r#"{"version": 4, "resources": [{"mode": "managed",
+        "type": "aws_lambda_function", "name": "this",
+        "instances": [{"index_key": 0, "attributes": {"function_name": "f1"}}]},
+        {"mode": "data", "type": "aws_lambda_function", "name": "existing",
+        "instances": [{"attributes": {"function_name": "f2"}}]}]}"#;
+
+    #[tokio::test]
+    async fn the_local_state_of_the_selected_workspace_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(State::read(dir.path()).await, State::NeverApplied));
+        assert_eq!(
+            State::read(dir.path())
+                .await
+                .manages("aws_lambda_function", "function_name", "f1"),
+            Some(false)
+        );
+
+        std::fs::write(dir.path().join("terraform.tfstate"), STATE).unwrap();
+        let state = State::read(dir.path()).await;
+        assert_eq!(
+            state.manages("aws_lambda_function", "function_name", "f1"),
+            Some(true)
+        );
+        // A data source is read, not managed.
+        assert_eq!(
+            state.manages("aws_lambda_function", "function_name", "f2"),
+            Some(false)
+        );
+
+        // Another workspace has its own state file, here still empty.
+        std::fs::create_dir_all(dir.path().join(".terraform")).unwrap();
+        std::fs::write(dir.path().join(".terraform/environment"), "staging\n").unwrap();
+        assert!(matches!(State::read(dir.path()).await, State::NeverApplied));
+        let ws = dir.path().join("terraform.tfstate.d/staging");
+        std::fs::create_dir_all(&ws).unwrap();
+        std::fs::write(ws.join("terraform.tfstate"), "{not json").unwrap();
+        let state = State::read(dir.path()).await;
+        assert!(
+            matches!(state, State::Unknown(ref why) if why.contains("not a Terraform state")),
+            "{state:?}"
+        );
+        assert_eq!(
+            state.manages("aws_lambda_function", "function_name", "f1"),
+            None
+        );
+    }
+}
