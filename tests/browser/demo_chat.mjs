@@ -20,7 +20,8 @@
 //
 // What it checks: alice and bob open the page on the same booking and connect; both
 // get the chat ack and the booking's initial status; alice sends a message and both
-// logs show "alice: <message>"; carol (not a participant) is refused. Exits 0 when all
+// logs show "alice: <message>"; carol (not a participant) is refused; a link whose
+// ?ws= points at another host opens no socket there unless the user agrees. Exits 0 when all
 // pass, 1 with a message saying which step failed (and the pages' logs) otherwise.
 
 import { createRequire } from 'node:module';
@@ -208,6 +209,31 @@ async function main() {
     );
     const state = await pages.carol.$eval('#status', (e) => e.dataset.state);
     if (state !== 'refused') throw new Error(`carol's socket is ${state}, expected refused`);
+  });
+  await step('a ?ws= on another host is not used without asking, even with autoconnect', async () => {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(STEP_MS);
+    pages.mallory = page;
+    const dialogs = [];
+    page.on('dialog', async (d) => { dialogs.push(d.message()); await d.dismiss(); });
+    const sockets = [];
+    page.on('websocket', (ws) => sockets.push(ws.url()));
+    const url = new URL(pageUrl('alice'));
+    url.searchParams.set('ws', 'ws://127.0.0.2:9/dev');
+    url.searchParams.set('autoconnect', '1');
+    await page.goto(url.toString(), { timeout: STEP_MS });
+    await page.waitForFunction(
+      () => ['connected', 'refused', 'closed'].includes(document.querySelector('#status').dataset.state),
+      null, { timeout: STEP_MS },
+    );
+    if (dialogs.length !== 1 || !dialogs[0].includes('127.0.0.2:9')) {
+      throw new Error(`expected one question naming 127.0.0.2:9, got ${JSON.stringify(dialogs)}`);
+    }
+    const foreign = sockets.filter((s) => s.includes('127.0.0.2'));
+    if (foreign.length) throw new Error(`the page opened ${foreign.join(', ')} though the user said no`);
+    if (!sockets.some((s) => s.startsWith(`ws://${base.host}/`))) {
+      throw new Error(`the page did not fall back to its own gateway: ${JSON.stringify(sockets)}`);
+    }
   });
   if (pageErrors.length) {
     await step('no script errors in the pages', async () => {

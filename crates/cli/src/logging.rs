@@ -1,6 +1,4 @@
-//! Log setup: `RUST_LOG` filters, text or JSON lines.
-
-use tracing_subscriber::EnvFilter;
+//! Log setup: `RUST_LOG` filters, text or JSON lines, rate-limited warnings.
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -13,12 +11,9 @@ pub enum Format {
 
 /// Installs the global subscriber (stderr; `RUST_LOG` or `info`).
 pub fn init(format: Format) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        Format::Text => builder.init(),
-        Format::Json => builder.json().flatten_event(true).init(),
-    }
+    let format = match format {
+        Format::Text => wsproxy_telemetry::Format::Text,
+        Format::Json => wsproxy_telemetry::Format::Json,
+    };
+    wsproxy_telemetry::init(format, wsproxy_telemetry::env_filter("info"));
 }

@@ -17,8 +17,9 @@ const CSP: &str = "default-src 'none'; script-src 'unsafe-inline'; style-src 'un
 /// The chat page, connecting to `ws://{location.host}{ws_path}` (`wss:` under https).
 ///
 /// `ws_path` is the gateway's stage path, e.g. `/dev`; a missing leading `/` is added.
-/// The page's own query may override it: `?ws=ws://127.0.0.1:9000/dev`, and preset the
-/// form: `?user=bob&booking=b1` (`&autoconnect=1` connects at once).
+/// The page's own query may override it: `?ws=ws://127.0.0.1:9000/dev` (on another host
+/// than the page's, only once the user agrees: the sockets carry the token), and preset
+/// the form: `?user=bob&booking=b1` (`&autoconnect=1` connects at once).
 pub fn page_html(ws_path: &str) -> String {
     let trimmed = ws_path.trim().trim_end_matches('/');
     let path = format!("/{}", trimmed.trim_start_matches('/'));

@@ -14,18 +14,10 @@ use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_ansi(false)
-        .without_time()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    wsproxy_telemetry::init(
+        wsproxy_telemetry::Format::LambdaJson,
+        wsproxy_telemetry::env_filter("info"),
+    );
     let host = match init().await {
         Ok(host) => Arc::new(host),
         Err(e) => {
