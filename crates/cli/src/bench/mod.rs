@@ -7,6 +7,7 @@ mod lambda;
 mod measure;
 mod registry;
 mod server;
+mod soak;
 mod stats;
 
 use anyhow::Context;
@@ -28,6 +29,8 @@ enum What {
     Registry(registry::RegistryBench),
     /// The real `bootstrap` under Lambda mode: init time and peak RSS.
     Lambda(lambda::LambdaBench),
+    /// Thousands of sockets held for minutes with churn: registry == live, RSS stays flat.
+    Soak(soak::SoakBench),
 }
 
 /// Flags of the gateway benchmark.
@@ -58,6 +61,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.what {
         Some(What::Registry(a)) => registry::run(a).await,
         Some(What::Lambda(a)) => lambda::run(a).await,
+        Some(What::Soak(a)) => soak::run(a).await,
         None => gateway(args.gateway).await,
     }
 }
