@@ -1,7 +1,7 @@
 //! The four measurements of the benchmark.
 
 use super::client::{next_text, open, open_chat, Socket};
-use super::server::DemoServer;
+use super::server::ServeChild;
 use super::stats::{summarize, Summary};
 use anyhow::Context;
 use futures::{stream, SinkExt, StreamExt, TryStreamExt};
@@ -106,7 +106,7 @@ pub struct Idle {
 }
 
 /// Opens `n` feed sockets and reads the gateway's RSS while they idle.
-pub async fn idle(ws: &str, n: usize, server: &DemoServer) -> anyhow::Result<Idle> {
+pub async fn idle(ws: &str, n: usize, server: &ServeChild) -> anyhow::Result<Idle> {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_before_kib = server.rss_kib()?;
     let url = format!("{ws}?type=feed");

@@ -2,6 +2,7 @@
 //! child process, so its memory is measured alone) and reports the figures of
 //! BENCHMARKS.md as a Markdown table.
 
+mod attacks;
 mod client;
 mod lambda;
 mod measure;
@@ -31,6 +32,8 @@ enum What {
     Lambda(lambda::LambdaBench),
     /// Thousands of sockets held for minutes with churn: registry == live, RSS stays flat.
     Soak(soak::SoakBench),
+    /// What a client with no token can make the gateway hold: RSS under each attack.
+    Attacks(attacks::AttackBench),
 }
 
 /// Flags of the gateway benchmark.
@@ -62,6 +65,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         Some(What::Registry(a)) => registry::run(a).await,
         Some(What::Lambda(a)) => lambda::run(a).await,
         Some(What::Soak(a)) => soak::run(a).await,
+        Some(What::Attacks(a)) => attacks::run(a).await,
         None => gateway(args.gateway).await,
     }
 }
@@ -69,7 +73,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 /// Runs every gateway measurement against a fresh `wsproxy serve --demo` and prints the table.
 async fn gateway(args: GatewayBench) -> anyhow::Result<()> {
     crate::limits::raise_fd_limit();
-    let server = server::DemoServer::spawn()
+    let server = server::ServeChild::spawn()
         .await
         .context("could not start `wsproxy serve --demo` for the benchmark")?;
     let ws = server.ws_url.clone();

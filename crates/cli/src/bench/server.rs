@@ -1,30 +1,37 @@
-//! The gateway under test: `wsproxy serve --demo` as a child process, and its memory.
+//! The gateway under test: `wsproxy serve` as a child process, and its memory.
 
 use anyhow::{bail, Context};
 use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-/// A running `wsproxy serve --demo`.
-pub struct DemoServer {
+/// A running `wsproxy serve` child process.
+pub struct ServeChild {
     child: Child,
     pid: u32,
     /// `ws://ADDR/dev`.
     pub ws_url: String,
 }
 
-impl DemoServer {
-    /// Starts the child on a free port and waits for its listening line.
+impl ServeChild {
+    /// Starts `wsproxy serve --demo` on a free port and waits for its listening line.
     pub async fn spawn() -> anyhow::Result<Self> {
+        Self::spawn_with(&["--demo"]).await
+    }
+
+    /// Starts `wsproxy serve` with `args` on a free port and waits for its listening line.
+    pub async fn spawn_with(args: &[&str]) -> anyhow::Result<Self> {
         let exe = std::env::current_exe().context("cannot find the wsproxy executable")?;
         let mut child = Command::new(exe)
-            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .arg("serve")
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
-            .context("could not start wsproxy serve --demo")?;
+            .context("could not start wsproxy serve")?;
         let pid = child.id().context("the child exited at once")?;
         let mut lines = BufReader::new(child.stdout.take().context("no stdout")?).lines();
         while let Some(line) = lines.next_line().await? {
@@ -34,7 +41,12 @@ impl DemoServer {
                 return Ok(Self { child, pid, ws_url });
             }
         }
-        bail!("wsproxy serve --demo exited before it listened")
+        bail!("wsproxy serve exited before it listened")
+    }
+
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.pid
     }
 
     /// Resident memory now, KiB.
