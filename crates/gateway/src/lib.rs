@@ -11,18 +11,22 @@
 //! pushing through [`Connections`] directly; [`lambda::LambdaIntegration`] runs a real AWS
 //! Lambda `bootstrap` binary as child processes behind a local Lambda Runtime API.
 
+mod accept;
 mod config;
 mod connections;
 mod core_integration;
 mod error;
 mod event;
+mod handshake;
 mod ids;
 pub mod lambda;
+mod limits;
 mod management;
 mod routes;
 mod server;
 mod sigv4;
 mod socket;
+mod throttle;
 mod upgrade;
 
 pub use config::{Credentials, GatewayConfig, Quotas};
@@ -31,5 +35,6 @@ pub use core_integration::CoreIntegration;
 pub use error::GatewayError;
 pub use event::{EventType, Integration, RouteAnswer, RouteEvent};
 pub use ids::new_connection_id;
+pub use limits::ConnectionLimits;
 pub use routes::{RouteSelector, CONNECT_ROUTE, DEFAULT_ROUTE, DISCONNECT_ROUTE};
 pub use server::{BoundGateway, Gateway};
