@@ -14,11 +14,16 @@ pub struct DemoServer {
 }
 
 impl DemoServer {
-    /// Starts the child on a free port and waits for its listening line.
-    pub async fn spawn() -> anyhow::Result<Self> {
+    /// Starts the child on a free port and waits for its listening line. The benchmark
+    /// connects faster than the default new-connection rate allows, so that limit is off,
+    /// and the connection cap is `max_connections`.
+    pub async fn spawn(max_connections: usize) -> anyhow::Result<Self> {
         let exe = std::env::current_exe().context("cannot find the wsproxy executable")?;
+        let max_connections = max_connections.to_string();
         let mut child = Command::new(exe)
             .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .args(["--new-connections-per-second", "0"])
+            .args(["--max-connections", &max_connections])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
