@@ -8,7 +8,8 @@ use wsproxy_aws::DynamoDbRegistry;
 use wsproxy_backend_http::HttpBackend;
 use wsproxy_core::{MemoryRegistry, Proxy, Registry};
 use wsproxy_gateway::{
-    Connections, CoreIntegration, Credentials, Gateway, GatewayConfig, Integration, Quotas,
+    ConnectionLimits, Connections, CoreIntegration, Credentials, Gateway, GatewayConfig,
+    Integration, Quotas,
 };
 
 /// Flags of `wsproxy serve`; each has the environment variable of the contract or its own.
@@ -50,9 +51,27 @@ pub struct ServeArgs {
     /// Access key id the `@connections` API requires (SigV4); without it, loopback only.
     #[arg(long, env = "WSPROXY_ACCESS_KEY_ID", requires = "secret_access_key")]
     access_key_id: Option<String>,
-    /// Secret key paired with --access-key-id.
+    /// Secret key paired with --access-key-id. Set it through WSPROXY_SECRET_ACCESS_KEY: on
+    /// the command line it shows in `ps` to every user of the machine.
     #[arg(long, env = "WSPROXY_SECRET_ACCESS_KEY", hide_env_values = true)]
     secret_access_key: Option<String>,
+    /// Largest request line plus headers, in bytes; a larger request gets 431.
+    #[arg(long, env = "WSPROXY_MAX_HEADER_BYTES", default_value_t = ConnectionLimits::default().max_header_bytes)]
+    max_header_bytes: usize,
+    /// Seconds a connection has to send its request line and headers before it is closed.
+    #[arg(long, env = "WSPROXY_HEADER_READ_TIMEOUT_SECS", default_value_t = ConnectionLimits::default().header_read_timeout.as_secs())]
+    header_read_timeout_secs: u64,
+    /// Most TCP connections open at once (WebSockets included); beyond it new ones get 503.
+    /// Default: derived from the open-files limit (half of it, less 64).
+    #[arg(long, env = "WSPROXY_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// New WebSocket connections accepted per second; beyond the burst they get 429.
+    /// 0 turns the rate limit off.
+    #[arg(long, env = "WSPROXY_NEW_CONNECTIONS_PER_SECOND", default_value_t = ConnectionLimits::default().new_connections_per_second)]
+    new_connections_per_second: u32,
+    /// New WebSocket connections accepted at once before the per-second rate applies.
+    #[arg(long, env = "WSPROXY_NEW_CONNECTION_BURST", default_value_t = ConnectionLimits::default().new_connection_burst)]
+    new_connection_burst: u32,
     /// Where the in-process core keeps connections.
     #[arg(long, value_enum, default_value_t = Store::Memory, conflicts_with = "lambda")]
     store: Store,
@@ -204,6 +223,13 @@ fn gateway_config(args: &ServeArgs) -> GatewayConfig {
             ..Quotas::default()
         },
         credentials,
+        limits: ConnectionLimits {
+            max_header_bytes: args.max_header_bytes,
+            header_read_timeout: Duration::from_secs(args.header_read_timeout_secs),
+            max_connections: args.max_connections,
+            new_connections_per_second: args.new_connections_per_second,
+            new_connection_burst: args.new_connection_burst,
+        },
         ..GatewayConfig::default()
     }
 }

@@ -68,6 +68,8 @@ pub struct GatewayConfig {
     pub credentials: Option<Credentials>,
     /// The region reported to signers; signatures for any region are accepted.
     pub region: String,
+    /// Header size and time, concurrent connections, new-connection rate.
+    pub limits: crate::ConnectionLimits,
 }
 
 impl Default for GatewayConfig {
@@ -80,6 +82,7 @@ impl Default for GatewayConfig {
             quotas: Quotas::default(),
             credentials: None,
             region: "us-east-1".to_owned(),
+            limits: crate::ConnectionLimits::default(),
         }
     }
 }

@@ -3,26 +3,31 @@
 //! Clients connect to `ws://HOST:PORT/{stage}`; the upgrade waits for the `$connect` route and
 //! a non-2xx answer refuses it. Messages are routed by the route selection expression to a
 //! custom route or `$default`; `$disconnect` runs after every close. API Gateway's quotas
-//! (frame, message, idle, duration) apply, and the `@connections` management API (POST, GET,
-//! DELETE, optionally SigV4-authenticated) is served on the same port, so the AWS SDKs'
-//! `ApiGatewayManagementApi` clients work against it unchanged.
+//! (frame, message, idle, duration) apply, and so do the edge's [`ConnectionLimits`] (header
+//! size and read time, concurrent connections, new-connection rate). The `@connections`
+//! management API (POST, GET, DELETE, optionally SigV4-authenticated) is served on the same
+//! port, so the AWS SDKs' `ApiGatewayManagementApi` clients work against it unchanged.
 //!
 //! Routes run on an [`Integration`]: [`CoreIntegration`] runs the wsproxy core in process,
 //! pushing through [`Connections`] directly; [`lambda::LambdaIntegration`] runs a real AWS
 //! Lambda `bootstrap` binary as child processes behind a local Lambda Runtime API.
 
+mod accept;
 mod config;
 mod connections;
 mod core_integration;
 mod error;
 mod event;
+mod handshake;
 mod ids;
 pub mod lambda;
+mod limits;
 mod management;
 mod routes;
 mod server;
 mod sigv4;
 mod socket;
+mod throttle;
 mod upgrade;
 
 pub use config::{Credentials, GatewayConfig, Quotas};
@@ -31,5 +36,6 @@ pub use core_integration::CoreIntegration;
 pub use error::GatewayError;
 pub use event::{EventType, Integration, RouteAnswer, RouteEvent};
 pub use ids::new_connection_id;
+pub use limits::ConnectionLimits;
 pub use routes::{RouteSelector, CONNECT_ROUTE, DEFAULT_ROUTE, DISCONNECT_ROUTE};
 pub use server::{BoundGateway, Gateway};

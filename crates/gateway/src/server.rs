@@ -2,7 +2,8 @@
 
 use crate::event::Integration;
 use crate::routes::RouteSelector;
-use crate::{management, upgrade, Connections, GatewayConfig, GatewayError};
+use crate::throttle::TokenBucket;
+use crate::{accept, management, upgrade, Connections, GatewayConfig, GatewayError};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
@@ -23,6 +24,8 @@ pub(crate) struct Shared {
     pub selector: Arc<RouteSelector>,
     pub tracker: Arc<Tracker>,
     pub local_addr: SocketAddr,
+    /// The new-connection rate limit of WebSocket upgrades.
+    pub new_connections: TokenBucket,
 }
 
 /// A local API Gateway WebSocket API, not yet listening.
@@ -57,7 +60,7 @@ impl Gateway {
 
     /// Checks the configuration and binds the listen address (port 0 picks one).
     pub async fn bind(self) -> Result<BoundGateway, GatewayError> {
-        self.config.validate().map_err(GatewayError::Config)?;
+        validate(&self.config)?;
         let addr = self.config.listen;
         let listener = TcpListener::bind(addr)
             .await
@@ -83,7 +86,7 @@ impl Gateway {
         self,
         listener: std::net::TcpListener,
     ) -> Result<BoundGateway, GatewayError> {
-        self.config.validate().map_err(GatewayError::Config)?;
+        validate(&self.config)?;
         let addr = listener.local_addr().unwrap_or(self.config.listen);
         listener
             .set_nonblocking(true)
@@ -101,7 +104,13 @@ impl Gateway {
         let local_addr = listener
             .local_addr()
             .map_err(|e| GatewayError::listen(addr, e))?;
+        let limits = &self.config.limits;
+        let new_connections = TokenBucket::new(
+            limits.new_connections_per_second,
+            limits.new_connection_burst,
+        );
         let shared = Arc::new(Shared {
+            new_connections,
             config: self.config,
             connections: self.connections,
             integration: self.integration,
@@ -116,6 +125,12 @@ impl Gateway {
             shared,
         })
     }
+}
+
+/// Checks the settings, the connection limits included.
+fn validate(config: &GatewayConfig) -> Result<(), GatewayError> {
+    config.validate().map_err(GatewayError::Config)?;
+    config.limits.validate().map_err(GatewayError::Config)
 }
 
 fn router(shared: Arc<Shared>, fallback: Option<Router>) -> Router {
@@ -170,12 +185,26 @@ impl BoundGateway {
             shared.local_addr,
             shared.config.stage
         );
+        let limits = &shared.config.limits;
+        info!(
+            max_connections = limits.effective_max_connections(),
+            max_header_bytes = limits.max_header_bytes,
+            header_read_timeout_secs = limits.header_read_timeout.as_secs_f64(),
+            new_connections_per_second = limits.new_connections_per_second,
+            new_connection_burst = limits.new_connection_burst,
+            "connection limits"
+        );
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let app = router.into_make_service_with_connect_info::<SocketAddr>();
-        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = stop_rx.await;
-        });
-        let mut server = tokio::spawn(async move { server.await });
+        let server = {
+            let shared = shared.clone();
+            async move {
+                let stop = async move {
+                    let _ = stop_rx.await;
+                };
+                accept::serve(listener, router, &shared.config.limits, stop).await;
+            }
+        };
+        let mut server = tokio::spawn(server);
         let finished_early = tokio::select! {
             () = shutdown => None,
             result = &mut server => Some(result),
@@ -189,11 +218,7 @@ impl BoundGateway {
         };
         shared.tracker.wait().await;
         info!("gateway stopped");
-        match result {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(GatewayError::Serve(e)),
-            Err(e) => Err(GatewayError::Serve(std::io::Error::other(e))),
-        }
+        result.map_err(|e| GatewayError::Serve(std::io::Error::other(e)))
     }
 }
 

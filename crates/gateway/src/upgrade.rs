@@ -1,14 +1,16 @@
 //! The `$connect` handshake: the upgrade waits for the integration, and a non-2xx refuses it.
 
-use crate::connections::Handle;
+use crate::accept::ConnectionSlot;
+use crate::connections::{Handle, HandleEnds};
 use crate::event::{invoke, now_ms, ConnectionMeta, EventType};
+use crate::handshake::{self, plain};
 use crate::routes::CONNECT_ROUTE;
 use crate::server::{Shared, TaskGuard};
 use crate::socket::{self, SocketContext, ABNORMAL};
 use crate::RouteAnswer;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::StatusCode;
 use hyper::upgrade::OnUpgrade;
@@ -18,10 +20,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::WebSocketStream;
-use tracing::{info, info_span, warn, Instrument as _};
+use tracing::{debug, info, info_span, warn, Instrument as _};
+
+/// Longest `Host` and `User-Agent` kept for the socket's life (its events' `domainName` and
+/// `identity.userAgent`); `$connect`'s `headers` carry them whole.
+const MAX_KEPT_HEADER_BYTES: usize = 1024;
 
 /// What the connection task needs from the upgrade request.
 struct UpgradeRequest {
@@ -39,8 +44,12 @@ pub(crate) async fn handle(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     mut req: Request,
 ) -> Response {
-    if let Some(refusal) = handshake_refusal(&req) {
+    if let Some(refusal) = handshake::refusal(&req) {
         return refusal;
+    }
+    if !gw.new_connections.try_take() {
+        debug!(%peer, "throttled a new connection (new-connection rate limit)");
+        return handshake::throttled();
     }
     let Some(on_upgrade) = req.extensions_mut().remove::<OnUpgrade>() else {
         return plain(
@@ -53,12 +62,15 @@ pub(crate) async fn handle(
         connection_id = crate::new_connection_id();
     }
     let request = upgrade_request(&gw, peer, &req, connection_id);
+    // The connection's slot under the cap lives as long as its socket.
+    let slot = req.extensions().get::<ConnectionSlot>().cloned();
+    drop(req);
     let span = info_span!("connection", connection_id = %request.meta.connection_id);
     let (reply_tx, reply_rx) = oneshot::channel();
     // The connection lives in its own task, so that a client leaving during `$connect`
     // cannot cancel it halfway: `$disconnect` still runs after a 2xx.
     let guard = gw.tracker.enter();
-    tokio::spawn(lifecycle(gw, request, on_upgrade, reply_tx, guard).instrument(span));
+    tokio::spawn(lifecycle(gw, request, on_upgrade, reply_tx, (guard, slot)).instrument(span));
     reply_rx.await.unwrap_or_else(|_| {
         plain(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -73,15 +85,57 @@ async fn lifecycle(
     request: UpgradeRequest,
     on_upgrade: OnUpgrade,
     reply: oneshot::Sender<Response>,
-    _guard: TaskGuard,
+    _held: (TaskGuard, Option<ConnectionSlot>),
 ) {
+    let started = request.started;
+    // Of the upgrade request and `$connect`'s answer, only the handle's bounded fields
+    // outlive `open`.
+    let Some((handle, ends)) = open(&gw, request, reply).await else {
+        return;
+    };
+    match on_upgrade.await {
+        Ok(upgraded) => {
+            let config = socket::ws_config(&gw.config.quotas);
+            let ws = WebSocketStream::from_raw_socket(
+                TokioIo::new(upgraded),
+                Role::Server,
+                Some(config),
+            )
+            .await;
+            info!(source_ip = %handle.meta.source_ip, "connected");
+            let ctx = SocketContext {
+                handle,
+                ends,
+                connections: gw.connections.clone(),
+                integration: gw.integration.clone(),
+                selector: gw.selector.clone(),
+                quotas: gw.config.quotas.clone(),
+                started,
+            };
+            socket::run(ws, ctx).await;
+        }
+        Err(e) => {
+            warn!(error = %e, "the upgrade failed after $connect accepted it");
+            gw.connections.remove(&handle);
+            let reason = format!("upgrade failed: {e}");
+            socket::run_disconnect(gw.integration.as_ref(), &handle.meta, ABNORMAL, &reason).await;
+        }
+    }
+}
+
+/// Runs `$connect` and answers the handshake; the socket's handle once its 101 is on the way.
+async fn open(
+    gw: &Shared,
+    request: UpgradeRequest,
+    reply: oneshot::Sender<Response>,
+) -> Option<(Arc<Handle>, HandleEnds)> {
     let UpgradeRequest {
         key,
         offered_protocols,
         query,
         headers,
         meta,
-        started,
+        started: _,
     } = request;
     let mut event = meta.event(CONNECT_ROUTE, EventType::Connect);
     event.query = query;
@@ -90,7 +144,7 @@ async fn lifecycle(
     if !answer.is_success() {
         info!(status = answer.status, "$connect refused the connection");
         let _ = reply.send(refusal(&answer));
-        return;
+        return None;
     }
     let protocol = answer.header("sec-websocket-protocol").and_then(|p| {
         let chosen = offered_protocols.iter().find(|o| o.as_str() == p.trim());
@@ -110,10 +164,10 @@ async fn lifecycle(
             "the gateway is shutting down",
         ));
         socket::run_disconnect(gw.integration.as_ref(), &meta, 1001, "Going away").await;
-        return;
+        return None;
     }
     if reply
-        .send(switching_protocols(&key, protocol.as_deref()))
+        .send(handshake::switching_protocols(&key, protocol.as_deref()))
         .is_err()
     {
         gw.connections.remove(&handle);
@@ -124,75 +178,9 @@ async fn lifecycle(
             "the client left before the upgrade completed",
         )
         .await;
-        return;
+        return None;
     }
-    match on_upgrade.await {
-        Ok(upgraded) => {
-            let config = socket::ws_config(&gw.config.quotas);
-            let ws = WebSocketStream::from_raw_socket(
-                TokioIo::new(upgraded),
-                Role::Server,
-                Some(config),
-            )
-            .await;
-            info!(source_ip = %meta.source_ip, "connected");
-            let ctx = SocketContext {
-                handle,
-                ends,
-                connections: gw.connections.clone(),
-                integration: gw.integration.clone(),
-                selector: gw.selector.clone(),
-                quotas: gw.config.quotas.clone(),
-                started,
-            };
-            socket::run(ws, ctx).await;
-        }
-        Err(e) => {
-            warn!(error = %e, "the upgrade failed after $connect accepted it");
-            gw.connections.remove(&handle);
-            let reason = format!("upgrade failed: {e}");
-            socket::run_disconnect(gw.integration.as_ref(), &meta, ABNORMAL, &reason).await;
-        }
-    }
-}
-
-/// The answer to a request that is not a WebSocket (version 13) handshake.
-fn handshake_refusal(req: &Request) -> Option<Response> {
-    let h = req.headers();
-    let has_token = |name: HeaderName, token: &str| {
-        h.get_all(name).iter().any(|v| {
-            v.to_str()
-                .map(|s| s.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
-                .unwrap_or(false)
-        })
-    };
-    if req.method() != http::Method::GET
-        || !has_token(header::CONNECTION, "upgrade")
-        || !has_token(header::UPGRADE, "websocket")
-    {
-        let mut r = plain(
-            StatusCode::UPGRADE_REQUIRED,
-            "this is a WebSocket endpoint: connect with a WebSocket client, e.g. ws://HOST:PORT/STAGE",
-        );
-        r.headers_mut()
-            .insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-        return Some(r);
-    }
-    if h.get(header::SEC_WEBSOCKET_VERSION).map(|v| v.as_bytes()) != Some(b"13") {
-        let mut r = plain(
-            StatusCode::BAD_REQUEST,
-            "unsupported Sec-WebSocket-Version: use 13",
-        );
-        r.headers_mut().insert(
-            header::SEC_WEBSOCKET_VERSION,
-            HeaderValue::from_static("13"),
-        );
-        return Some(r);
-    }
-    if h.get(header::SEC_WEBSOCKET_KEY).is_none() {
-        return Some(plain(StatusCode::BAD_REQUEST, "missing Sec-WebSocket-Key"));
-    }
-    None
+    Some((handle, ends))
 }
 
 fn upgrade_request(
@@ -227,11 +215,26 @@ fn upgrade_request(
             connection_id,
             connected_at_ms: now_ms(),
             stage: gw.config.stage.clone(),
-            domain_name: text(header::HOST).unwrap_or_else(|| gw.local_addr.to_string()),
+            domain_name: text(header::HOST)
+                .map(bounded)
+                .unwrap_or_else(|| gw.local_addr.to_string()),
             source_ip: peer.ip().to_canonical().to_string(),
-            user_agent: text(header::USER_AGENT),
+            user_agent: text(header::USER_AGENT).map(bounded),
         },
     }
+}
+
+/// `value` cut to at most [`MAX_KEPT_HEADER_BYTES`], on a character boundary.
+fn bounded(mut value: String) -> String {
+    if value.len() > MAX_KEPT_HEADER_BYTES {
+        let mut end = MAX_KEPT_HEADER_BYTES;
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        value.truncate(end);
+        value.shrink_to_fit();
+    }
+    value
 }
 
 /// Query parameters, percent-decoded; the last value of a repeated name wins.
@@ -264,22 +267,6 @@ fn header_map(headers: &HeaderMap) -> HashMap<String, String> {
             .or_insert(value);
     }
     out
-}
-
-/// The 101 answer.
-fn switching_protocols(key: &str, protocol: Option<&str>) -> Response {
-    let mut r = Response::new(Body::empty());
-    *r.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let h = r.headers_mut();
-    h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-    h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-    if let Ok(accept) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) {
-        h.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
-    }
-    if let Some(p) = protocol.and_then(|p| HeaderValue::from_str(p).ok()) {
-        h.insert(header::SEC_WEBSOCKET_PROTOCOL, p);
-    }
-    r
 }
 
 /// The HTTP answer of a refused `$connect`: its status, headers and body.
@@ -317,10 +304,6 @@ fn refusal(answer: &RouteAnswer) -> Response {
     r
 }
 
-fn plain(status: StatusCode, message: &str) -> Response {
-    (status, format!("{message}\n")).into_response()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,6 +316,16 @@ mod tests {
         assert_eq!(q["x"], "");
         assert_eq!(q["booking_id"], "2");
         assert_eq!(q["e"], "");
+    }
+
+    #[test]
+    fn kept_headers_are_bounded_on_a_char_boundary() {
+        assert_eq!(bounded("curl/8".into()), "curl/8");
+        let long = bounded("é".repeat(MAX_KEPT_HEADER_BYTES));
+        assert_eq!(long.len(), MAX_KEPT_HEADER_BYTES);
+        let odd = bounded(format!("x{}", "é".repeat(MAX_KEPT_HEADER_BYTES)));
+        assert_eq!(odd.len(), MAX_KEPT_HEADER_BYTES - 1);
+        assert!(odd.capacity() < 2 * MAX_KEPT_HEADER_BYTES);
     }
 
     #[test]

@@ -73,7 +73,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 /// Runs every gateway measurement against a fresh `wsproxy serve --demo` and prints the table.
 async fn gateway(args: GatewayBench) -> anyhow::Result<()> {
     crate::limits::raise_fd_limit();
-    let server = server::ServeChild::spawn()
+    // Every socket the benchmark holds at once, and room for its own connects.
+    let max_connections = args.idle.max(args.broadcast_size) + args.concurrency + 1024;
+    let server = server::ServeChild::spawn(max_connections)
         .await
         .context("could not start `wsproxy serve --demo` for the benchmark")?;
     let ws = server.ws_url.clone();

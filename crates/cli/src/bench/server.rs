@@ -14,9 +14,19 @@ pub struct ServeChild {
 }
 
 impl ServeChild {
-    /// Starts `wsproxy serve --demo` on a free port and waits for its listening line.
-    pub async fn spawn() -> anyhow::Result<Self> {
-        Self::spawn_with(&["--demo"]).await
+    /// Starts `wsproxy serve --demo` on a free port and waits for its listening line. The
+    /// benchmark connects faster than the default new-connection rate allows, so that limit
+    /// is off, and the connection cap is `max_connections`.
+    pub async fn spawn(max_connections: usize) -> anyhow::Result<Self> {
+        let max_connections = max_connections.to_string();
+        Self::spawn_with(&[
+            "--demo",
+            "--new-connections-per-second",
+            "0",
+            "--max-connections",
+            &max_connections,
+        ])
+        .await
     }
 
     /// Starts `wsproxy serve` with `args` on a free port and waits for its listening line.
