@@ -11,6 +11,7 @@
 //! pushing through [`Connections`] directly; [`lambda::LambdaIntegration`] runs a real AWS
 //! Lambda `bootstrap` binary as child processes behind a local Lambda Runtime API.
 
+mod budget;
 mod config;
 mod connections;
 mod core_integration;

@@ -19,8 +19,6 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::Role;
-use tokio_tungstenite::WebSocketStream;
 use tracing::{info, info_span, warn, Instrument as _};
 
 /// What the connection task needs from the upgrade request.
@@ -102,8 +100,8 @@ async fn lifecycle(
         }
         chosen.cloned()
     });
-    let capacity = gw.connections.queue_capacity();
-    let (handle, ends) = Handle::new(meta.clone(), capacity, answer.after_open);
+    let budget = gw.connections.socket_budget();
+    let (handle, ends) = Handle::new(meta.clone(), budget, answer.after_open);
     if !gw.connections.insert(handle.clone()) {
         let _ = reply.send(plain(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -128,13 +126,6 @@ async fn lifecycle(
     }
     match on_upgrade.await {
         Ok(upgraded) => {
-            let config = socket::ws_config(&gw.config.quotas);
-            let ws = WebSocketStream::from_raw_socket(
-                TokioIo::new(upgraded),
-                Role::Server,
-                Some(config),
-            )
-            .await;
             info!(source_ip = %meta.source_ip, "connected");
             let ctx = SocketContext {
                 handle,
@@ -145,7 +136,7 @@ async fn lifecycle(
                 quotas: gw.config.quotas.clone(),
                 started,
             };
-            socket::run(ws, ctx).await;
+            socket::run(TokioIo::new(upgraded), ctx).await;
         }
         Err(e) => {
             warn!(error = %e, "the upgrade failed after $connect accepted it");
