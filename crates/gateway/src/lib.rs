@@ -15,6 +15,7 @@ mod budget;
 mod config;
 mod connections;
 mod core_integration;
+mod ending;
 mod error;
 mod event;
 mod ids;

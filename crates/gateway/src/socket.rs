@@ -1,7 +1,8 @@
 //! One open socket: its read and write loops, its quotas, its close, its `$disconnect`.
 
-use crate::budget::{BacklogSlot, Budget, Metered, OVER_BUDGET_CODE, OVER_BUDGET_REASON};
+use crate::budget::{BacklogSlot, Budget, Metered};
 use crate::connections::{to_message, CloseRequest, Handle, HandleEnds};
+use crate::ending::{by_client, classify, over_budget, Ending};
 use crate::event::{invoke, ConnectionMeta, EventType, Integration, RouteEvent};
 use crate::routes::{RouteSelector, DEFAULT_ROUTE, DISCONNECT_ROUTE};
 use crate::{Connections, Quotas};
@@ -14,8 +15,6 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep_until, timeout, Instant};
-use tokio_tungstenite::tungstenite::error::Error as WsError;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
@@ -73,43 +72,6 @@ pub(crate) struct SocketContext {
     pub quotas: Quotas,
     /// When the connection was accepted (start of the maximum duration).
     pub started: Instant,
-}
-
-/// How a socket ended, which decides the closing handshake and `$disconnect`'s fields.
-#[derive(Debug)]
-enum Ending {
-    /// The client sent a close frame; tungstenite has queued the reply.
-    ByClient { code: u16, reason: String },
-    /// The gateway closes a socket that broke no frame rule (idle, max duration, DELETE,
-    /// shutdown, over its byte budget).
-    ByServer { code: u16, reason: String },
-    /// The client broke a rule (frame or message too big, bad data): the reader is unusable.
-    Violation { code: u16, reason: String },
-    /// The connection dropped without a close frame.
-    Lost { reason: String },
-}
-
-impl Ending {
-    fn code_and_reason(&self) -> (u16, &str) {
-        match self {
-            Self::ByClient { code, reason }
-            | Self::ByServer { code, reason }
-            | Self::Violation { code, reason } => (*code, reason),
-            Self::Lost { reason } => (ABNORMAL, reason),
-        }
-    }
-
-    fn frame_to_send(&self) -> Option<CloseFrame> {
-        match self {
-            Self::ByServer { code, reason } | Self::Violation { code, reason } => {
-                Some(CloseFrame {
-                    code: CloseCode::from(*code),
-                    reason: reason.as_str().into(),
-                })
-            }
-            Self::ByClient { .. } | Self::Lost { .. } => None,
-        }
-    }
 }
 
 /// Runs an upgraded connection as a WebSocket to its end, then `$disconnect`.
@@ -315,67 +277,6 @@ impl Reader<'_> {
         let permit = self.messages.reserve().await.ok()?;
         let slot = self.budget.backlog_slot(cost).await;
         Some((permit, slot))
-    }
-}
-
-/// The ending of a socket whose budget `what` filled.
-fn over_budget(what: &str) -> Ending {
-    warn!(
-        filled_by = what,
-        "the client is not reading its messages: closing it"
-    );
-    Ending::ByServer {
-        code: OVER_BUDGET_CODE,
-        reason: OVER_BUDGET_REASON.into(),
-    }
-}
-
-/// The ending of a client's close frame (1005 when it carries no code, as API Gateway says).
-fn by_client(frame: Option<CloseFrame>) -> Ending {
-    match frame {
-        Some(f) => Ending::ByClient {
-            code: u16::from(f.code),
-            reason: f.reason.as_str().to_owned(),
-        },
-        None => Ending::ByClient {
-            code: 1005,
-            reason: "Client-side close frame status not set".into(),
-        },
-    }
-}
-
-/// The ending of a read error: quota breaches close with 1009, bad data with 1007/1002.
-fn classify(e: WsError) -> Ending {
-    match e {
-        WsError::Capacity(c) => {
-            info!(error = %c, "frame or message over quota");
-            Ending::Violation {
-                code: 1009,
-                reason: "Message too big".into(),
-            }
-        }
-        WsError::Utf8 => Ending::Violation {
-            code: 1007,
-            reason: "Invalid frame payload data".into(),
-        },
-        WsError::Protocol(p) => {
-            use tokio_tungstenite::tungstenite::error::ProtocolError as P;
-            match p {
-                P::ResetWithoutClosingHandshake => Ending::Lost {
-                    reason: "connection closed without a close frame".into(),
-                },
-                p => {
-                    debug!(error = %p, "protocol error");
-                    Ending::Violation {
-                        code: 1002,
-                        reason: "Protocol error".into(),
-                    }
-                }
-            }
-        }
-        e => Ending::Lost {
-            reason: format!("connection lost: {e}"),
-        },
     }
 }
 
