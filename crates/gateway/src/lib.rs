@@ -3,7 +3,8 @@
 //! Clients connect to `ws://HOST:PORT/{stage}`; the upgrade waits for the `$connect` route and
 //! a non-2xx answer refuses it. Messages are routed by the route selection expression to a
 //! custom route or `$default`; `$disconnect` runs after every close. API Gateway's quotas
-//! (frame, message, idle, duration) apply, and the `@connections` management API (POST, GET,
+//! (frame, message, idle, duration) apply, plus a byte budget per socket (a client that does
+//! not read what it is sent is closed with 1008), and the `@connections` management API (POST, GET,
 //! DELETE, optionally SigV4-authenticated) is served on the same port, so the AWS SDKs'
 //! `ApiGatewayManagementApi` clients work against it unchanged.
 //!
