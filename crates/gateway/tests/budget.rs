@@ -5,10 +5,13 @@ mod common;
 use bytes::Bytes;
 use common::*;
 use futures::{SinkExt as _, StreamExt as _};
+use std::sync::Arc;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
-use wsproxy_gateway::{EventType, GatewayConfig, SendError};
+use wsproxy_gateway::{
+    Connections, EventType, Gateway, GatewayConfig, Integration, RouteAnswer, RouteEvent, SendError,
+};
 
 const REASON: &str = "Policy Violation: the client is not reading its messages";
 
@@ -156,4 +159,70 @@ async fn a_slow_reader_under_the_budget_gets_every_message_in_order() {
         gw.connections.send(&id, Bytes::from("one more")),
         Err(SendError::Gone(_))
     ));
+}
+
+/// Routes that take 10 ms per message and record each message's first bytes.
+#[derive(Default)]
+struct SlowRoute {
+    seen: std::sync::Mutex<Vec<String>>,
+    disconnects: std::sync::Mutex<Vec<Option<u16>>>,
+}
+
+#[async_trait::async_trait]
+impl Integration for SlowRoute {
+    async fn handle(&self, event: RouteEvent) -> RouteAnswer {
+        match event.event_type {
+            EventType::Message => {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                let body = event.body.unwrap_or_default();
+                self.seen.lock().unwrap().push(body[..8].to_owned());
+            }
+            EventType::Disconnect => {
+                let code = event.disconnect_status_code;
+                self.disconnects.lock().unwrap().push(code);
+            }
+            EventType::Connect => {}
+        }
+        RouteAnswer::ok()
+    }
+}
+
+#[tokio::test]
+async fn a_client_sending_faster_than_its_route_is_slowed_down_not_closed() {
+    let config = GatewayConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..GatewayConfig::default()
+    };
+    let connections = Arc::new(Connections::new(&config));
+    let route = Arc::new(SlowRoute::default());
+    let gw = Gateway::new(config, connections.clone(), route.clone())
+        .bind()
+        .await
+        .unwrap();
+    let addr = gw.local_addr();
+    tokio::spawn(gw.serve(std::future::pending()));
+    let (mut ws, _) = within(
+        "connect",
+        tokio_tungstenite::connect_async(format!("ws://{addr}/dev")),
+    )
+    .await
+    .unwrap();
+    // 40 messages of 100 KB (4 MB): the route backlog holds half the budget, the gateway
+    // stops reading past that, and the client's writes wait.
+    let count = 40;
+    for i in 0..count {
+        let mut body = format!("m{i:06}:").into_bytes();
+        body.resize(100 * 1024, b'x');
+        send_fragmented(&mut ws, &body, 32 * 1024).await;
+    }
+    within("every message to reach its route", async {
+        while route.seen.lock().unwrap().len() < count {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    let expected: Vec<String> = (0..count).map(|i| format!("m{i:06}:")).collect();
+    assert_eq!(*route.seen.lock().unwrap(), expected);
+    assert_eq!(connections.len(), 1, "the socket is still open");
+    assert!(route.disconnects.lock().unwrap().is_empty());
 }
