@@ -226,3 +226,82 @@ async fn a_client_sending_faster_than_its_route_is_slowed_down_not_closed() {
     assert_eq!(connections.len(), 1, "the socket is still open");
     assert!(route.disconnects.lock().unwrap().is_empty());
 }
+
+/// Routes that never answer a message (each waits for a permit that never comes).
+struct StuckRoute {
+    gate: tokio::sync::Semaphore,
+}
+
+#[async_trait::async_trait]
+impl Integration for StuckRoute {
+    async fn handle(&self, event: RouteEvent) -> RouteAnswer {
+        if event.event_type == EventType::Message {
+            let _never = self.gate.acquire().await;
+        }
+        RouteAnswer::ok()
+    }
+}
+
+#[tokio::test]
+async fn the_route_backlog_is_bounded_in_bytes() {
+    // Small socket buffers on both sides, so what the client manages to write is what the
+    // gateway took in, give or take a few KB.
+    let listener = tokio::net::TcpSocket::new_v4().unwrap();
+    listener.set_recv_buffer_size(16 * 1024).unwrap();
+    listener.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = listener.listen(16).unwrap().into_std().unwrap();
+    let config = GatewayConfig::default();
+    let connections = Arc::new(Connections::new(&config));
+    let route = Arc::new(StuckRoute {
+        gate: tokio::sync::Semaphore::new(0),
+    });
+    let gw = Gateway::new(config, connections, route)
+        .bind_listener(listener)
+        .await
+        .unwrap();
+    let addr = gw.local_addr();
+    tokio::spawn(gw.serve(std::future::pending()));
+    let client = tokio::net::TcpSocket::new_v4().unwrap();
+    client.set_send_buffer_size(16 * 1024).unwrap();
+    let tcp = client.connect(addr).await.unwrap();
+    let (mut ws, _) = within(
+        "connect",
+        tokio_tungstenite::client_async(
+            format!("ws://{addr}/dev"),
+            tokio_tungstenite::MaybeTlsStream::Plain(tcp),
+        ),
+    )
+    .await
+    .unwrap();
+    let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let writer = tokio::spawn({
+        let sent = sent.clone();
+        async move {
+            loop {
+                send_fragmented(&mut ws, &vec![b'x'; 100 * 1024], 32 * 1024).await;
+                sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    });
+    // Wait until the client's writes stall: the gateway stopped reading.
+    let mut last = usize::MAX;
+    within("the client's writes to stall", async {
+        loop {
+            let now = sent.load(std::sync::atomic::Ordering::SeqCst);
+            if now == last {
+                return;
+            }
+            last = now;
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    })
+    .await;
+    writer.abort();
+    // Half the 1 MiB budget waits for the route, one message more waits for room, and one
+    // is half read: about 8 messages of 100 KB, never the 34 of a 32-message backlog.
+    let messages = sent.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        (4..=12).contains(&messages),
+        "the gateway took {messages} messages of 100 KB while the route answered none"
+    );
+}
