@@ -48,6 +48,10 @@ pub struct ServeArgs {
     /// Longest a connection may stay open, in seconds.
     #[arg(long, default_value_t = Quotas::default().max_duration.as_secs())]
     max_connection_secs: u64,
+    /// Bytes the gateway may hold for one socket (messages and pongs it has not read yet,
+    /// its messages waiting for their route); a client that fills it is closed with 1008.
+    #[arg(long, default_value_t = Quotas::default().socket_budget_bytes)]
+    socket_budget_bytes: usize,
     /// Access key id the `@connections` API requires (SigV4); without it, loopback only.
     #[arg(long, env = "WSPROXY_ACCESS_KEY_ID", requires = "secret_access_key")]
     access_key_id: Option<String>,
@@ -220,7 +224,7 @@ fn gateway_config(args: &ServeArgs) -> GatewayConfig {
             max_frame_bytes: args.max_frame_bytes,
             idle_timeout: Duration::from_secs(args.idle_timeout_secs),
             max_duration: Duration::from_secs(args.max_connection_secs),
-            ..Quotas::default()
+            socket_budget_bytes: args.socket_budget_bytes,
         },
         credentials,
         limits: ConnectionLimits {

@@ -15,9 +15,11 @@ pub struct Quotas {
     pub idle_timeout: Duration,
     /// A connection is closed with 1001 after this long, whatever it does (2 h).
     pub max_duration: Duration,
-    /// Messages waiting to be written to one socket; a push beyond it fails with
-    /// "client's buffer is full" (429 LimitExceededException).
-    pub max_queued_messages: usize,
+    /// Bytes the gateway may hold for one socket (1 MiB): messages and control frames
+    /// waiting to be written to it, and its messages waiting for their route (at most half;
+    /// past that the gateway stops reading it). A client that lets it fill is not reading
+    /// its messages: it is closed with 1008, and pushes to it answer 410 Gone.
+    pub socket_budget_bytes: usize,
 }
 
 impl Default for Quotas {
@@ -27,7 +29,7 @@ impl Default for Quotas {
             max_frame_bytes: 32 * 1024,
             idle_timeout: Duration::from_secs(10 * 60),
             max_duration: Duration::from_secs(2 * 60 * 60),
-            max_queued_messages: 256,
+            socket_budget_bytes: 1024 * 1024,
         }
     }
 }
@@ -103,8 +105,16 @@ impl GatewayConfig {
         }
         crate::routes::RouteSelector::new(&self.route_selection_expression, &self.routes)?;
         let q = &self.quotas;
-        if q.max_message_bytes == 0 || q.max_frame_bytes == 0 || q.max_queued_messages == 0 {
+        if q.max_message_bytes == 0 || q.max_frame_bytes == 0 {
             return Err("quotas must be greater than zero".to_owned());
+        }
+        if q.socket_budget_bytes / 2 < q.max_message_bytes {
+            return Err(format!(
+                "the socket budget ({} bytes) must hold at least two messages of the largest \
+                 size: raise it to {} bytes or more, or lower the maximum message size",
+                q.socket_budget_bytes,
+                2 * q.max_message_bytes
+            ));
         }
         if q.idle_timeout.is_zero() || q.max_duration.is_zero() {
             return Err(
@@ -132,6 +142,7 @@ mod tests {
         assert_eq!(q.max_frame_bytes, 32_768);
         assert_eq!(q.idle_timeout, Duration::from_secs(600));
         assert_eq!(q.max_duration, Duration::from_secs(7200));
+        assert_eq!(q.socket_budget_bytes, 1_048_576);
         let c = GatewayConfig::default();
         assert_eq!(c.stage, "dev");
         assert_eq!(c.region, "us-east-1");
@@ -146,6 +157,16 @@ mod tests {
         };
         let printed = format!("{c:?}");
         assert!(printed.contains("AKID") && !printed.contains("s3cr3t"));
+    }
+
+    #[test]
+    fn rejects_a_budget_smaller_than_two_messages() {
+        let mut c = GatewayConfig::default();
+        c.quotas.socket_budget_bytes = 2 * c.quotas.max_message_bytes - 1;
+        let err = c.validate().unwrap_err();
+        assert!(err.contains("socket budget"), "{err}");
+        c.quotas.socket_budget_bytes += 1;
+        assert!(c.validate().is_ok());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The table of open sockets, and pushes to them (the [`Pusher`] of the core).
 
+use crate::budget::{Budget, Refused, OVER_BUDGET_CODE, OVER_BUDGET_REASON};
 use crate::event::{now_ms, ConnectionMeta};
 use crate::GatewayConfig;
 use bytes::Bytes;
@@ -14,7 +15,8 @@ use wsproxy_core::{PushError, Pusher};
 /// Why a message could not be queued for a socket.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
-    /// The connection is not open (unknown, `$connect` still running, or closed): 410.
+    /// The connection is not open (unknown, `$connect` still running, or closed, including
+    /// closed by this very message overflowing the socket's byte budget): 410.
     #[error("connection {0} is gone")]
     Gone(String),
     /// The payload is over the message quota: 413.
@@ -25,9 +27,6 @@ pub enum SendError {
         /// The quota.
         max: usize,
     },
-    /// The socket's outgoing queue is full: 429.
-    #[error("client's buffer is full")]
-    BufferFull,
 }
 
 /// What `GetConnection` reports about an open socket.
@@ -57,38 +56,55 @@ pub(crate) struct CloseRequest {
 pub(crate) struct Handle {
     pub meta: ConnectionMeta,
     last_active_ms: AtomicI64,
-    outgoing: mpsc::Sender<Bytes>,
+    budget: Arc<Budget>,
+    outgoing: mpsc::UnboundedSender<Bytes>,
     close: Mutex<Option<oneshot::Sender<CloseRequest>>>,
 }
 
 /// The receiving ends of a [`Handle`], for its socket task.
 #[derive(Debug)]
 pub(crate) struct HandleEnds {
-    pub outgoing: mpsc::Receiver<Bytes>,
+    pub outgoing: mpsc::UnboundedReceiver<Bytes>,
     pub close: oneshot::Receiver<CloseRequest>,
 }
 
 impl Handle {
-    /// A handle whose queue already holds `first` (so nothing can overtake them).
-    pub fn new(meta: ConnectionMeta, queue: usize, first: Vec<Bytes>) -> (Arc<Self>, HandleEnds) {
-        let (tx, rx) = mpsc::channel(queue + first.len());
-        for data in first {
-            if tx.try_send(data).is_err() {
-                warn!("could not queue a message for after the upgrade");
-            }
-        }
+    /// A handle with a budget of `budget` bytes whose queue already holds `first` (so nothing
+    /// can overtake them); when they do not fit, the socket closes with 1008 as it opens.
+    pub fn new(meta: ConnectionMeta, budget: usize, first: Vec<Bytes>) -> (Arc<Self>, HandleEnds) {
+        let (tx, rx) = mpsc::unbounded_channel();
         let (close_tx, close_rx) = oneshot::channel();
         let handle = Self {
             last_active_ms: AtomicI64::new(meta.connected_at_ms),
             meta,
+            budget: Arc::new(Budget::new(budget)),
             outgoing: tx,
             close: Mutex::new(Some(close_tx)),
         };
+        for data in first {
+            if handle.enqueue(data).is_err() {
+                warn!("the messages for after the upgrade are over the socket's byte budget");
+                handle.request_close(OVER_BUDGET_CODE, OVER_BUDGET_REASON);
+                break;
+            }
+        }
         let ends = HandleEnds {
             outgoing: rx,
             close: close_rx,
         };
         (Arc::new(handle), ends)
+    }
+
+    /// The socket's byte budget.
+    pub fn budget(&self) -> &Arc<Budget> {
+        &self.budget
+    }
+
+    /// Queues `data` if it fits the budget (counted until the socket has written it).
+    fn enqueue(&self, data: Bytes) -> Result<(), Refused> {
+        self.budget.queue(data.len())?;
+        // The receiver lives as long as the socket's writer; after it, nothing is sent.
+        self.outgoing.send(data).map_err(|_| Refused::Closed)
     }
 
     /// Records a client frame.
@@ -131,7 +147,7 @@ pub(crate) fn to_message(data: Bytes) -> Message {
 pub struct Connections {
     table: RwLock<Table>,
     max_message_bytes: usize,
-    queue: usize,
+    socket_budget: usize,
 }
 
 #[derive(Debug, Default)]
@@ -141,17 +157,19 @@ struct Table {
 }
 
 impl Connections {
-    /// An empty table using the message quota and queue size of `config`.
+    /// An empty table using the message quota and socket budget of `config`.
     pub fn new(config: &GatewayConfig) -> Self {
         Self {
             table: RwLock::new(Table::default()),
             max_message_bytes: config.quotas.max_message_bytes,
-            queue: config.quotas.max_queued_messages.max(1),
+            socket_budget: config.quotas.socket_budget_bytes,
         }
     }
 
     /// Queues `data` for the socket as one message (text when valid UTF-8, else binary).
-    /// Never waits: a full queue is [`SendError::BufferFull`].
+    /// Never waits. When it does not fit the socket's byte budget, the client is not reading
+    /// its messages: the socket is closed with 1008 at once, and this message and every
+    /// later one are [`SendError::Gone`] (the connection is closed, retrying cannot help).
     pub fn send(&self, connection_id: &str, data: Bytes) -> Result<(), SendError> {
         if data.len() > self.max_message_bytes {
             return Err(SendError::TooLarge {
@@ -162,10 +180,18 @@ impl Connections {
         let handle = self
             .get(connection_id)
             .ok_or_else(|| SendError::Gone(connection_id.to_owned()))?;
-        match handle.outgoing.try_send(data) {
+        match handle.enqueue(data) {
             Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Full(_)) => Err(SendError::BufferFull),
-            Err(mpsc::error::TrySendError::Closed(_)) => {
+            Err(refused) => {
+                if refused == Refused::Overflow {
+                    warn!(
+                        connection_id,
+                        budget = self.socket_budget,
+                        "the client is not reading its messages: closing it"
+                    );
+                    self.remove(&handle);
+                    handle.request_close(OVER_BUDGET_CODE, OVER_BUDGET_REASON);
+                }
                 Err(SendError::Gone(connection_id.to_owned()))
             }
         }
@@ -210,9 +236,9 @@ impl Connections {
         self.len() == 0
     }
 
-    /// The size of each socket's outgoing queue.
-    pub(crate) fn queue_capacity(&self) -> usize {
-        self.queue
+    /// The byte budget of each socket.
+    pub(crate) fn socket_budget(&self) -> usize {
+        self.socket_budget
     }
 
     /// Adds an open socket; false when the id is taken or the gateway is shutting down.
@@ -279,6 +305,7 @@ impl Pusher for Connections {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::budget::{MESSAGE_OVERHEAD, OVER_BUDGET_REASON};
     use crate::Quotas;
 
     fn meta(id: &str) -> ConnectionMeta {
@@ -292,10 +319,10 @@ mod tests {
         }
     }
 
-    fn table(queue: usize) -> Connections {
+    fn table(budget: usize) -> Connections {
         Connections::new(&GatewayConfig {
             quotas: Quotas {
-                max_queued_messages: queue,
+                socket_budget_bytes: budget,
                 max_message_bytes: 10,
                 ..Quotas::default()
             },
@@ -304,30 +331,49 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn first_messages_come_first_and_full_queues_refuse() {
-        let c = table(1);
-        let (h, mut ends) = Handle::new(meta("a"), c.queue_capacity(), vec![Bytes::from("hi")]);
+    async fn first_messages_come_first_and_an_overflowing_push_closes_the_socket() {
+        // Room for "hi" and "one" with their overhead, not for "two".
+        let c = table(2 * MESSAGE_OVERHEAD + 5);
+        let (h, mut ends) = Handle::new(meta("a"), c.socket_budget(), vec![Bytes::from("hi")]);
         assert!(matches!(
             c.send("a", Bytes::from("x")),
             Err(SendError::Gone(_))
         ));
         assert!(c.insert(h.clone()));
         c.send("a", Bytes::from("one")).unwrap();
-        assert_eq!(c.send("a", Bytes::from("two")), Err(SendError::BufferFull));
         assert!(matches!(
             c.send("a", Bytes::from("01234567890")),
             Err(SendError::TooLarge { size: 11, max: 10 })
         ));
+        assert_eq!(
+            c.send("a", Bytes::from("two")),
+            Err(SendError::Gone("a".into()))
+        );
+        assert!(
+            !c.contains("a"),
+            "the overflowing push closes the socket at once"
+        );
+        let req = ends.close.await.unwrap();
+        assert_eq!((req.code, req.reason.as_str()), (1008, OVER_BUDGET_REASON));
         assert_eq!(ends.outgoing.recv().await, Some(Bytes::from("hi")));
         assert_eq!(ends.outgoing.recv().await, Some(Bytes::from("one")));
-        let err = c.push("b", Bytes::from("x")).await.unwrap_err();
+        // Nothing after the overflow was queued: no message is skipped.
+        assert!(ends.outgoing.try_recv().is_err());
+        let err = c.push("a", Bytes::from("x")).await.unwrap_err();
         assert!(matches!(err, PushError::Gone(_)));
     }
 
     #[tokio::test]
+    async fn after_open_messages_over_the_budget_close_the_socket_as_it_opens() {
+        let (_h, ends) = Handle::new(meta("a"), 100, vec![Bytes::from(vec![b'x'; 100])]);
+        let req = ends.close.await.unwrap();
+        assert_eq!(req.code, 1008);
+    }
+
+    #[tokio::test]
     async fn close_removes_at_once_and_signals() {
-        let c = table(4);
-        let (h, ends) = Handle::new(meta("a"), 4, vec![]);
+        let c = table(1024);
+        let (h, ends) = Handle::new(meta("a"), 1024, vec![]);
         assert!(c.insert(h.clone()));
         assert!(!c.insert(h.clone()));
         assert!(c.close("a", 1000, "bye"));
@@ -340,11 +386,11 @@ mod tests {
 
     #[test]
     fn shut_down_refuses_new_sockets() {
-        let c = table(4);
-        let (a, _ea) = Handle::new(meta("a"), 4, vec![]);
+        let c = table(1024);
+        let (a, _ea) = Handle::new(meta("a"), 1024, vec![]);
         assert!(c.insert(a));
         assert_eq!(c.shut_down(1001, "Going away"), 1);
-        let (b, _eb) = Handle::new(meta("b"), 4, vec![]);
+        let (b, _eb) = Handle::new(meta("b"), 1024, vec![]);
         assert!(!c.insert(b));
         assert!(c.is_empty());
     }

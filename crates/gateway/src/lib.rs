@@ -3,19 +3,23 @@
 //! Clients connect to `ws://HOST:PORT/{stage}`; the upgrade waits for the `$connect` route and
 //! a non-2xx answer refuses it. Messages are routed by the route selection expression to a
 //! custom route or `$default`; `$disconnect` runs after every close. API Gateway's quotas
-//! (frame, message, idle, duration) apply, and so do the edge's [`ConnectionLimits`] (header
-//! size and read time, concurrent connections, new-connection rate). The `@connections`
-//! management API (POST, GET, DELETE, optionally SigV4-authenticated) is served on the same
-//! port, so the AWS SDKs' `ApiGatewayManagementApi` clients work against it unchanged.
+//! (frame, message, idle, duration) apply, plus a byte budget per socket (a client that does
+//! not read what it is sent is closed with 1008), and so do the edge's [`ConnectionLimits`]
+//! (header size and read time, concurrent connections, new-connection rate). The
+//! `@connections` management API (POST, GET, DELETE, optionally SigV4-authenticated) is served
+//! on the same port, so the AWS SDKs' `ApiGatewayManagementApi` clients work against it
+//! unchanged.
 //!
 //! Routes run on an [`Integration`]: [`CoreIntegration`] runs the wsproxy core in process,
 //! pushing through [`Connections`] directly; [`lambda::LambdaIntegration`] runs a real AWS
 //! Lambda `bootstrap` binary as child processes behind a local Lambda Runtime API.
 
 mod accept;
+mod budget;
 mod config;
 mod connections;
 mod core_integration;
+mod ending;
 mod error;
 mod event;
 mod handshake;

@@ -96,11 +96,6 @@ async fn serve(gw: &Shared, peer: SocketAddr, req: Request, connection_id: &str)
             Ok(()) => status(StatusCode::OK),
             Err(SendError::Gone(_)) => gone(),
             Err(SendError::TooLarge { .. }) => too_large(limit),
-            Err(SendError::BufferFull) => error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "LimitExceededException",
-                "client's buffer is full",
-            ),
         },
         Method::GET => match gw.connections.info(connection_id) {
             Some(info) => describe(&info),

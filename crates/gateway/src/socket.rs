@@ -1,6 +1,8 @@
 //! One open socket: its read and write loops, its quotas, its close, its `$disconnect`.
 
+use crate::budget::{BacklogSlot, Budget, Metered};
 use crate::connections::{to_message, CloseRequest, Handle, HandleEnds};
+use crate::ending::{by_client, classify, over_budget, Ending};
 use crate::event::{invoke, ConnectionMeta, EventType, Integration, RouteEvent};
 use crate::routes::{RouteSelector, DEFAULT_ROUTE, DISCONNECT_ROUTE};
 use crate::{Connections, Quotas};
@@ -13,31 +15,51 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep_until, timeout, Instant};
-use tokio_tungstenite::tungstenite::error::Error as WsError;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 use tracing::{debug, info, warn, Instrument as _};
 
 /// How long a closing socket waits for its peer (close reply, queued writes) before dropping it.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
-/// Client messages waiting for their route, per socket (boxed: the channel allocates
-/// its slots up front, and an idle socket should cost little).
+/// Client messages waiting for their route, per socket, besides their bytes counting against
+/// the socket's budget: each is a backend call, and `$disconnect` waits for them.
 const MESSAGE_BACKLOG: usize = 32;
+/// Room in tungstenite's write buffer beyond the budget, for the control frame that finds
+/// the budget full and the close frame.
+const WRITE_BUFFER_SLACK: usize = 4 * 1024;
 /// The close code of a connection that ended without a close frame.
 pub(crate) const ABNORMAL: u16 = 1006;
+
+/// A client message waiting for its route, with its place in the socket's budget.
+type Job = (Box<RouteEvent>, BacklogSlot);
 
 /// The tungstenite settings that enforce the frame and message quotas.
 ///
 /// Buffers start small (1 KiB read, eager writes) so an idle socket costs little; they
-/// grow only while a large message passes.
-pub(crate) fn ws_config(quotas: &Quotas) -> WebSocketConfig {
+/// grow only while a large message passes. The socket's [`Budget`] counts what tungstenite
+/// holds for writing and closes the socket before it holds more than the budget; the write
+/// buffer's own cap is a backstop past that (over it tungstenite refuses a data frame and
+/// keeps one pong instead of one per ping).
+fn ws_config(quotas: &Quotas) -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(1024)
         .write_buffer_size(0)
+        .max_write_buffer_size(quotas.socket_budget_bytes + WRITE_BUFFER_SLACK)
         .max_frame_size(Some(quotas.max_frame_bytes))
         .max_message_size(Some(quotas.max_message_bytes))
+}
+
+/// The cost of a client message waiting for its route: the event and every string in it.
+fn event_cost(event: &RouteEvent) -> usize {
+    std::mem::size_of::<RouteEvent>()
+        + event.route_key.len()
+        + event.connection_id.len()
+        + event.stage.len()
+        + event.domain_name.len()
+        + event.source_ip.len()
+        + event.user_agent.as_ref().map_or(0, String::len)
+        + event.body.as_ref().map_or(0, String::len)
 }
 
 /// Everything a socket task needs.
@@ -52,47 +74,15 @@ pub(crate) struct SocketContext {
     pub started: Instant,
 }
 
-/// How a socket ended, which decides the closing handshake and `$disconnect`'s fields.
-#[derive(Debug)]
-enum Ending {
-    /// The client sent a close frame; tungstenite has queued the reply.
-    ByClient { code: u16, reason: String },
-    /// The gateway closes a healthy socket (idle, max duration, DELETE, shutdown).
-    ByServer { code: u16, reason: String },
-    /// The client broke a rule (frame or message too big, bad data): the reader is unusable.
-    Violation { code: u16, reason: String },
-    /// The connection dropped without a close frame.
-    Lost { reason: String },
-}
-
-impl Ending {
-    fn code_and_reason(&self) -> (u16, &str) {
-        match self {
-            Self::ByClient { code, reason }
-            | Self::ByServer { code, reason }
-            | Self::Violation { code, reason } => (*code, reason),
-            Self::Lost { reason } => (ABNORMAL, reason),
-        }
-    }
-
-    fn frame_to_send(&self) -> Option<CloseFrame> {
-        match self {
-            Self::ByServer { code, reason } | Self::Violation { code, reason } => {
-                Some(CloseFrame {
-                    code: CloseCode::from(*code),
-                    reason: reason.as_str().into(),
-                })
-            }
-            Self::ByClient { .. } | Self::Lost { .. } => None,
-        }
-    }
-}
-
-/// Runs an open socket to its end, then `$disconnect`.
-pub(crate) async fn run<S>(ws: WebSocketStream<S>, ctx: SocketContext)
+/// Runs an upgraded connection as a WebSocket to its end, then `$disconnect`.
+pub(crate) async fn run<S>(io: S, ctx: SocketContext)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let budget = ctx.handle.budget().clone();
+    let io = Metered::new(io, budget.clone());
+    let config = ws_config(&ctx.quotas);
+    let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
     let SocketContext {
         handle,
         ends: HandleEnds { outgoing, close },
@@ -105,13 +95,15 @@ where
     let (sink, mut stream) = ws.split();
     let (close_tx, close_rx) = oneshot::channel();
     let (failed_tx, failed_rx) = oneshot::channel();
-    let mut writer =
-        tokio::spawn(write_loop(sink, outgoing, close_rx, failed_tx).in_current_span());
+    let mut writer = tokio::spawn(
+        write_loop(sink, outgoing, budget.clone(), close_rx, failed_tx).in_current_span(),
+    );
     let (messages, backlog) = mpsc::channel(MESSAGE_BACKLOG);
     let dispatcher = tokio::spawn(dispatch_loop(integration.clone(), backlog).in_current_span());
 
     let reader = Reader {
         handle: &handle,
+        budget: &budget,
         selector: &selector,
         messages: &messages,
         idle: quotas.idle_timeout,
@@ -194,13 +186,18 @@ pub(crate) async fn run_disconnect(
 /// The reading side of a socket and its timers.
 struct Reader<'a> {
     handle: &'a Handle,
+    budget: &'a Budget,
     selector: &'a RouteSelector,
-    messages: &'a mpsc::Sender<Box<RouteEvent>>,
+    messages: &'a mpsc::Sender<Job>,
     idle: Duration,
     ends_at: Instant,
 }
 
 impl Reader<'_> {
+    /// Reads frames until the socket ends. A client message waits for room in the route
+    /// backlog before the next frame is read (so a client sending faster than its route
+    /// answers is slowed down, not closed); a ping, whose pong tungstenite queues, or a
+    /// message that takes the socket past its budget closes it with 1008.
     async fn run<S>(
         &self,
         stream: &mut SplitStream<WebSocketStream<S>>,
@@ -211,9 +208,11 @@ impl Reader<'_> {
         S: AsyncRead + AsyncWrite + Unpin,
     {
         let mut last_frame = Instant::now();
+        let mut waiting: Option<(Box<RouteEvent>, usize)> = None;
         loop {
+            let cost = waiting.as_ref().map_or(0, |(_, cost)| *cost);
             tokio::select! {
-                frame = stream.next() => {
+                frame = stream.next(), if waiting.is_none() => {
                     let message = match frame {
                         Some(Ok(message)) => message,
                         Some(Err(e)) => return classify(e),
@@ -225,17 +224,34 @@ impl Reader<'_> {
                         Message::Text(text) => (text.as_str().to_owned(), false),
                         Message::Binary(data) => (base64::engine::general_purpose::STANDARD.encode(&data), true),
                         Message::Close(frame) => return by_client(frame),
-                        Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+                        Message::Ping(data) => {
+                            // tungstenite has queued the pong: it counts until written.
+                            if !self.budget.hand_control(data.len()) {
+                                return over_budget("pongs");
+                            }
+                            continue;
+                        }
+                        Message::Pong(_) | Message::Frame(_) => continue,
                     };
                     let route = if binary { DEFAULT_ROUTE.to_owned() } else { self.selector.select(&body) };
                     let mut event = self.handle.meta.event(&route, EventType::Message);
                     event.body = Some(body);
                     event.is_base64_encoded = binary;
-                    if self.messages.send(Box::new(event)).await.is_err() {
+                    let cost = event_cost(&event);
+                    waiting = Some((Box::new(event), cost));
+                }
+                room = self.room(cost), if waiting.is_some() => {
+                    let Some((permit, slot)) = room else {
                         return Ending::ByServer { code: 1011, reason: "Internal server error".into() };
+                    };
+                    if !self.budget.check() {
+                        return over_budget("messages waiting for their route");
+                    }
+                    if let Some((event, _)) = waiting.take() {
+                        permit.send((event, slot));
                     }
                 }
-                _ = sleep_until(last_frame + self.idle) => {
+                _ = sleep_until(last_frame + self.idle), if waiting.is_none() => {
                     info!(idle_ms = self.idle.as_millis() as u64, "idle timeout");
                     return Ending::ByServer { code: 1001, reason: "Going away".into() };
                 }
@@ -254,61 +270,21 @@ impl Reader<'_> {
             }
         }
     }
-}
 
-/// The ending of a client's close frame (1005 when it carries no code, as API Gateway says).
-fn by_client(frame: Option<CloseFrame>) -> Ending {
-    match frame {
-        Some(f) => Ending::ByClient {
-            code: u16::from(f.code),
-            reason: f.reason.as_str().to_owned(),
-        },
-        None => Ending::ByClient {
-            code: 1005,
-            reason: "Client-side close frame status not set".into(),
-        },
-    }
-}
-
-/// The ending of a read error: quota breaches close with 1009, bad data with 1007/1002.
-fn classify(e: WsError) -> Ending {
-    match e {
-        WsError::Capacity(c) => {
-            info!(error = %c, "frame or message over quota");
-            Ending::Violation {
-                code: 1009,
-                reason: "Message too big".into(),
-            }
-        }
-        WsError::Utf8 => Ending::Violation {
-            code: 1007,
-            reason: "Invalid frame payload data".into(),
-        },
-        WsError::Protocol(p) => {
-            use tokio_tungstenite::tungstenite::error::ProtocolError as P;
-            match p {
-                P::ResetWithoutClosingHandshake => Ending::Lost {
-                    reason: "connection closed without a close frame".into(),
-                },
-                p => {
-                    debug!(error = %p, "protocol error");
-                    Ending::Violation {
-                        code: 1002,
-                        reason: "Protocol error".into(),
-                    }
-                }
-            }
-        }
-        e => Ending::Lost {
-            reason: format!("connection lost: {e}"),
-        },
+    /// Waits for a place in the route backlog for a message costing `cost` bytes; `None`
+    /// when the dispatcher is gone.
+    async fn room(&self, cost: usize) -> Option<(mpsc::Permit<'_, Job>, BacklogSlot)> {
+        let permit = self.messages.reserve().await.ok()?;
+        let slot = self.budget.backlog_slot(cost).await;
+        Some((permit, slot))
     }
 }
 
 /// Writes queued messages in order; on request, sends the close frame and gives the sink back.
 async fn write_loop<S>(
     mut sink: SplitSink<WebSocketStream<S>, Message>,
-    mut outgoing: mpsc::Receiver<Bytes>,
+    mut outgoing: mpsc::UnboundedReceiver<Bytes>,
+    budget: Arc<Budget>,
     mut close: oneshot::Receiver<Option<CloseFrame>>,
     failed: oneshot::Sender<String>,
 ) -> SplitSink<WebSocketStream<S>, Message>
@@ -330,6 +306,7 @@ where
             }
             message = outgoing.recv(), if writing => match message {
                 Some(data) => {
+                    budget.hand_message(data.len());
                     if let Err(e) = sink.send(to_message(data)).await {
                         writing = false;
                         if let Some(f) = failed.take() {
@@ -344,13 +321,11 @@ where
 }
 
 /// Hands client messages to the integration one at a time, in order.
-async fn dispatch_loop(
-    integration: Arc<dyn Integration>,
-    mut backlog: mpsc::Receiver<Box<RouteEvent>>,
-) {
-    while let Some(event) = backlog.recv().await {
+async fn dispatch_loop(integration: Arc<dyn Integration>, mut backlog: mpsc::Receiver<Job>) {
+    while let Some((event, slot)) = backlog.recv().await {
         let route = event.route_key.clone();
         let answer = invoke(integration.as_ref(), *event).await;
+        drop(slot);
         debug!(route = %route, status = answer.status, "route answered");
     }
 }

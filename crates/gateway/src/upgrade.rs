@@ -20,8 +20,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::protocol::Role;
-use tokio_tungstenite::WebSocketStream;
 use tracing::{debug, info, info_span, warn, Instrument as _};
 
 /// Longest `Host` and `User-Agent` kept for the socket's life (its events' `domainName` and
@@ -95,13 +93,6 @@ async fn lifecycle(
     };
     match on_upgrade.await {
         Ok(upgraded) => {
-            let config = socket::ws_config(&gw.config.quotas);
-            let ws = WebSocketStream::from_raw_socket(
-                TokioIo::new(upgraded),
-                Role::Server,
-                Some(config),
-            )
-            .await;
             info!(source_ip = %handle.meta.source_ip, "connected");
             let ctx = SocketContext {
                 handle,
@@ -112,7 +103,7 @@ async fn lifecycle(
                 quotas: gw.config.quotas.clone(),
                 started,
             };
-            socket::run(ws, ctx).await;
+            socket::run(TokioIo::new(upgraded), ctx).await;
         }
         Err(e) => {
             warn!(error = %e, "the upgrade failed after $connect accepted it");
@@ -156,8 +147,8 @@ async fn open(
         }
         chosen.cloned()
     });
-    let capacity = gw.connections.queue_capacity();
-    let (handle, ends) = Handle::new(meta.clone(), capacity, answer.after_open);
+    let budget = gw.connections.socket_budget();
+    let (handle, ends) = Handle::new(meta.clone(), budget, answer.after_open);
     if !gw.connections.insert(handle.clone()) {
         let _ = reply.send(plain(
             StatusCode::SERVICE_UNAVAILABLE,
