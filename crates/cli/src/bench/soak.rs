@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::MaybeTlsStream;
 use wsproxy_backend_http::HttpBackend;
 use wsproxy_core::{MemoryRegistry, Proxy};
-use wsproxy_gateway::{Connections, CoreIntegration, Gateway, GatewayConfig};
+use wsproxy_gateway::{ConnectionLimits, Connections, CoreIntegration, Gateway, GatewayConfig};
 
 /// Flags of `wsproxy bench soak`.
 #[derive(Debug, clap::Args)]
@@ -61,8 +61,14 @@ pub async fn run(args: SoakBench) -> anyhow::Result<()> {
     crate::limits::raise_fd_limit();
     let backend_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let backend_url = format!("http://{}", backend_listener.local_addr()?);
+    // The churn alone opens `churn_percent` of the sockets a second: the new-connection rate
+    // limit is not what this measures.
     let config = GatewayConfig {
         listen: "127.0.0.1:0".parse()?,
+        limits: ConnectionLimits {
+            new_connections_per_second: 0,
+            ..ConnectionLimits::default()
+        },
         ..GatewayConfig::default()
     };
     let connections = Arc::new(Connections::new(&config));
