@@ -48,9 +48,14 @@ async fn rig(retry: mgmt::config::retry::RetryConfig) -> (FaultProxy, mgmt::Clie
     (faults, mgmt::Client::from_conf(conf), ws, id)
 }
 
-/// Our pusher, built on a client that would retry on its own (as `aws_config` builds one).
+/// A client's own retries: the standard mode (as `aws_config` builds it), with short pauses.
+fn sdk_standard() -> mgmt::config::retry::RetryConfig {
+    mgmt::config::retry::RetryConfig::standard().with_initial_backoff(Duration::from_millis(10))
+}
+
+/// Our pusher, built on a client that would retry on its own.
 async fn pusher_rig() -> (FaultProxy, ApiGatewayPusher, Ws, String) {
-    let (faults, client, ws, id) = rig(mgmt::config::retry::RetryConfig::standard()).await;
+    let (faults, client, ws, id) = rig(sdk_standard()).await;
     (
         faults,
         ApiGatewayPusher::new(client).with_retry(quick()),
@@ -161,9 +166,7 @@ async fn a_broken_answer_is_not_retried() {
 /// and the socket gets the message once per attempt.
 #[tokio::test]
 async fn the_sdk_alone_would_deliver_a_message_three_times() {
-    let retry = mgmt::config::retry::RetryConfig::standard()
-        .with_initial_backoff(Duration::from_millis(10));
-    let (faults, client, mut ws, id) = rig(retry).await;
+    let (faults, client, mut ws, id) = rig(sdk_standard()).await;
     faults.fail_next(OP, 2, Fault::Cut);
     client
         .post_to_connection()
