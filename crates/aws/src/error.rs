@@ -169,13 +169,13 @@ const THROTTLING: &[&str] = &[
 
 /// Maps a failed registry call: a missing table is [`RegistryError::TableMissing`], the
 /// rest [`RegistryError::Unavailable`] naming the operation, the table and the service's
-/// error; throttling says that the client's `attempts` are spent and what to do.
+/// error; throttling says that the client's `attempts` (when known) are spent and what to do.
 pub(crate) fn registry_error<E, R>(
     operation: &str,
     table: &str,
     err: &SdkError<E, R>,
     scrub: Option<&str>,
-    attempts: u32,
+    attempts: Option<u32>,
 ) -> RegistryError
 where
     E: ProvideErrorMetadata + StdError + 'static,
@@ -188,12 +188,15 @@ where
             }
         }
         Some(throttled) if THROTTLING.contains(&throttled) => {
+            let attempts = attempts.map_or("the client's retries".to_owned(), |n| {
+                format!("up to {n} attempts with backoff")
+            });
             return RegistryError::Unavailable(format!(
                 "DynamoDB throttled {operation} on table '{table}' ({throttled}) and the \
-                 retries are spent (up to {attempts} attempts with backoff): the table's throughput \
-                 or the account's request rate is exhausted; try again shortly, and if it \
-                 persists raise the table's capacity or switch it to on-demand"
-            ))
+                 retries are spent ({attempts}): the table's throughput or the account's \
+                 request rate is exhausted; try again shortly, and if it persists raise the \
+                 table's capacity or switch it to on-demand"
+            ));
         }
         _ => {}
     }

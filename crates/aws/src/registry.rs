@@ -74,7 +74,7 @@ impl DynamoDbRegistry {
             .client
             .config()
             .retry_config()
-            .map_or(1, |r| r.max_attempts());
+            .map(|r| r.max_attempts());
         registry_error(operation, &self.table, err, scrub, attempts)
     }
 
