@@ -160,22 +160,45 @@ where
     }
 }
 
+/// DynamoDB's answers to too many requests (the SDK retries them as throttling).
+const THROTTLING: &[&str] = &[
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+];
+
 /// Maps a failed registry call: a missing table is [`RegistryError::TableMissing`], the
-/// rest [`RegistryError::Unavailable`] naming the operation, the table and the service's error.
+/// rest [`RegistryError::Unavailable`] naming the operation, the table and the service's
+/// error; throttling says that the client's `attempts` (when known) are spent and what to do.
 pub(crate) fn registry_error<E, R>(
     operation: &str,
     table: &str,
     err: &SdkError<E, R>,
     scrub: Option<&str>,
+    attempts: Option<u32>,
 ) -> RegistryError
 where
     E: ProvideErrorMetadata + StdError + 'static,
     R: std::fmt::Debug,
 {
-    if code(err) == Some("ResourceNotFoundException") {
-        return RegistryError::TableMissing {
-            table: table.to_owned(),
-        };
+    match code(err) {
+        Some("ResourceNotFoundException") => {
+            return RegistryError::TableMissing {
+                table: table.to_owned(),
+            }
+        }
+        Some(throttled) if THROTTLING.contains(&throttled) => {
+            let attempts = attempts.map_or("the client's retries".to_owned(), |n| {
+                format!("up to {n} attempts with backoff")
+            });
+            return RegistryError::Unavailable(format!(
+                "DynamoDB throttled {operation} on table '{table}' ({throttled}) and the \
+                 retries are spent ({attempts}): the table's throughput or the account's \
+                 request rate is exhausted; try again shortly, and if it persists raise the \
+                 table's capacity or switch it to on-demand"
+            ));
+        }
+        _ => {}
     }
     RegistryError::Unavailable(format!(
         "DynamoDB {operation} on table '{table}' failed: {}",

@@ -10,23 +10,28 @@
 //!
 //! Clients come from the caller. Built from `aws_config` defaults they honour `AWS_REGION`,
 //! `AWS_ENDPOINT_URL`, the per-service `AWS_ENDPOINT_URL_DYNAMODB` and
-//! `AWS_ENDPOINT_URL_LAMBDA`, and the credentials chain, and retry throttling in the SDK's
-//! standard retry mode.
+//! `AWS_ENDPOINT_URL_LAMBDA`, and the credentials chain. Retries are chosen on purpose:
+//! [`DynamoDbRetry`] for the registry's client ([`dynamodb_client`]), [`PushRetry`] for the
+//! pusher (which turns the SDK's own retries off so that no message arrives twice).
 
+mod dynamodb_retry;
 mod error;
 mod function;
 mod item_codec;
+mod push_retry;
 mod pusher;
 mod registry;
 mod report;
 mod requests;
 mod table;
 
+pub use dynamodb_retry::{dynamodb_client, DynamoDbRetry};
 pub use error::{FunctionError, TableError};
 pub use function::{
     find_function, update_function_code, CodeUpdate, FunctionInfo, BOOTSTRAP_ARCHITECTURE,
     BOOTSTRAP_RUNTIME, MAX_INLINE_ZIP,
 };
+pub use push_retry::PushRetry;
 pub use pusher::ApiGatewayPusher;
 pub use registry::DynamoDbRegistry;
 pub use report::{IndexState, TableReport, TtlState};

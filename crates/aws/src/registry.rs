@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::operation::query::QueryError;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use std::collections::HashSet;
+use std::error::Error as StdError;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tracing::warn;
@@ -25,9 +26,9 @@ const BATCH_BACKOFF: Duration = Duration::from_millis(50);
 ///
 /// Lookups by connection are Queries on the [`CONNECTION_INDEX`]; items whose `ttl` has
 /// passed are never returned. Throttling is retried by the SDK client given to
-/// [`DynamoDbRegistry::new`]: a client from `aws_config` defaults (as
-/// [`DynamoDbRegistry::from_env`] builds) uses the standard retry mode, 3 attempts with
-/// backoff.
+/// [`DynamoDbRegistry::new`]: build it with [`crate::dynamodb_client`] (as
+/// [`DynamoDbRegistry::from_env`] does) for wsproxy's retries ([`crate::DynamoDbRetry`]).
+/// Once they are spent a call answers [`RegistryError::Unavailable`] saying so.
 #[derive(Debug)]
 pub struct DynamoDbRegistry {
     client: Client,
@@ -47,15 +48,34 @@ impl DynamoDbRegistry {
     }
 
     /// A registry on `table` with a client from the environment (`AWS_REGION`,
-    /// `AWS_ENDPOINT_URL_DYNAMODB`, credentials chain, standard retries).
+    /// `AWS_ENDPOINT_URL_DYNAMODB`, credentials chain) and wsproxy's retries.
     pub async fn from_env(table: impl Into<String>) -> Self {
         let config = aws_config::load_from_env().await;
-        Self::new(Client::new(&config), table)
+        Self::new(crate::dynamodb_client(&config), table)
     }
 
     /// The table's name.
     pub fn table(&self) -> &str {
         &self.table
+    }
+
+    /// Maps a failed call, naming how many attempts the client makes.
+    fn fail<E, R>(
+        &self,
+        operation: &str,
+        err: &SdkError<E, R>,
+        scrub: Option<&str>,
+    ) -> RegistryError
+    where
+        E: ProvideErrorMetadata + StdError + 'static,
+        R: std::fmt::Debug,
+    {
+        let attempts = self
+            .client
+            .config()
+            .retry_config()
+            .map(|r| r.max_attempts());
+        registry_error(operation, &self.table, err, scrub, attempts)
     }
 
     /// Runs a Query page by page: on the index when `index` is given, else on the table.
@@ -104,7 +124,7 @@ impl DynamoDbRegistry {
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
-                .map_err(|e| registry_error("Scan", &self.table, &e, None))?;
+                .map_err(|e| self.fail("Scan", &e, None))?;
             items.extend(page.items.unwrap_or_default());
             match page.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
@@ -137,7 +157,7 @@ impl DynamoDbRegistry {
                 .request_items(&self.table, requests)
                 .send()
                 .await
-                .map_err(|e| registry_error("BatchWriteItem", &self.table, &e, None))?;
+                .map_err(|e| self.fail("BatchWriteItem", &e, None))?;
             requests = out
                 .unprocessed_items
                 .and_then(|mut m| m.remove(&self.table))
@@ -197,7 +217,7 @@ impl Registry for DynamoDbRegistry {
             .set_item(Some(item_codec::encode(item)))
             .send()
             .await
-            .map_err(|e| registry_error("PutItem", &self.table, &e, Some(item.token.expose())))?;
+            .map_err(|e| self.fail("PutItem", &e, Some(item.token.expose())))?;
         Ok(())
     }
 
@@ -214,7 +234,7 @@ impl Registry for DynamoDbRegistry {
                 self.warn_no_index_once(e.message().unwrap_or_default());
                 self.scan_connection(connection_id).await?
             }
-            Err(e) => return Err(registry_error("Query", &self.table, &e, None)),
+            Err(e) => return Err(self.fail("Query", &e, None)),
         };
         Ok(live_items(items, &self.table))
     }
@@ -223,7 +243,7 @@ impl Registry for DynamoDbRegistry {
         let items = self
             .query(None, BOOKING_ID, partition)
             .await
-            .map_err(|e| registry_error("Query", &self.table, &e, None))?;
+            .map_err(|e| self.fail("Query", &e, None))?;
         Ok(live_items(items, &self.table))
     }
 

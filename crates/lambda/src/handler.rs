@@ -25,7 +25,7 @@ impl Host {
     /// Builds the clients once, at init.
     pub async fn init(config: Config) -> Result<Self, lambda_runtime::Error> {
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let registry = DynamoDbRegistry::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table);
+        let registry = DynamoDbRegistry::new(wsproxy_aws::dynamodb_client(&sdk), &config.table);
         let backend = HttpBackend::new(&config.backend_url, config.backend_timeout)?;
         let pusher = Arc::new(EndpointPusher::new(sdk.clone()));
         if let Some(endpoint) = &config.endpoint {

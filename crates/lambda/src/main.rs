@@ -28,7 +28,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     };
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let host = host.clone();
-        async move { Ok::<Value, lambda_runtime::Error>(host.handle(event.payload).await) }
+        async move {
+            let deadline = event.context.deadline();
+            let answer = pusher::within_deadline(deadline, host.handle(event.payload)).await;
+            Ok::<Value, lambda_runtime::Error>(answer)
+        }
     }))
     .await
 }

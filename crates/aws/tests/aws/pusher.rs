@@ -14,7 +14,7 @@ use wsproxy_gateway::{
     Connections, EventType, Gateway, GatewayConfig, Integration, RouteAnswer, RouteEvent,
 };
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Accepts every connection and tells the client its id as the first message.
 struct TellId;
@@ -31,7 +31,7 @@ impl Integration for TellId {
 }
 
 /// Starts a gateway on 127.0.0.1:0; returns its `@connections` base URL and WebSocket URL.
-async fn gateway() -> (String, String) {
+pub(crate) async fn gateway() -> (String, String) {
     let config = GatewayConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         stage: "dev".into(),
@@ -47,7 +47,7 @@ async fn gateway() -> (String, String) {
     (format!("http://{addr}/dev"), format!("ws://{addr}/dev"))
 }
 
-async fn next_text(ws: &mut Ws) -> String {
+pub(crate) async fn next_text(ws: &mut Ws) -> String {
     loop {
         match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
             Ok(Some(Ok(Message::Text(t)))) => return t.as_str().to_owned(),
@@ -57,7 +57,7 @@ async fn next_text(ws: &mut Ws) -> String {
     }
 }
 
-fn pusher(endpoint: &str) -> ApiGatewayPusher {
+pub(crate) fn pusher(endpoint: &str) -> ApiGatewayPusher {
     let conf = mgmt::Config::builder()
         .behavior_version(mgmt::config::BehaviorVersion::latest())
         .region(mgmt::config::Region::new("us-east-1"))
