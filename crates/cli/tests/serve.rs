@@ -154,3 +154,26 @@ async fn a_bad_backend_url_is_refused_with_the_fix() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_socket_budget_too_small_for_two_messages_is_refused_with_the_fix() {
+    let out = Command::new(env!("CARGO_BIN_EXE_wsproxy"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--backend-url",
+            "http://127.0.0.1:9",
+            "--socket-budget-bytes",
+            "1000",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("socket budget (1000 bytes)") && err.contains("262144"),
+        "{err}"
+    );
+}
