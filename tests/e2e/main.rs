@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod connect;
+mod ids;
 mod lifecycle;
 mod management;
 mod messages;

@@ -5,7 +5,8 @@
 //! accepted without a `user_id`; anything else answers 401. Booking `b`'s participants are
 //! `o_<b>` (owner) and `r_<b>` (renter), except booking `solo`,
 //! whose owner `o_solo` is its renter too. Message texts script the answer: `private`
-//! (no broadcast), `fail500`, `slow` (sleeps past any test timeout), `nonjson`, `array`.
+//! (no broadcast), `fail500`, `slow` (sleeps past any test timeout), `nonjson`, `array`,
+//! `bignum` (answers [`BIG_ANSWER`], numbers beyond f64 written exactly).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -15,6 +16,9 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// The answer to a message whose text is `bignum`, as the backend writes it.
+pub const BIG_ANSWER: &str = r#"{"type":"bignum","n":340282366920938463463374607431768211457,"f":0.1000000000000000055511151231257827}"#;
 
 /// One request the backend received.
 #[derive(Debug, Clone)]
@@ -101,6 +105,9 @@ async fn handle(State(calls): State<Calls>, Path(path): Path<String>, body: Stri
         Some("fail500") => return (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response(),
         Some("nonjson") => return (StatusCode::OK, "plain text").into_response(),
         Some("array") => return Json(json!([1, 2])).into_response(),
+        Some("bignum") => {
+            return ([("content-type", "application/json")], BIG_ANSWER).into_response()
+        }
         Some("slow") => tokio::time::sleep(Duration::from_secs(30)).await,
         _ => {}
     }
