@@ -1,6 +1,7 @@
 //! The contract's end-to-end suite: real WebSocket clients, the real gateway, a real
 //! HTTP backend. One binary, one module per part of the contract.
 
+mod answer_size;
 mod bad_input;
 mod connect;
 mod ids;

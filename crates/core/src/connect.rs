@@ -102,7 +102,7 @@ impl Proxy {
         info!(connection_type = %kind, partition = %item.partition, "connected");
         ConnectOutcome {
             response: RouteResponse::ok("connected"),
-            after_open,
+            after_open: self.fit_after_open(after_open),
         }
     }
 

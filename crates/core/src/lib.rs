@@ -19,7 +19,9 @@ mod secret;
 pub use id::{Id, IdError, IdKind, MAX_ID_BYTES};
 pub use item::{ConnectionItem, ConnectionType, ITEM_TTL_SECS};
 pub use memory::MemoryRegistry;
-pub use ports::{Backend, BackendError, PushError, Pusher, Registry, RegistryError};
+pub use ports::{
+    Backend, BackendError, PushError, Pusher, Registry, RegistryError, MAX_MESSAGE_BYTES,
+};
 pub use proxy::{ConnectOutcome, Proxy, ProxyConfig, RouteResponse};
 pub use secret::Secret;
 

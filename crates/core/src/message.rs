@@ -86,6 +86,10 @@ impl Proxy {
                     .await;
             }
         };
+        let payload = answer.to_string();
+        if let Err(e) = self.fits("the backend's answer", &payload) {
+            return self.reply_error(connection_id, 502, e).await;
+        }
         let targets = if answer.get("broadcast") == Some(&Value::Bool(true)) {
             match self
                 .broadcast_targets(kind, &answer, booking_id.as_ref(), &token)
@@ -108,7 +112,7 @@ impl Proxy {
         }
         .unwrap_or_else(|| vec![connection_id.to_owned()]);
         let count = targets.len();
-        let delivery = self.fan_out(targets, Bytes::from(answer.to_string())).await;
+        let delivery = self.fan_out(targets, Bytes::from(payload)).await;
         info!(
             targets = count,
             delivered = delivery.delivered,

@@ -26,7 +26,8 @@ impl Host {
     pub async fn init(config: Config) -> Result<Self, lambda_runtime::Error> {
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let registry = DynamoDbRegistry::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table);
-        let backend = HttpBackend::new(&config.backend_url, config.backend_timeout)?;
+        let backend = HttpBackend::new(&config.backend_url, config.backend_timeout)?
+            .with_max_answer_bytes(config.backend_max_answer_bytes);
         let pusher = Arc::new(EndpointPusher::new(sdk.clone()));
         if let Some(endpoint) = &config.endpoint {
             pusher.ensure_endpoint(endpoint);
