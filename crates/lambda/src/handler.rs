@@ -174,6 +174,9 @@ mod tests {
             message.body.as_deref(),
             Some(r#"{"n":123456789012345678901234567890}"#)
         );
-        assert_eq!(message.request_context.event_type.as_deref(), Some("MESSAGE"));
+        assert_eq!(
+            message.request_context.event_type.as_deref(),
+            Some("MESSAGE")
+        );
     }
 }
