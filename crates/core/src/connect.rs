@@ -51,23 +51,21 @@ impl Proxy {
         let accepted = match (kind, booking_id) {
             (ConnectionType::Booking, Some(b)) => {
                 let path = format!("/api/ws/bookings/{}/connect", b.segment());
-                match self.authenticate(&path, &request).await {
-                    Ok(answer) => user_id(&answer).map(|uid| {
-                        let initial = present(answer.get("initial"));
-                        (String::from(b), uid, initial.into_iter().collect())
-                    }),
-                    Err(refusal) => Err(refusal),
-                }
+                self.authenticate(&path, &request).await.and_then(|answer| {
+                    let initial = present(answer.get("initial"));
+                    Ok((
+                        String::from(b),
+                        user_id(&answer)?,
+                        initial.into_iter().collect(),
+                    ))
+                })
             }
             (ConnectionType::Chat, Some(b)) => {
                 let path = format!("/api/chat/ws/{}/connect", b.segment());
-                match self.authenticate(&path, &request).await {
-                    Ok(answer) => user_id(&answer).map(|uid| {
-                        let ack = chat_ack(Some(b.as_str()));
-                        (String::from(b), uid, vec![ack])
-                    }),
-                    Err(refusal) => Err(refusal),
-                }
+                self.authenticate(&path, &request).await.and_then(|answer| {
+                    let ack = chat_ack(Some(b.as_str()));
+                    Ok((String::from(b), user_id(&answer)?, vec![ack]))
+                })
             }
             (ConnectionType::Chat, None) => self
                 .authenticate("/api/chat/ws/connect", &request)
