@@ -1,8 +1,10 @@
 //! The contract's end-to-end suite: real WebSocket clients, the real gateway, a real
 //! HTTP backend. One binary, one module per part of the contract.
 
+mod answer_size;
 mod bad_input;
 mod connect;
+mod ids;
 mod lifecycle;
 mod management;
 mod messages;

@@ -5,8 +5,12 @@
 //! accepted without a `user_id`; anything else answers 401. Booking `b`'s participants are
 //! `o_<b>` (owner) and `r_<b>` (renter), except booking `solo`,
 //! whose owner `o_solo` is its renter too. Message texts script the answer: `private`
-//! (no broadcast), `fail500`, `slow` (sleeps past any test timeout), `nonjson`, `array`.
+//! (no broadcast), `fail500`, `slow` (sleeps past any test timeout), `nonjson`, `array`,
+//! `bignum` (answers [`BIG_ANSWER`], numbers beyond f64 written exactly), `big:N` (a JSON
+//! answer of N bytes, streamed without `Content-Length`: see [`crate::big`]). Booking
+//! `biginit`'s connect answers an `initial` message of 200 KB.
 
+use crate::big::{self, Writes};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -15,6 +19,9 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// The answer to a message whose text is `bignum`, as the backend writes it.
+pub const BIG_ANSWER: &str = r#"{"type":"bignum","n":340282366920938463463374607431768211457,"f":0.1000000000000000055511151231257827}"#;
 
 /// One request the backend received.
 #[derive(Debug, Clone)]
@@ -31,19 +38,29 @@ pub struct TestBackend {
     /// Base URL, `http://127.0.0.1:PORT`.
     pub url: String,
     calls: Arc<Mutex<Vec<Call>>>,
+    writes: Arc<Writes>,
 }
 
 impl TestBackend {
     /// Starts the backend on a free loopback port.
     pub async fn start() -> Self {
         let calls = Arc::new(Mutex::new(Vec::new()));
+        let writes = Arc::new(Writes::default());
         let router = Router::new()
             .route("/{*path}", post(handle))
-            .with_state(calls.clone());
+            .with_state(Shared {
+                calls: calls.clone(),
+                writes: writes.clone(),
+            });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await });
-        Self { url, calls }
+        Self { url, calls, writes }
+    }
+
+    /// What became of the streamed `big:N` answers.
+    pub fn writes(&self) -> &Writes {
+        &self.writes
     }
 
     /// Every call so far.
@@ -70,9 +87,14 @@ impl TestBackend {
     }
 }
 
-type Calls = Arc<Mutex<Vec<Call>>>;
+#[derive(Clone)]
+struct Shared {
+    calls: Arc<Mutex<Vec<Call>>>,
+    writes: Arc<Writes>,
+}
 
-async fn handle(State(calls): State<Calls>, Path(path): Path<String>, body: String) -> Response {
+async fn handle(State(shared): State<Shared>, Path(path): Path<String>, body: String) -> Response {
+    let calls = &shared.calls;
     let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     let path = format!("/{path}");
     calls.lock().unwrap().push(Call {
@@ -101,11 +123,23 @@ async fn handle(State(calls): State<Calls>, Path(path): Path<String>, body: Stri
         Some("fail500") => return (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response(),
         Some("nonjson") => return (StatusCode::OK, "plain text").into_response(),
         Some("array") => return Json(json!([1, 2])).into_response(),
+        Some(text) if text.starts_with("big:") => {
+            let size = text["big:".len()..]
+                .parse()
+                .expect("big:N takes a byte count");
+            return big::streamed(shared.writes.clone(), size);
+        }
+        Some("bignum") => {
+            return ([("content-type", "application/json")], BIG_ANSWER).into_response()
+        }
         Some("slow") => tokio::time::sleep(Duration::from_secs(30)).await,
         _ => {}
     }
     let answer = match segments.as_slice() {
         ["api", "ws", "bookings", b, "connect"] if *b == "noinit" => json!({"status": "ok"}),
+        ["api", "ws", "bookings", b, "connect"] if *b == "biginit" => {
+            json!({"initial": {"type": "booking_status", "pad": "x".repeat(200 * 1024)}})
+        }
         ["api", "ws", "bookings", b, "connect"] => {
             json!({"initial": {"type": "booking_status", "booking_id": b, "status": "confirmed"}})
         }

@@ -42,6 +42,8 @@ impl Setup {
 pub struct Options {
     /// One backend call's limit.
     pub backend_timeout: Duration,
+    /// The most of one backend answer read (`None`: the default, 128 KiB).
+    pub backend_max_answer_bytes: Option<usize>,
     /// Quotas of the gateway.
     pub quotas: Quotas,
     /// Custom route keys.
@@ -54,6 +56,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             backend_timeout: Duration::from_millis(3000),
+            backend_max_answer_bytes: None,
             quotas: Quotas::default(),
             routes: Vec::new(),
             credentials: None,
@@ -107,7 +110,10 @@ impl Harness {
                     let (registry, items, _) = store::dynamodb().await;
                     (registry, items)
                 };
-                let backend = HttpBackend::new(backend_url, options.backend_timeout).unwrap();
+                let mut backend = HttpBackend::new(backend_url, options.backend_timeout).unwrap();
+                if let Some(limit) = options.backend_max_answer_bytes {
+                    backend = backend.with_max_answer_bytes(limit);
+                }
                 let proxy = Proxy::new(registry.clone(), Arc::new(backend), connections.clone());
                 (registry, items, Arc::new(CoreIntegration::new(proxy)), None)
             }
@@ -240,6 +246,9 @@ fn function_env(
         ),
         ("API_GATEWAY_ENDPOINT".to_owned(), endpoint.to_owned()),
     ];
+    if let Some(limit) = options.backend_max_answer_bytes {
+        env.push(("BACKEND_MAX_ANSWER_BYTES".to_owned(), limit.to_string()));
+    }
     let dynamodb =
         std::env::var("AWS_ENDPOINT_URL_DYNAMODB").or_else(|_| std::env::var("AWS_ENDPOINT_URL"));
     if let Ok(url) = dynamodb {

@@ -2,6 +2,7 @@
 //! a WebSocket client with deterministic assertions.
 
 pub mod backend;
+pub mod big;
 pub mod client;
 pub mod harness;
 pub mod store;

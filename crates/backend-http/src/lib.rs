@@ -1,14 +1,18 @@
-//! The backend port over HTTP: one pooled reqwest client, a per-call timeout, and the
-//! error mapping of the contract's section 3.
+//! The backend port over HTTP: one pooled reqwest client, a per-call timeout, a bounded
+//! answer read, and the error mapping of the contract's section 3.
 
 use async_trait::async_trait;
 use serde_json::Value;
 use std::time::Duration;
-use tracing::debug;
+use tracing::{debug, warn};
 use wsproxy_core::{Backend, BackendError};
 
 /// The contract's default limit for one backend call (`BACKEND_TIMEOUT_MS`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(3000);
+
+/// The default limit of one answer's body: API Gateway's message quota (128 KiB), since
+/// a bigger answer could not be pushed to a client anyway.
+pub const DEFAULT_MAX_ANSWER_BYTES: usize = wsproxy_core::MAX_MESSAGE_BYTES;
 
 /// A backend URL that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +30,7 @@ pub enum ConfigError {
 pub struct HttpBackend {
     base: String,
     timeout: Duration,
+    max_answer_bytes: usize,
     client: reqwest::Client,
 }
 
@@ -48,8 +53,21 @@ impl HttpBackend {
         Ok(Self {
             base,
             timeout,
+            max_answer_bytes: DEFAULT_MAX_ANSWER_BYTES,
             client,
         })
+    }
+
+    /// Reads at most `limit` bytes of an answer's body ([`DEFAULT_MAX_ANSWER_BYTES`] unless
+    /// set): a longer answer is a [`BackendError::TooLarge`], and its read stops there.
+    pub fn with_max_answer_bytes(mut self, limit: usize) -> Self {
+        self.max_answer_bytes = limit;
+        self
+    }
+
+    /// The limit of one answer's body, in bytes.
+    pub fn max_answer_bytes(&self) -> usize {
+        self.max_answer_bytes
     }
 
     /// The base URL calls are made against.
@@ -76,10 +94,7 @@ impl Backend for HttpBackend {
                 status: status.as_u16(),
             });
         }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(path, &e))?;
+        let bytes = self.read_body(path, response).await?;
         let answer = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
             debug!(
                 path,
@@ -92,6 +107,41 @@ impl Backend for HttpBackend {
 }
 
 impl HttpBackend {
+    /// Reads a body of at most `max_answer_bytes`: refused up front when `Content-Length`
+    /// says it is longer, else counted chunk by chunk and abandoned at the limit (the
+    /// connection is dropped, so the backend's write is cut short).
+    async fn read_body(
+        &self,
+        path: &str,
+        mut response: reqwest::Response,
+    ) -> Result<Vec<u8>, BackendError> {
+        let limit = self.max_answer_bytes;
+        let too_large = |size| {
+            warn!(path, limit, size, "backend answer over the limit (BACKEND_MAX_ANSWER_BYTES, --backend-max-answer-bytes); read stopped");
+            BackendError::TooLarge {
+                path: path.to_owned(),
+                limit,
+                size,
+            }
+        };
+        let announced = response.content_length();
+        if let Some(len) = announced.filter(|&len| len > limit as u64) {
+            return Err(too_large(Some(len)));
+        }
+        let mut body = Vec::with_capacity(announced.map_or(0, |len| len as usize));
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(path, &e))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large(None));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
     /// Maps a transport error; never includes the URL's query or any credentials.
     fn transport_error(&self, path: &str, e: &reqwest::Error) -> BackendError {
         if e.is_timeout() {

@@ -27,6 +27,8 @@ pub struct Function {
     pub backend_url: String,
     /// `BACKEND_TIMEOUT_MS`.
     pub backend_timeout_ms: u64,
+    /// `BACKEND_MAX_ANSWER_BYTES`.
+    pub backend_max_answer_bytes: usize,
     /// `API_GATEWAY_ENDPOINT`: this gateway's `@connections` base URL.
     pub endpoint: String,
 }
@@ -50,6 +52,10 @@ impl Function {
             (
                 "BACKEND_TIMEOUT_MS".into(),
                 self.backend_timeout_ms.to_string(),
+            ),
+            (
+                "BACKEND_MAX_ANSWER_BYTES".into(),
+                self.backend_max_answer_bytes.to_string(),
             ),
             ("API_GATEWAY_ENDPOINT".into(), self.endpoint),
         ];

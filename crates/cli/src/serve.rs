@@ -30,6 +30,10 @@ pub struct ServeArgs {
     /// One backend call's limit, in milliseconds.
     #[arg(long, default_value_t = 3000, env = "BACKEND_TIMEOUT_MS")]
     backend_timeout_ms: u64,
+    /// Most bytes of one backend answer that are read; a longer one gives the sender an
+    /// error frame (default: API Gateway's 128 KiB message quota).
+    #[arg(long, default_value_t = wsproxy_backend_http::DEFAULT_MAX_ANSWER_BYTES, env = "BACKEND_MAX_ANSWER_BYTES")]
+    backend_max_answer_bytes: usize,
     /// A custom route key (repeatable); messages whose selected value matches go there.
     #[arg(long = "route")]
     routes: Vec<String>,
@@ -134,6 +138,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 table: args.table.clone(),
                 backend_url: backend_url.clone(),
                 backend_timeout_ms: args.backend_timeout_ms,
+                backend_max_answer_bytes: args.backend_max_answer_bytes,
                 endpoint: format!("http://{}/{stage}", reachable(addr)),
             };
             let lambda = function.start().await?;
@@ -142,7 +147,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         None => {
             let registry = registry(&args).await?;
             let timeout = Duration::from_millis(args.backend_timeout_ms);
-            let backend = HttpBackend::new(&backend_url, timeout)?;
+            let backend = HttpBackend::new(&backend_url, timeout)?
+                .with_max_answer_bytes(args.backend_max_answer_bytes);
             let proxy = Proxy::new(registry, Arc::new(backend), connections.clone());
             (Arc::new(CoreIntegration::new(proxy)), None)
         }

@@ -1,7 +1,7 @@
 //! The `wsproxy` binary as a user runs it: `serve --demo` driven by a real browser,
 //! Ctrl-C/SIGTERM shutdown, and a clear refusal without a backend.
 
-use futures::StreamExt;
+use futures::{SinkExt, StreamExt};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
@@ -20,8 +20,14 @@ struct Served {
 }
 
 async fn serve_demo() -> Served {
+    serve_demo_with(&[]).await
+}
+
+/// `wsproxy serve --demo` with further flags.
+async fn serve_demo_with(flags: &[&str]) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wsproxy"))
         .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .args(flags)
         .env_remove("BACKEND_URL")
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -119,6 +125,29 @@ async fn sigterm_closes_sockets_with_1001_and_exits_cleanly() {
         .unwrap()
         .unwrap();
     assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn backend_answers_over_the_flags_limit_give_the_sender_an_error_frame() {
+    let served = serve_demo_with(&["--backend-max-answer-bytes", "300"]).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("{}?type=feed", served.ws))
+        .await
+        .expect("a feed socket opens");
+    let mut next = async |text: &str| {
+        ws.send(Message::text(text)).await.unwrap();
+        let frame = tokio::time::timeout(WAIT, ws.next()).await.unwrap();
+        let text = frame.unwrap().unwrap().into_text().unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    };
+    let small = next(r#"{"title":"short"}"#).await;
+    assert_eq!(small["type"], "feed_item", "{small}");
+    let long = format!(r#"{{"title":"long","text":"{}"}}"#, "x".repeat(400));
+    let error = next(&long).await;
+    assert_eq!(error["type"], "error", "{error}");
+    assert!(
+        error["error"].as_str().unwrap().contains("300-byte limit"),
+        "{error}"
+    );
 }
 
 #[tokio::test]

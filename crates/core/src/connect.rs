@@ -1,8 +1,8 @@
 //! `$connect`: validate the query, authenticate with the backend, then register.
 
-use crate::item::user_partition;
 use crate::{
-    BackendError, ConnectOutcome, ConnectionItem, ConnectionType, Proxy, RouteResponse, Secret,
+    BackendError, ConnectOutcome, ConnectionItem, ConnectionType, Id, IdKind, Proxy, RouteResponse,
+    Secret,
 };
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -24,7 +24,15 @@ impl Proxy {
             Ok(kind) => kind,
             Err(e) => return ConnectOutcome::refused(400, e),
         };
-        let booking_id = param("booking_id");
+        let booking_id = match (kind, param("booking_id")) {
+            (ConnectionType::Booking | ConnectionType::Chat, Some(b)) => {
+                match Id::new(IdKind::Booking, b) {
+                    Ok(id) => Some(id),
+                    Err(e) => return ConnectOutcome::refused(400, e.to_string()),
+                }
+            }
+            _ => None,
+        };
         let token = param("token").map(|t| Secret::new(decode(t)));
         if kind == ConnectionType::Booking && booking_id.is_none() {
             return ConnectOutcome::refused(400, "booking_id required for booking connections");
@@ -42,27 +50,28 @@ impl Proxy {
         let request = json!({ "connection_id": connection_id, "token": token.expose() });
         let accepted = match (kind, booking_id) {
             (ConnectionType::Booking, Some(b)) => {
-                let path = format!("/api/ws/bookings/{}/connect", segment(b));
-                self.authenticate(&path, &request).await.map(|answer| {
+                let path = format!("/api/ws/bookings/{}/connect", b.segment());
+                self.authenticate(&path, &request).await.and_then(|answer| {
                     let initial = present(answer.get("initial"));
-                    (
-                        b.to_owned(),
-                        user_id(&answer),
+                    Ok((
+                        String::from(b),
+                        user_id(&answer)?,
                         initial.into_iter().collect(),
-                    )
+                    ))
                 })
             }
             (ConnectionType::Chat, Some(b)) => {
-                let path = format!("/api/chat/ws/{}/connect", segment(b));
-                self.authenticate(&path, &request)
-                    .await
-                    .map(|a| (b.to_owned(), user_id(&a), vec![chat_ack(Some(b))]))
+                let path = format!("/api/chat/ws/{}/connect", b.segment());
+                self.authenticate(&path, &request).await.and_then(|answer| {
+                    let ack = chat_ack(Some(b.as_str()));
+                    Ok((String::from(b), user_id(&answer)?, vec![ack]))
+                })
             }
             (ConnectionType::Chat, None) => self
                 .authenticate("/api/chat/ws/connect", &request)
                 .await
                 .and_then(require_user)
-                .map(|(uid, _)| (user_partition(&uid), Some(uid), vec![chat_ack(None)])),
+                .map(|(uid, _)| (uid.user_partition(), Some(uid), vec![chat_ack(None)])),
             (ConnectionType::Notification, _) => self
                 .authenticate("/api/notifications/ws/connect", &request)
                 .await
@@ -70,7 +79,7 @@ impl Proxy {
                 .map(|(uid, answer)| {
                     let initial = present(answer.get("initial"));
                     (
-                        user_partition(&uid),
+                        uid.user_partition(),
                         Some(uid),
                         initial.into_iter().collect(),
                     )
@@ -82,6 +91,7 @@ impl Proxy {
             Ok(accepted) => accepted,
             Err(refusal) => return refusal,
         };
+        let user_id = user_id.map(String::from);
         let item = ConnectionItem::new(partition, connection_id, kind, user_id, token);
         if let Err(e) = self.registry.put(&item).await {
             warn!(error = %e, "could not register the connection");
@@ -90,7 +100,7 @@ impl Proxy {
         info!(connection_type = %kind, partition = %item.partition, "connected");
         ConnectOutcome {
             response: RouteResponse::ok("connected"),
-            after_open,
+            after_open: self.fit_after_open(after_open),
         }
     }
 
@@ -118,8 +128,8 @@ fn chat_ack(booking_id: Option<&str>) -> Value {
 }
 
 /// Per-user connections need the backend to name the user; without it the socket is unreachable.
-fn require_user(answer: Value) -> Result<(String, Value), ConnectOutcome> {
-    match user_id(&answer) {
+fn require_user(answer: Value) -> Result<(Id, Value), ConnectOutcome> {
+    match user_id(&answer)? {
         Some(uid) => Ok((uid, answer)),
         None => Err(ConnectOutcome::refused(
             401,
@@ -128,8 +138,15 @@ fn require_user(answer: Value) -> Result<(String, Value), ConnectOutcome> {
     }
 }
 
-fn user_id(answer: &Value) -> Option<String> {
-    crate::message::json_str(answer.get("user_id")?)
+/// The answer's `user_id`, if any; one that could not be a registry key refuses the connect.
+fn user_id(answer: &Value) -> Result<Option<Id>, ConnectOutcome> {
+    Id::from_json(IdKind::User, answer.get("user_id")).map_err(|e| {
+        warn!(error = %e, "the backend's connect answer has an unusable user_id");
+        ConnectOutcome::refused(
+            502,
+            format!("connection refused: the backend's answer is unusable: {e}"),
+        )
+    })
 }
 
 fn present(v: Option<&Value>) -> Option<Value> {
@@ -141,16 +158,4 @@ fn decode(raw: &str) -> String {
     percent_encoding::percent_decode_str(raw)
         .decode_utf8_lossy()
         .into_owned()
-}
-
-/// Characters escaped in a path segment: all but RFC 3986's unreserved ones.
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// Encodes an id for use as one path segment.
-pub(crate) fn segment(id: &str) -> String {
-    percent_encoding::utf8_percent_encode(id, SEGMENT).to_string()
 }

@@ -21,6 +21,37 @@ impl Proxy {
             .await
     }
 
+    /// `Ok` when `payload` is within the pusher's message limit; else the error the sender
+    /// is told (`what` names the payload). A payload is never dropped silently.
+    pub(crate) fn fits(&self, what: &str, payload: &str) -> Result<(), String> {
+        let limit = self.pusher.max_message_bytes();
+        if payload.len() <= limit {
+            return Ok(());
+        }
+        warn!(
+            size = payload.len(),
+            limit, "{what} is over the message limit; not delivered"
+        );
+        Err(format!(
+            "{what} is {} bytes, over the {limit}-byte message limit; it was not delivered",
+            payload.len()
+        ))
+    }
+
+    /// What to push once a socket has opened: each value, or an error frame in place of
+    /// one that is over the message limit.
+    pub(crate) fn fit_after_open(&self, values: Vec<Value>) -> Vec<Value> {
+        values
+            .into_iter()
+            .map(
+                |v| match self.fits("the backend's initial message", &v.to_string()) {
+                    Ok(()) => v,
+                    Err(error) => serde_json::json!({"type": "error", "error": error}),
+                },
+            )
+            .collect()
+    }
+
     /// Sends `payload` to every target at once, at most `fanout_concurrency` in flight.
     ///
     /// A slow target holds one slot until `push_timeout`; a gone one has its items removed

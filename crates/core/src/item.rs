@@ -109,11 +109,6 @@ impl ConnectionItem {
     }
 }
 
-/// The partition of a user's per-user connections.
-pub fn user_partition(user_id: &str) -> String {
-    format!("user_{user_id}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 mod connect;
 mod disconnect;
 mod fanout;
+mod id;
 mod item;
 mod memory;
 mod message;
@@ -15,9 +16,12 @@ mod ports;
 mod proxy;
 mod secret;
 
+pub use id::{Id, IdError, IdKind, MAX_ID_BYTES};
 pub use item::{ConnectionItem, ConnectionType, ITEM_TTL_SECS};
 pub use memory::MemoryRegistry;
-pub use ports::{Backend, BackendError, PushError, Pusher, Registry, RegistryError};
+pub use ports::{
+    Backend, BackendError, PushError, Pusher, Registry, RegistryError, MAX_MESSAGE_BYTES,
+};
 pub use proxy::{ConnectOutcome, Proxy, ProxyConfig, RouteResponse};
 pub use secret::Secret;
 

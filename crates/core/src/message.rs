@@ -1,8 +1,6 @@
 //! Messages (`$default` and custom routes): forward to the backend, deliver its answer.
 
-use crate::connect::segment;
-use crate::item::user_partition;
-use crate::{ConnectionItem, ConnectionType, Proxy, RouteResponse, Secret};
+use crate::{ConnectionItem, ConnectionType, Id, IdError, IdKind, Proxy, RouteResponse, Secret};
 use bytes::Bytes;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
@@ -25,15 +23,14 @@ impl Proxy {
                     .await;
             }
         };
-        let body_booking = message.get("booking_id").and_then(json_str);
-        let (kind, token, booking_id) = match items.first() {
+        let (kind, token, registered) = match items.first() {
             Some(item) => (
                 item.connection_type,
                 item.token.clone(),
-                body_booking.or_else(|| item.booking_id().map(str::to_owned)),
+                item.booking_id().map(str::to_owned),
             ),
-            None => match (&body_booking, message.get("token").and_then(json_str)) {
-                (Some(_), Some(token)) => (ConnectionType::Chat, Secret::new(token), body_booking),
+            None => match (given(message.get("booking_id")), token_of(&message)) {
+                (true, Some(token)) => (ConnectionType::Chat, token, None),
                 _ => {
                     return self
                         .reply_error(connection_id, 400, UNKNOWN_CONNECTION)
@@ -42,7 +39,7 @@ impl Proxy {
             },
         };
         debug!(connection_type = %kind, "message received");
-        let message = Value::Object(message);
+        let mut booking_id = None;
         let (path, request) = match kind {
             ConnectionType::Booking => {
                 self.send_json(
@@ -53,22 +50,31 @@ impl Proxy {
                 return RouteResponse::ok("acknowledged");
             }
             ConnectionType::Chat => {
-                let Some(b) = booking_id.as_deref() else {
-                    return self
-                        .reply_error(connection_id, 400, "booking_id required for chat messages")
-                        .await;
+                let b = match chat_booking(&message, registered.as_deref()) {
+                    Ok(Some(b)) => b,
+                    Ok(None) => {
+                        return self
+                            .reply_error(
+                                connection_id,
+                                400,
+                                "booking_id required for chat messages",
+                            )
+                            .await
+                    }
+                    Err(e) => return self.reply_error(connection_id, 400, e.to_string()).await,
                 };
-                let path = format!("/api/chat/ws/{}/message", segment(b));
-                let body = json!({"connection_id": connection_id, "message": message, "token": token.expose()});
+                let path = format!("/api/chat/ws/{}/message", b.segment());
+                booking_id = Some(b);
+                let body = json!({"connection_id": connection_id, "message": Value::Object(message), "token": token.expose()});
                 (path, body)
             }
             ConnectionType::Notification => (
                 "/api/notifications/ws/message".to_owned(),
-                json!({"connection_id": connection_id, "message": message, "token": token.expose()}),
+                json!({"connection_id": connection_id, "message": Value::Object(message), "token": token.expose()}),
             ),
             ConnectionType::Feed => (
                 "/api/ws/items-feed/message".to_owned(),
-                json!({"connection_id": connection_id, "message": message}),
+                json!({"connection_id": connection_id, "message": Value::Object(message)}),
             ),
         };
         let answer = match self.backend.post(&path, &request).await {
@@ -80,15 +86,33 @@ impl Proxy {
                     .await;
             }
         };
+        let payload = answer.to_string();
+        if let Err(e) = self.fits("the backend's answer", &payload) {
+            return self.reply_error(connection_id, 502, e).await;
+        }
         let targets = if answer.get("broadcast") == Some(&Value::Bool(true)) {
-            self.broadcast_targets(kind, &answer, booking_id.as_deref(), &token)
+            match self
+                .broadcast_targets(kind, &answer, booking_id.as_ref(), &token)
                 .await
+            {
+                Ok(targets) => targets,
+                Err(e) => {
+                    warn!(error = %e, "the backend's answer names an unusable id");
+                    return self
+                        .reply_error(
+                            connection_id,
+                            502,
+                            format!("the backend's answer is unusable: {e}"),
+                        )
+                        .await;
+                }
+            }
         } else {
             None
         }
         .unwrap_or_else(|| vec![connection_id.to_owned()]);
         let count = targets.len();
-        let delivery = self.fan_out(targets, Bytes::from(answer.to_string())).await;
+        let delivery = self.fan_out(targets, Bytes::from(payload)).await;
         info!(
             targets = count,
             delivered = delivery.delivered,
@@ -99,45 +123,58 @@ impl Proxy {
         RouteResponse::ok("sent")
     }
 
-    /// Who receives a `broadcast: true` answer; `None` means the sender only.
+    /// Who receives a `broadcast: true` answer; `Ok(None)` means the sender only. An id in
+    /// the answer that could not be a path segment or registry key is an error.
     async fn broadcast_targets(
         &self,
         kind: ConnectionType,
         answer: &Value,
-        message_booking: Option<&str>,
+        message_booking: Option<&Id>,
         token: &Secret,
-    ) -> Option<Vec<String>> {
-        match kind {
+    ) -> Result<Option<Vec<String>>, IdError> {
+        Ok(match kind {
             ConnectionType::Chat => {
-                let booking = answer
-                    .get("booking_id")
-                    .and_then(json_str)
-                    .or_else(|| message_booking.map(str::to_owned))?;
-                let mut partitions = vec![booking.clone()];
+                let booking = match Id::from_json(IdKind::Booking, answer.get("booking_id"))? {
+                    Some(b) => b,
+                    None => match message_booking {
+                        Some(b) => b.clone(),
+                        None => return Ok(None),
+                    },
+                };
+                let mut partitions = vec![booking.as_str().to_owned()];
                 partitions.extend(self.participants(&booking, token).await);
                 Some(self.connections_in(&partitions, kind).await)
             }
             ConnectionType::Notification => {
-                let uid = answer.get("user_id").and_then(json_str)?;
-                Some(self.connections_in(&[user_partition(&uid)], kind).await)
+                match Id::from_json(IdKind::User, answer.get("user_id"))? {
+                    Some(uid) => Some(self.connections_in(&[uid.user_partition()], kind).await),
+                    None => None,
+                }
             }
             ConnectionType::Feed => Some(self.connections_in(&["feed".to_owned()], kind).await),
             ConnectionType::Booking => None,
-        }
+        })
     }
 
     /// The `user_{id}` partitions of a booking's owner and renter, as the backend names them.
-    async fn participants(&self, booking: &str, token: &Secret) -> Vec<String> {
-        let path = format!("/api/chat/ws/{}/participants", segment(booking));
+    ///
+    /// An unusable id is left out, as a failed lookup is: the booking still gets the message.
+    async fn participants(&self, booking: &Id, token: &Secret) -> Vec<String> {
+        let path = format!("/api/chat/ws/{}/participants", booking.segment());
         match self
             .backend
             .post(&path, &json!({"token": token.expose()}))
             .await
         {
-            Ok(answer) => ["owner_id", "renter_id"]
-                .iter()
-                .filter_map(|k| answer.get(*k).and_then(json_str))
-                .map(|uid| user_partition(&uid))
+            Ok(answer) => [IdKind::Owner, IdKind::Renter]
+                .into_iter()
+                .filter_map(|kind| match Id::from_json(kind, answer.get(kind.field())) {
+                    Ok(uid) => uid.map(|uid| uid.user_partition()),
+                    Err(e) => {
+                        warn!(error = %e, "participants answer has an unusable id; left out");
+                        None
+                    }
+                })
                 .collect(),
             Err(e) => {
                 warn!(error = %e, "participants lookup failed; broadcasting to the booking only");
@@ -193,11 +230,28 @@ pub(crate) fn parse_body(body: &str) -> Map<String, Value> {
     }
 }
 
-/// An id given as a JSON string or number, as a string; empty and other types are `None`.
-pub(crate) fn json_str(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+/// The booking a chat message is about: the body's `booking_id`, else the connection's.
+fn chat_booking(
+    message: &Map<String, Value>,
+    registered: Option<&str>,
+) -> Result<Option<Id>, IdError> {
+    match Id::from_json(IdKind::Booking, message.get("booking_id"))? {
+        Some(b) => Ok(Some(b)),
+        None => registered.map(|b| Id::new(IdKind::Booking, b)).transpose(),
+    }
+}
+
+/// True when a value is present and not `null` or `""` (an id was given, valid or not).
+fn given(v: Option<&Value>) -> bool {
+    !matches!(v, None | Some(Value::Null))
+        && v.and_then(Value::as_str).is_none_or(|s| !s.is_empty())
+}
+
+/// The `token` of a message from an unknown connection: a non-empty string or a number.
+fn token_of(message: &Map<String, Value>) -> Option<Secret> {
+    match message.get("token")? {
+        Value::String(s) if !s.is_empty() => Some(Secret::new(s.as_str())),
+        Value::Number(n) => Some(Secret::new(n.to_string())),
         _ => None,
     }
 }
@@ -215,10 +269,24 @@ mod tests {
     }
 
     #[test]
-    fn ids_from_strings_and_numbers() {
-        assert_eq!(json_str(&json!("b1")), Some("b1".into()));
-        assert_eq!(json_str(&json!(17)), Some("17".into()));
-        assert_eq!(json_str(&json!("")), None);
-        assert_eq!(json_str(&json!(null)), None);
+    fn the_body_booking_wins_and_bad_ones_are_errors() {
+        let body = |b: &str| parse_body(&format!(r#"{{"booking_id":{b}}}"#));
+        let id = |m: &Map<String, Value>, r| chat_booking(m, r).map(|b| b.map(String::from));
+        assert_eq!(id(&body(r#""b2""#), Some("b1")), Ok(Some("b2".into())));
+        assert_eq!(id(&body("17"), None), Ok(Some("17".into())));
+        assert_eq!(id(&body(r#""""#), Some("b1")), Ok(Some("b1".into())));
+        assert_eq!(id(&body("null"), None), Ok(None));
+        for bad in [
+            r#"".""#,
+            r#""..""#,
+            r#""a\u0000""#,
+            "true",
+            "{}",
+            r#""feed""#,
+        ] {
+            assert!(id(&body(bad), Some("b1")).is_err(), "{bad}");
+        }
+        assert!(given(Some(&json!(".."))) && given(Some(&json!(false))));
+        assert!(!given(None) && !given(Some(&json!(null))) && !given(Some(&json!(""))));
     }
 }

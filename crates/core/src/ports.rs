@@ -73,6 +73,16 @@ pub enum BackendError {
         /// The limit that passed.
         timeout_ms: u64,
     },
+    /// The answer's body is larger than the backend client reads; the read was stopped.
+    #[error("the backend's answer to POST {path} is {}over the {limit}-byte limit of one answer; it was not read", size.map(|n| format!("{n} bytes, ")).unwrap_or_default())]
+    TooLarge {
+        /// The path called.
+        path: String,
+        /// The limit, in bytes.
+        limit: usize,
+        /// The size the backend announced (`Content-Length`), when it did.
+        size: Option<u64>,
+    },
     /// The backend answered with a non-2xx status.
     #[error("backend answered HTTP {status} for POST {path}")]
     Status {
@@ -83,11 +93,20 @@ pub enum BackendError {
     },
 }
 
+/// API Gateway's largest WebSocket message, in bytes (128 KiB): what a push may carry.
+pub const MAX_MESSAGE_BYTES: usize = 128 * 1024;
+
 /// Sends bytes to one open socket (API Gateway's `PostToConnection`).
 #[async_trait]
 pub trait Pusher: Send + Sync {
     /// Delivers `data` as one text message to `connection_id`.
     async fn push(&self, connection_id: &str, data: Bytes) -> Result<(), PushError>;
+
+    /// The largest message [`Pusher::push`] accepts, in bytes. The core never hands it a
+    /// bigger one: the sender gets an error frame instead.
+    fn max_message_bytes(&self) -> usize {
+        MAX_MESSAGE_BYTES
+    }
 }
 
 /// A push that did not arrive.

@@ -27,9 +27,9 @@
 //! | `/api/ws/bookings/{booking_id}/connect` | `{user_id, booking_id, initial: {"type":"booking_status", booking_id, status}}` |
 //! | `/api/chat/ws/{booking_id}/connect` | `{user_id, booking_id, thread_id, status: "connected"}` |
 //! | `/api/chat/ws/connect` | `{user_id, status: "connected"}` |
-//! | `/api/chat/ws/{booking_id}/message` | `{"type":"chat_message", booking_id, message_id, from, text, sent_at, "broadcast":true}`; `{"action":"history"}` → `{"type":"chat_history", booking_id, messages}` |
+//! | `/api/chat/ws/{booking_id}/message` | `{"type":"chat_message", booking_id, message_id, from, text, sent_at, "broadcast":true}`; `{"action":"history"}` → `{"type":"chat_history", booking_id, messages, omitted}` (the newest messages that fit in 128 KiB) |
 //! | `/api/chat/ws/{booking_id}/participants` | `{booking_id, owner_id, renter_id}` |
-//! | `/api/notifications/ws/connect` | `{user_id, initial: {"type":"notifications", user_id, unread, items}}` |
+//! | `/api/notifications/ws/connect` | `{user_id, initial: {"type":"notifications", user_id, unread, items, omitted}}` (the newest items that fit in 128 KiB) |
 //! | `/api/notifications/ws/message` | `{"to":"bob","text":..}` → `{"type":"notification", user_id: "bob", from, text, unread, "broadcast":true}`; `{"action":"markRead"}` → empty summary |
 //! | `/api/ws/items-feed/message` | `{"type":"feed_item", id, title, text, posted_at, "broadcast":true}` |
 //! | `/demo/bookings/{booking_id}/status` | `{"status":"cancelled"}`: pushes `{"type":"booking_status",...}` to the booking's sockets through the gateway's `@connections` API → `{booking_id, status, delivered, gone, failed}` |
@@ -42,6 +42,7 @@
 
 mod config;
 mod error;
+mod fit;
 mod page;
 mod push;
 mod requests;

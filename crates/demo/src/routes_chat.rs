@@ -1,6 +1,7 @@
 //! Chat sockets: connect (per booking or per user), messages, participants.
 
 use crate::error::DemoError;
+use crate::fit::{newest_that_fit, MAX_ANSWER_BYTES};
 use crate::requests::{ConnectRequest, MessageRequest, TokenRequest};
 use crate::state::{now_rfc3339, AppState};
 use crate::tokens::User;
@@ -42,7 +43,9 @@ pub(crate) async fn connect_user(
 
 /// POST `/api/chat/ws/{booking_id}/message` `{connection_id, message, token}`.
 ///
-/// - `{"action": "history"}` → `{"type":"chat_history", booking_id, messages}` to the sender;
+/// - `{"action": "history"}` → `{"type":"chat_history", booking_id, messages, omitted}` to the
+///   sender: the most recent messages whose answer fits in the proxy's 128 KiB message
+///   limit, and how many older ones were left out;
 /// - a message with a `text` → `{"type":"chat_message", booking_id, message_id, from, text,
 ///   sent_at, "broadcast": true}`, kept in the booking's history;
 /// - anything else → `{"type":"error","error":...}` to the sender.
@@ -56,11 +59,17 @@ pub(crate) async fn message(
     let action = request.action();
     if matches!(action.as_deref(), Some("history" | "getHistory")) {
         debug!(user_id = %user.id, booking_id = %booking_id, "chat history asked");
-        return Ok(Json(json!({
-            "type": "chat_history",
-            "booking_id": booking_id,
-            "messages": state.history(&booking_id),
-        })));
+        let envelope = json!({"type": "chat_history", "booking_id": booking_id});
+        let Value::Object(envelope) = envelope else {
+            unreachable!("an object literal")
+        };
+        let history = state.history(&booking_id);
+        return Ok(Json(newest_that_fit(
+            envelope,
+            "messages",
+            history,
+            MAX_ANSWER_BYTES,
+        )));
     }
     let Some(text) = request.text_field("text") else {
         return Ok(Json(error_frame(

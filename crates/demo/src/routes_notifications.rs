@@ -1,6 +1,7 @@
 //! Notification and feed sockets.
 
 use crate::error::DemoError;
+use crate::fit::{newest_that_fit, MAX_ANSWER_BYTES};
 use crate::requests::{ConnectRequest, MessageRequest};
 use crate::routes_chat::{error_frame, MAX_TEXT_CHARS};
 use crate::state::{now_rfc3339, AppState};
@@ -97,12 +98,12 @@ pub(crate) async fn feed_message(
     Json(item)
 }
 
+/// The unread notifications: all counted, the most recent that fit in the message limit listed.
 fn summary(state: &AppState, user_id: &str) -> Value {
     let items = state.unread(user_id);
-    json!({
-        "type": "notifications",
-        "user_id": user_id,
-        "unread": items.len(),
-        "items": items,
-    })
+    let envelope = json!({"type": "notifications", "user_id": user_id, "unread": items.len()});
+    let Value::Object(envelope) = envelope else {
+        unreachable!("an object literal")
+    };
+    newest_that_fit(envelope, "items", items, MAX_ANSWER_BYTES)
 }

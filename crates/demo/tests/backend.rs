@@ -168,6 +168,39 @@ async fn chat_messages_broadcast_and_are_kept() {
 }
 
 #[tokio::test]
+async fn a_long_chat_history_is_its_newest_messages_within_128_kib() {
+    let base = backend().await;
+    let url = format!("{base}/api/chat/ws/b1/message");
+    // 100 messages of 2000 two-byte characters: about 400 KB in all.
+    for i in 0..100 {
+        let text = format!("{i:03}{}", "é".repeat(1997));
+        let body = json!({"connection_id": "c1", "message": {"text": text}, "token": "user:alice"});
+        assert_eq!(post_json(&url, body).await.0, 200);
+    }
+    let history =
+        json!({"connection_id": "c1", "message": {"action": "history"}, "token": "user:bob"});
+    let raw = reqwest::Client::new()
+        .post(&url)
+        .json(&history)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(raw.len() <= 128 * 1024, "{} bytes", raw.len());
+    let body: Value = serde_json::from_str(&raw).unwrap();
+    let messages = body["messages"].as_array().unwrap();
+    let omitted = body["omitted"].as_u64().unwrap() as usize;
+    assert!(omitted > 0 && !messages.is_empty(), "{omitted}");
+    assert_eq!(messages.len() + omitted, 100);
+    let first = messages[0]["text"].as_str().unwrap();
+    let last = messages.last().unwrap()["text"].as_str().unwrap();
+    assert!(first.starts_with(&format!("{omitted:03}")), "oldest kept");
+    assert!(last.starts_with("099"), "the newest is kept");
+}
+
+#[tokio::test]
 async fn notifications_go_to_the_named_user() {
     let base = backend().await;
     let connect = |token: &str| json!({"connection_id": "n1", "token": token});

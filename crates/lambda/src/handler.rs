@@ -26,7 +26,8 @@ impl Host {
     pub async fn init(config: Config) -> Result<Self, lambda_runtime::Error> {
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let registry = DynamoDbRegistry::new(wsproxy_aws::dynamodb_client(&sdk), &config.table);
-        let backend = HttpBackend::new(&config.backend_url, config.backend_timeout)?;
+        let backend = HttpBackend::new(&config.backend_url, config.backend_timeout)?
+            .with_max_answer_bytes(config.backend_max_answer_bytes);
         let pusher = Arc::new(EndpointPusher::new(sdk.clone()));
         if let Some(endpoint) = &config.endpoint {
             pusher.ensure_endpoint(endpoint);
@@ -47,7 +48,7 @@ impl Host {
             let span = info_span!("deliver", connection_id = %delivery.connection_id);
             return self.deliver(delivery).instrument(span).await;
         }
-        let event: ApiGatewayWebsocketProxyRequest = match serde_json::from_value(payload) {
+        let event = match parse_event(payload) {
             Ok(event) => event,
             Err(e) => {
                 warn!(error = %e, "malformed event: not an API Gateway WebSocket event");
@@ -105,6 +106,12 @@ impl Host {
     }
 }
 
+/// Reads an API Gateway WebSocket event. With serde_json's `arbitrary_precision` (on for
+/// the whole workspace) numbers arrive as their text; plain integer fields still parse.
+fn parse_event(payload: Value) -> Result<ApiGatewayWebsocketProxyRequest, serde_json::Error> {
+    serde_json::from_value(payload)
+}
+
 /// API Gateway's Lambda proxy answer.
 fn answer(response: &RouteResponse) -> Value {
     json!({
@@ -112,4 +119,64 @@ fn answer(response: &RouteResponse) -> Value {
         "headers": {"content-type": "application/json"},
         "body": response.body,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_event;
+
+    /// A `$connect` event as API Gateway sends it (AWS documentation's example, with an
+    /// authorizer context holding numbers).
+    const CONNECT: &str = r#"{
+        "headers": {"Host": "abc123.execute-api.eu-west-1.amazonaws.com", "Sec-WebSocket-Key": "x==", "Sec-WebSocket-Version": "13", "X-Forwarded-Port": "443"},
+        "multiValueHeaders": {"Host": ["abc123.execute-api.eu-west-1.amazonaws.com"], "X-Forwarded-Port": ["443"]},
+        "queryStringParameters": {"type": "chat", "booking_id": "123456789012345678901234567890", "token": "t"},
+        "multiValueQueryStringParameters": {"type": ["chat"], "booking_id": ["123456789012345678901234567890"], "token": ["t"]},
+        "requestContext": {
+            "routeKey": "$connect", "eventType": "CONNECT", "extendedRequestId": "Fx=", "requestTime": "01/Dec/2026:22:00:00 +0000",
+            "messageDirection": "IN", "stage": "dev", "connectedAt": 1796162400000, "requestTimeEpoch": 1796162400123,
+            "identity": {"sourceIp": "192.0.2.1", "userAgent": "test"},
+            "authorizer": {"principalId": "u1", "integrationLatency": 12, "score": 0.12345678901234567890123},
+            "requestId": "Fx=", "domainName": "abc123.execute-api.eu-west-1.amazonaws.com", "connectionId": "Fx1=", "apiId": "abc123"
+        },
+        "isBase64Encoded": false
+    }"#;
+
+    /// A message event whose body carries a number beyond f64.
+    const MESSAGE: &str = r#"{
+        "requestContext": {
+            "routeKey": "$default", "eventType": "MESSAGE", "messageId": "m1=", "messageDirection": "IN", "stage": "dev",
+            "connectedAt": 1796162400000, "requestTimeEpoch": 1796162401000, "identity": {"sourceIp": "192.0.2.1"},
+            "requestId": "r1=", "domainName": "abc123.execute-api.eu-west-1.amazonaws.com", "connectionId": "Fx1=", "apiId": "abc123"
+        },
+        "body": "{\"n\":123456789012345678901234567890}",
+        "isBase64Encoded": false
+    }"#;
+
+    #[test]
+    fn api_gateway_events_parse_with_exact_numbers_on() {
+        let connect = parse_event(serde_json::from_str(CONNECT).unwrap()).unwrap();
+        let ctx = &connect.request_context;
+        assert_eq!(ctx.connected_at, 1_796_162_400_000);
+        assert_eq!(ctx.request_time_epoch, 1_796_162_400_123);
+        assert_eq!(ctx.connection_id.as_deref(), Some("Fx1="));
+        assert_eq!(ctx.route_key.as_deref(), Some("$connect"));
+        assert_eq!(
+            connect.query_string_parameters.first("booking_id"),
+            Some("123456789012345678901234567890")
+        );
+        assert_eq!(
+            ctx.authorizer.fields["score"].to_string(),
+            "0.12345678901234567890123"
+        );
+        let message = parse_event(serde_json::from_str(MESSAGE).unwrap()).unwrap();
+        assert_eq!(
+            message.body.as_deref(),
+            Some(r#"{"n":123456789012345678901234567890}"#)
+        );
+        assert_eq!(
+            message.request_context.event_type.as_deref(),
+            Some("MESSAGE")
+        );
+    }
 }

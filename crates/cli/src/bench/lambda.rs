@@ -100,6 +100,7 @@ async fn one_run(
         table: table.to_owned(),
         backend_url: backend_url.to_owned(),
         backend_timeout_ms: 3000,
+        backend_max_answer_bytes: wsproxy_backend_http::DEFAULT_MAX_ANSWER_BYTES,
         endpoint: format!("http://{addr}/{}", config.stage),
     };
     let lambda = function.start().await?;
