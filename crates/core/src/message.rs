@@ -1,6 +1,9 @@
 //! Messages (`$default` and custom routes): forward to the backend, deliver its answer.
 
-use crate::{ConnectionItem, ConnectionType, Id, IdError, IdKind, Proxy, RouteResponse, Secret};
+use crate::{
+    ConnectionItem, ConnectionType, Id, IdError, IdKind, Proxy, RegistryError, RouteResponse,
+    Secret,
+};
 use bytes::Bytes;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
@@ -90,9 +93,11 @@ impl Proxy {
         if let Err(e) = self.fits("the backend's answer", &payload) {
             return self.reply_error(connection_id, 502, e).await;
         }
+        // Partitions whose lookup failed: the answer may miss part of its audience.
+        let mut missed = Vec::new();
         let targets = if answer.get("broadcast") == Some(&Value::Bool(true)) {
             match self
-                .broadcast_targets(kind, &answer, booking_id.as_ref(), &token)
+                .broadcast_targets(kind, &answer, booking_id.as_ref(), &token, &mut missed)
                 .await
             {
                 Ok(targets) => targets,
@@ -120,17 +125,26 @@ impl Proxy {
             failed = delivery.failed,
             "answer delivered"
         );
+        if let Some(e) = missed.first() {
+            let error = format!(
+                "the answer may not have reached everyone: {e} ({} of the broadcast's lookups failed)",
+                missed.len()
+            );
+            return self.reply_error(connection_id, 500, error).await;
+        }
         RouteResponse::ok("sent")
     }
 
     /// Who receives a `broadcast: true` answer; `Ok(None)` means the sender only. An id in
-    /// the answer that could not be a path segment or registry key is an error.
+    /// the answer that could not be a path segment or registry key is an error; a registry
+    /// lookup that fails is added to `missed`.
     async fn broadcast_targets(
         &self,
         kind: ConnectionType,
         answer: &Value,
         message_booking: Option<&Id>,
         token: &Secret,
+        missed: &mut Vec<RegistryError>,
     ) -> Result<Option<Vec<String>>, IdError> {
         Ok(match kind {
             ConnectionType::Chat => {
@@ -143,15 +157,21 @@ impl Proxy {
                 };
                 let mut partitions = vec![booking.as_str().to_owned()];
                 partitions.extend(self.participants(&booking, token).await);
-                Some(self.connections_in(&partitions, kind).await)
+                Some(self.connections_in(&partitions, kind, missed).await)
             }
             ConnectionType::Notification => {
                 match Id::from_json(IdKind::User, answer.get("user_id"))? {
-                    Some(uid) => Some(self.connections_in(&[uid.user_partition()], kind).await),
+                    Some(uid) => Some(
+                        self.connections_in(&[uid.user_partition()], kind, missed)
+                            .await,
+                    ),
                     None => None,
                 }
             }
-            ConnectionType::Feed => Some(self.connections_in(&["feed".to_owned()], kind).await),
+            ConnectionType::Feed => Some(
+                self.connections_in(&["feed".to_owned()], kind, missed)
+                    .await,
+            ),
             ConnectionType::Booking => None,
         })
     }
@@ -183,8 +203,13 @@ impl Proxy {
         }
     }
 
-    /// Connection ids of `kind` in these partitions, each once.
-    async fn connections_in(&self, partitions: &[String], kind: ConnectionType) -> Vec<String> {
+    /// Connection ids of `kind` in these partitions, each once; failed lookups go to `missed`.
+    async fn connections_in(
+        &self,
+        partitions: &[String],
+        kind: ConnectionType,
+        missed: &mut Vec<RegistryError>,
+    ) -> Vec<String> {
         let lookups = partitions.iter().map(|p| self.registry.by_partition(p));
         let mut ids = BTreeSet::new();
         for (partition, found) in partitions
@@ -198,7 +223,10 @@ impl Proxy {
                         .filter(|i| i.connection_type == kind)
                         .map(|i: ConnectionItem| i.connection_id),
                 ),
-                Err(e) => warn!(partition = %partition, error = %e, "registry lookup failed"),
+                Err(e) => {
+                    warn!(partition = %partition, error = %e, "registry lookup failed");
+                    missed.push(e);
+                }
             }
         }
         ids.into_iter().collect()

@@ -26,11 +26,13 @@ impl Backend for FeedBackend {
 #[derive(Default)]
 struct Sockets {
     delivered: Mutex<Vec<String>>,
+    /// Every payload delivered, by target.
+    payloads: Mutex<Vec<(String, String)>>,
 }
 
 #[async_trait]
 impl Pusher for Sockets {
-    async fn push(&self, id: &str, _data: Bytes) -> Result<(), PushError> {
+    async fn push(&self, id: &str, data: Bytes) -> Result<(), PushError> {
         match id {
             "slow" => {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
@@ -43,6 +45,8 @@ impl Pusher for Sockets {
             "gone" => Err(PushError::Gone(id.into())),
             _ => {
                 self.delivered.lock().unwrap().push(id.to_owned());
+                let text = String::from_utf8_lossy(&data).into_owned();
+                self.payloads.lock().unwrap().push((id.to_owned(), text));
                 Ok(())
             }
         }
@@ -137,7 +141,8 @@ async fn a_registry_answering_with_an_error_gives_the_sender_an_error_frame() {
 }
 
 #[tokio::test]
-async fn a_registry_error_on_one_partition_does_not_stop_the_broadcast_to_the_others() {
+async fn a_registry_error_on_one_partition_does_not_stop_the_broadcast_to_the_others_and_the_sender_is_told(
+) {
     /// Memory registry whose lookups of one partition fail, as a throttled or broken store would.
     struct Flaky(MemoryRegistry);
     #[async_trait]
@@ -187,11 +192,24 @@ async fn a_registry_error_on_one_partition_does_not_stop_the_broadcast_to_the_ot
     }
     let sockets = Arc::new(Sockets::default());
     let proxy = Proxy::new(Arc::new(registry), Arc::new(Chat), sockets.clone());
-    assert_eq!(
-        proxy.message("sender", r#"{"text":"hi"}"#).await.status,
-        200
-    );
+    let answer = proxy.message("sender", r#"{"text":"hi"}"#).await;
+    assert_eq!(answer.status, 500, "{answer:?}");
     let mut delivered = sockets.delivered.lock().unwrap().clone();
     delivered.sort();
-    assert_eq!(delivered, ["peer", "renter", "sender"]);
+    assert_eq!(delivered, ["peer", "renter", "sender", "sender"]);
+    // The answer first, then an error frame: a partial broadcast is never silent.
+    let payloads = sockets.payloads.lock().unwrap().clone();
+    let to_sender: Vec<&String> = payloads
+        .iter()
+        .filter(|(id, _)| id == "sender")
+        .map(|(_, p)| p)
+        .collect();
+    assert!(to_sender[0].contains(r#""text":"hi""#), "{to_sender:?}");
+    let error: Value = serde_json::from_str(to_sender[1]).unwrap();
+    assert_eq!(error["type"], "error");
+    let text = error["error"].as_str().unwrap();
+    assert!(
+        text.contains("may not have reached everyone") && text.contains("throttled"),
+        "{text}"
+    );
 }

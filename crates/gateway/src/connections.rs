@@ -300,6 +300,11 @@ impl Pusher for Connections {
             },
         })
     }
+
+    /// The gateway's own message quota (`--max-message-bytes`), not API Gateway's default.
+    fn max_message_bytes(&self) -> usize {
+        self.max_message_bytes
+    }
 }
 
 #[cfg(test)]
@@ -328,6 +333,11 @@ mod tests {
             },
             ..GatewayConfig::default()
         })
+    }
+
+    #[test]
+    fn the_core_learns_the_gateways_message_quota() {
+        assert_eq!(Pusher::max_message_bytes(&table(1024)), 10);
     }
 
     #[tokio::test]
