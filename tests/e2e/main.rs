@@ -2,6 +2,7 @@
 //! HTTP backend. One binary, one module per part of the contract.
 
 mod bad_input;
+mod churn;
 mod connect;
 mod lifecycle;
 mod management;
