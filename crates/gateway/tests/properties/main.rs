@@ -45,6 +45,9 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("a tokio runtime")
 }
 
+/// A property's name and its run with a case count.
+type Property = (&'static str, fn(u32));
+
 #[test]
 #[ignore = "long run: WSPROXY_PROPTEST_CASES cases per property (default 5000)"]
 fn long_run() {
@@ -52,7 +55,7 @@ fn long_run() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5000);
-    let runs: [(&str, fn(u32)); 7] = [
+    let runs: [Property; 7] = [
         ("query round trip", query::round_trip),
         ("raw query bytes", query::raw_bytes),
         ("route selection", routes::selection),
