@@ -210,6 +210,23 @@ fn property(cases: u32) {
     );
 }
 
+/// Found by the long run: a query name with an empty list of values made the function
+/// panic (the parsed event's `QueryMap` iterator indexes the list).
+#[test]
+fn a_query_name_without_values_is_answered() {
+    let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    let lambda = rt.block_on(function());
+    let mut event: Value = serde_json::from_str(TEMPLATES[0]).expect("a fixture");
+    event["queryStringParameters"]["booking_id"] = json!([]);
+    let answer = rt.block_on(invoke(&lambda, &event));
+    assert_eq!(answer["statusCode"], 400, "{answer}");
+    assert!(
+        answer["body"].as_str().unwrap().contains("booking_id"),
+        "{answer}"
+    );
+    rt.block_on(lambda.shutdown());
+}
+
 #[test]
 fn every_event_gets_an_answer() {
     property(300);
