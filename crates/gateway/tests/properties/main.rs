@@ -55,11 +55,12 @@ fn long_run() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5000);
-    let runs: [Property; 7] = [
+    let runs: [Property; 8] = [
         ("query round trip", query::round_trip),
         ("raw query bytes", query::raw_bytes),
         ("route selection", routes::selection),
         ("route expressions", routes::expressions),
+        ("routes through the gateway", routes::through_the_gateway),
         ("forged signatures", sigv4::forged),
         ("signed and tampered", sigv4::signed_and_tampered),
         ("frame sequences", frames::sequences),

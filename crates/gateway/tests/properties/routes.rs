@@ -1,10 +1,14 @@
 //! Route selection on any message: a configured route key exactly when the selected value
 //! names one, else `$default`; any expression is accepted or refused, never a panic.
 
-use crate::check;
+use crate::common::TestGateway;
+use crate::{check, runtime};
+use futures::SinkExt as _;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use wsproxy_gateway::{RouteSelector, DEFAULT_ROUTE};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio_tungstenite::tungstenite::Message;
+use wsproxy_gateway::{GatewayConfig, RouteSelector, DEFAULT_ROUTE};
 
 fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
@@ -104,6 +108,54 @@ pub fn expressions(cases: u32) {
             }
         },
     );
+}
+
+/// The same rule through a real socket: the route key of each message event the gateway
+/// hands its integration (default expression `$request.body.action`).
+pub fn through_the_gateway(cases: u32) {
+    let routes: Vec<String> = ["sendmessage", "42", "true", "1.5"]
+        .map(String::from)
+        .to_vec();
+    let rt = runtime();
+    let gw = rt.block_on(TestGateway::start(GatewayConfig {
+        routes: routes.clone(),
+        ..GatewayConfig::default()
+    }));
+    let (ws, id) = rt.block_on(gw.connect(""));
+    let ws = tokio::sync::Mutex::new(ws);
+    let sent = AtomicUsize::new(0);
+    let action = prop_oneof![
+        proptest::sample::select(routes.clone()).prop_map(Value::String),
+        Just(json!(42)),
+        Just(json!(true)),
+        Just(json!(1.5)),
+        json_value(),
+    ];
+    check(cases, (action, any::<bool>()), |(action, as_json)| {
+        let body = if as_json {
+            json!({"action": action, "n": sent.load(Ordering::SeqCst)}).to_string()
+        } else {
+            action.to_string()
+        };
+        let n = sent.fetch_add(1, Ordering::SeqCst) + 1;
+        rt.block_on(async {
+            let mut ws = ws.lock().await;
+            ws.send(Message::text(body.clone())).await.expect("send");
+            let events = gw.recorder.messages_of(&id, n).await;
+            let want = if as_json {
+                expected(&action, &routes)
+            } else {
+                DEFAULT_ROUTE.to_owned()
+            };
+            assert_eq!(events[n - 1].body.as_deref(), Some(body.as_str()));
+            assert_eq!(events[n - 1].route_key, want, "{body}");
+        });
+    });
+}
+
+#[test]
+fn the_gateway_routes_each_message_by_the_rule() {
+    through_the_gateway(200);
 }
 
 #[test]
