@@ -3,6 +3,7 @@
 
 mod answer_size;
 mod bad_input;
+mod churn;
 mod connect;
 mod ids;
 mod lifecycle;

@@ -121,4 +121,14 @@ impl Client {
     pub fn vanish(self) {
         drop(self.ws);
     }
+
+    /// Resets the TCP connection (SO_LINGER 0, then close: the peer gets an RST), as a
+    /// client that loses power or network does; no close frame is sent.
+    pub fn reset(self) {
+        if let MaybeTlsStream::Plain(tcp) = self.ws.get_ref() {
+            tcp.set_zero_linger()
+                .expect("SO_LINGER 0 on the client socket");
+        }
+        drop(self.ws);
+    }
 }

@@ -48,6 +48,7 @@ impl Host {
             let span = info_span!("deliver", connection_id = %delivery.connection_id);
             return self.deliver(delivery).instrument(span).await;
         }
+        let query = query_parameters(&payload);
         let event = match parse_event(payload) {
             Ok(event) => event,
             Err(e) => {
@@ -81,11 +82,6 @@ impl Host {
         async {
             let response = match kind {
                 "CONNECT" => {
-                    let query: HashMap<String, String> = event
-                        .query_string_parameters
-                        .iter()
-                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                        .collect();
                     let outcome = self.proxy.connect(connection_id, &query).await;
                     if outcome.response.is_success() && !outcome.after_open.is_empty() {
                         self.schedule_delivery(connection_id, outcome.after_open)
@@ -110,6 +106,29 @@ impl Host {
 /// the whole workspace) numbers arrive as their text; plain integer fields still parse.
 fn parse_event(payload: Value) -> Result<ApiGatewayWebsocketProxyRequest, serde_json::Error> {
     serde_json::from_value(payload)
+}
+
+/// `queryStringParameters` (name → value), read from the raw event: the parsed event's
+/// `QueryMap` iterator panics on a name with an empty list of values (`{"a": []}`).
+/// A list gives its last value, as a repeated name does.
+fn query_parameters(payload: &Value) -> HashMap<String, String> {
+    let Some(params) = payload
+        .get("queryStringParameters")
+        .and_then(Value::as_object)
+    else {
+        return HashMap::new();
+    };
+    params
+        .iter()
+        .filter_map(|(name, value)| {
+            let value = match value {
+                Value::String(s) => s.as_str(),
+                Value::Array(values) => values.last()?.as_str()?,
+                _ => return None,
+            };
+            Some((name.clone(), value.to_owned()))
+        })
+        .collect()
 }
 
 /// API Gateway's Lambda proxy answer.

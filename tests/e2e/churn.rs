@@ -1,0 +1,105 @@
+//! Churn: many sockets open, some reset abruptly (TCP RST, no close frame) while the others
+//! send chat and feed messages that broadcast to them; afterwards the registry holds exactly
+//! the live sockets. Runs in every setup; the socket count depends on the store's speed.
+
+use crate::setup;
+use futures::stream::{self, StreamExt as _};
+use serde_json::json;
+use std::time::Duration;
+use wsproxy_e2e::{Client, Setup};
+
+/// Sockets opened: 2,000 in memory; fewer where every connect, message and disconnect is
+/// a request to moto (debug build, shared moto: 400 sockets took 92 s, 100 took 26 s, 60
+/// took 5 to 10 s; the Lambda setup with 30 took 18 s).
+fn sockets(setup: Setup) -> usize {
+    match setup {
+        Setup::Memory => 2000,
+        Setup::DynamoDb => 60,
+        Setup::Lambda => 30,
+    }
+}
+
+/// Bookings the chat sockets are spread over.
+const BOOKINGS: usize = 20;
+/// Connects in flight at once.
+const IN_FLIGHT: usize = 64;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_abrupt_drops_the_registry_holds_the_live_sockets() {
+    let n = sockets(wsproxy_e2e::Setup::from_env());
+    // Two descriptors a socket (client and gateway ends in this process) and some spare.
+    rlimit::increase_nofile_limit(2 * n as u64 + 512).expect("raising the open-file limit");
+    let (_backend, gateway) = setup().await;
+
+    // Half feed sockets, half chat sockets of the owners of 20 bookings.
+    let urls: Vec<String> = (0..n)
+        .map(|i| match i % 2 {
+            0 => gateway.ws_url("type=feed"),
+            _ => {
+                let b = (i / 2) % BOOKINGS;
+                gateway.ws_url(&format!("type=chat&booking_id=b{b}&token=tok-o_b{b}"))
+            }
+        })
+        .collect();
+    let opened: Vec<Client> = stream::iter(urls)
+        .map(|url| async move { Client::open(&url).await })
+        .buffered(IN_FLIGHT)
+        .collect()
+        .await;
+    gateway.wait_for_items(n).await;
+
+    // One socket in 20 (feed and chat alike) is reset while 2 feed and 2 chat sockets of
+    // each booking talk, their messages broadcasting to the dying sockets too.
+    let (doomed, clients): (Vec<_>, Vec<_>) = opened
+        .into_iter()
+        .enumerate()
+        .partition(|(i, _)| i % 40 == 10 || i % 40 == 31);
+    let doomed: Vec<Client> = doomed.into_iter().map(|(_, c)| c).collect();
+    let mut clients: Vec<Client> = clients.into_iter().map(|(_, c)| c).collect();
+    let dropped = doomed.len();
+    let talking = (4 * BOOKINGS).min(clients.len() / 2);
+    let mut talkers: Vec<Client> = clients.drain(..talking).collect();
+    let talk = async {
+        for round in 0..3 {
+            for (i, client) in talkers.iter_mut().enumerate() {
+                client
+                    .send_json(&json!({"text": format!("round {round} from {i}")}))
+                    .await;
+            }
+        }
+    };
+    let reset = async {
+        for (i, client) in doomed.into_iter().enumerate() {
+            client.reset();
+            if i % 10 == 0 {
+                tokio::task::yield_now().await;
+            }
+        }
+    };
+    tokio::join!(talk, reset);
+
+    let live = clients.len() + talkers.len();
+    assert_eq!(live, n - dropped);
+    wait_for_live(&gateway, live).await;
+    drop(talkers);
+    drop(clients);
+    wait_for_live(&gateway, 0).await;
+    gateway.shutdown().await;
+}
+
+/// Polls the registry until it holds `live` items (generous deadline: the close path and
+/// the stale-item cleanup of broadcasts are asynchronous).
+async fn wait_for_live(gateway: &wsproxy_e2e::Harness, live: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let count = gateway.items().count().await;
+        if count == live {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the registry holds {count} items, {live} sockets are live"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
