@@ -3,7 +3,8 @@
 //! endpoints, and where an id goes there is exactly one segment of unreserved characters
 //! and `%XX` escapes that decodes back to an id the client or backend gave (so no `/`, `?`,
 //! `#`, space or control character ever reaches the path unescaped). Ids the core refuses
-//! make no call, which the property allows. `long_run` (ignored) takes its case count from
+//! make no call, and none of them (`.`, `..`, control characters, over 256 bytes) ever
+//! becomes a segment. `long_run` (ignored) takes its case count from
 //! `WSPROXY_PROPTEST_CASES`.
 
 use async_trait::async_trait;
@@ -199,8 +200,17 @@ fn property(cases_to_run: u32) {
                 let decoded = percent_encoding::percent_decode_str(&segment)
                     .decode_utf8()
                     .expect("an escaped UTF-8 id");
+                let decoded = decoded.into_owned();
                 prop_assert!(
-                    ids.contains(&decoded.into_owned()),
+                    decoded != "." && decoded != "..",
+                    "a dot segment reroutes {path:?} ({case:?})"
+                );
+                prop_assert!(
+                    !decoded.chars().any(char::is_control) && decoded.len() <= 256,
+                    "an id the core refuses reached {path:?} ({case:?})"
+                );
+                prop_assert!(
+                    ids.contains(&decoded),
                     "{path:?} names no given id ({case:?})"
                 );
             }
