@@ -2,11 +2,11 @@
 //! send chat and feed messages that broadcast to them; afterwards the registry holds exactly
 //! the live sockets. Runs in every setup; the socket count depends on the store's speed.
 
-use crate::setup;
 use futures::stream::{self, StreamExt as _};
 use serde_json::json;
 use std::time::Duration;
-use wsproxy_e2e::{Client, Setup};
+use wsproxy_e2e::{Client, Harness, Options, Setup, TestBackend};
+use wsproxy_gateway::ConnectionLimits;
 
 /// Sockets opened: 2,000 in memory; fewer where every connect, message and disconnect is
 /// a request to moto (debug build, shared moto: 400 sockets took 92 s, 100 took 26 s, 60
@@ -29,7 +29,19 @@ async fn after_abrupt_drops_the_registry_holds_the_live_sockets() {
     let n = sockets(wsproxy_e2e::Setup::from_env());
     // Two descriptors a socket (client and gateway ends in this process) and some spare.
     rlimit::increase_nofile_limit(2 * n as u64 + 512).expect("raising the open-file limit");
-    let (_backend, gateway) = setup().await;
+    let backend = TestBackend::start().await;
+    // The test opens its sockets as fast as it can: neither the new-connection rate nor a cap
+    // derived from this process's descriptors is what it measures.
+    let limits = ConnectionLimits {
+        new_connections_per_second: 0,
+        max_connections: Some(n + 256),
+        ..ConnectionLimits::default()
+    };
+    let options = Options {
+        limits,
+        ..Options::default()
+    };
+    let gateway = Harness::start_with(&backend.url, options).await;
 
     // Half feed sockets, half chat sockets of the owners of 20 bookings.
     let urls: Vec<String> = (0..n)

@@ -11,7 +11,8 @@ use wsproxy_backend_http::HttpBackend;
 use wsproxy_core::{MemoryRegistry, Proxy, Registry};
 use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
 use wsproxy_gateway::{
-    Connections, CoreIntegration, Credentials, Gateway, GatewayConfig, Integration, Quotas,
+    ConnectionLimits, Connections, CoreIntegration, Credentials, Gateway, GatewayConfig,
+    Integration, Quotas,
 };
 
 /// Where the core runs and where it keeps connections.
@@ -50,6 +51,8 @@ pub struct Options {
     pub routes: Vec<String>,
     /// `@connections` credentials.
     pub credentials: Option<Credentials>,
+    /// The gateway's edge limits (header size, connection cap, new-connection rate).
+    pub limits: ConnectionLimits,
 }
 
 impl Default for Options {
@@ -60,6 +63,7 @@ impl Default for Options {
             quotas: Quotas::default(),
             routes: Vec::new(),
             credentials: None,
+            limits: ConnectionLimits::default(),
         }
     }
 }
@@ -95,6 +99,7 @@ impl Harness {
             routes: options.routes.clone(),
             quotas: options.quotas.clone(),
             credentials: options.credentials.clone(),
+            limits: options.limits.clone(),
             ..GatewayConfig::default()
         };
         let listener = Gateway::listen(config.listen).await.unwrap();
