@@ -1,62 +1,14 @@
 //! The `wsproxy` binary as a user runs it: `serve --demo` driven by a real browser,
 //! Ctrl-C/SIGTERM shutdown, and a clear refusal without a backend.
 
+mod served;
+
 use futures::{SinkExt, StreamExt};
+use served::{serve_demo, WAIT};
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 use tokio_tungstenite::tungstenite::Message;
-
-const WAIT: Duration = Duration::from_secs(60);
-
-/// A running `wsproxy serve --demo` and the URLs it printed.
-struct Served {
-    child: Child,
-    page: String,
-    ws: String,
-    backend: String,
-}
-
-async fn serve_demo() -> Served {
-    serve_demo_with(&[]).await
-}
-
-/// `wsproxy serve --demo` with further flags.
-async fn serve_demo_with(flags: &[&str]) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsproxy"))
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
-        .args(flags)
-        .env_remove("BACKEND_URL")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("wsproxy starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut page, mut ws, mut backend) = (None, None, None);
-    while page.is_none() || ws.is_none() || backend.is_none() {
-        let line = tokio::time::timeout(WAIT, lines.next_line())
-            .await
-            .expect("wsproxy printed its URLs")
-            .unwrap()
-            .expect("wsproxy exited before printing its URLs");
-        if let Some(rest) = line.strip_prefix("demo page: ") {
-            page = rest.split_whitespace().next().map(str::to_owned);
-        } else if let Some(rest) = line.strip_prefix("wsproxy listening on ") {
-            ws = Some(rest.trim().to_owned());
-        } else if let Some(rest) = line.strip_prefix("backend: ") {
-            backend = Some(rest.trim().to_owned());
-        }
-    }
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Served {
-        child,
-        page: page.unwrap(),
-        ws: ws.unwrap(),
-        backend: backend.unwrap(),
-    }
-}
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -73,7 +25,7 @@ async fn the_demo_page_chats_between_two_browser_pages() {
         root.join(".tools/node/node_modules/playwright-core").exists() && PathBuf::from("/usr/bin/chromium").exists(),
         "the browser test needs Chromium and playwright-core: run scripts/install-test-deps.sh (or set WSPROXY_SKIP_BROWSER=1)"
     );
-    let served = serve_demo().await;
+    let served = serve_demo(&[], &[]).await;
     let out = tokio::time::timeout(
         Duration::from_secs(120),
         Command::new("node")
@@ -97,17 +49,11 @@ async fn the_demo_page_chats_between_two_browser_pages() {
 
 #[tokio::test]
 async fn sigterm_closes_sockets_with_1001_and_exits_cleanly() {
-    let mut served = serve_demo().await;
+    let mut served = serve_demo(&[], &[]).await;
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("{}?type=feed", served.ws))
         .await
         .expect("a feed socket opens");
-    let pid = served.child.id().unwrap().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .await
-        .unwrap();
-    assert!(killed.success());
+    served.sigterm().await;
     let close = tokio::time::timeout(WAIT, async {
         loop {
             match ws.next().await {
@@ -120,16 +66,13 @@ async fn sigterm_closes_sockets_with_1001_and_exits_cleanly() {
     .await
     .expect("the socket was closed");
     assert_eq!(close, Some(1001));
-    let status = tokio::time::timeout(WAIT, served.child.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    let status = served.exited().await;
     assert!(status.success(), "{status:?}");
 }
 
 #[tokio::test]
 async fn backend_answers_over_the_flags_limit_give_the_sender_an_error_frame() {
-    let served = serve_demo_with(&["--backend-max-answer-bytes", "300"]).await;
+    let served = serve_demo(&["--backend-max-answer-bytes", "300"], &[]).await;
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("{}?type=feed", served.ws))
         .await
         .expect("a feed socket opens");

@@ -1,13 +1,12 @@
 //! `wsproxy serve`'s connection limits: listed in `--help` with their environment variables,
 //! and handed to the gateway.
 
-use std::process::Stdio;
-use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
-use tokio::process::Command;
+mod served;
 
-const WAIT: Duration = Duration::from_secs(60);
+use served::{serve_demo, WAIT};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 #[test]
 fn help_lists_every_limit_and_the_secret_key_variable() {
@@ -63,27 +62,12 @@ async fn status_of(addr: &str, request: &str) -> u16 {
 
 #[tokio::test]
 async fn the_flags_and_variables_reach_the_gateway() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsproxy"))
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
-        .args(["--max-header-bytes", "2048"])
-        .env("WSPROXY_MAX_CONNECTIONS", "1")
-        .env_remove("BACKEND_URL")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("wsproxy starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = tokio::time::timeout(WAIT, lines.next_line())
-            .await
-            .expect("wsproxy printed its address")
-            .unwrap()
-            .expect("wsproxy exited before listening");
-        if let Some(url) = line.strip_prefix("wsproxy listening on ws://") {
-            break url.split('/').next().unwrap().to_owned();
-        }
-    };
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let served = serve_demo(
+        &["--max-header-bytes", "2048"],
+        &[("WSPROXY_MAX_CONNECTIONS", "1")],
+    )
+    .await;
+    let addr = served.addr().to_owned();
 
     let big = format!(
         "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: {}\r\nConnection: close\r\n\r\n",

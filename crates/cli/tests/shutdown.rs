@@ -2,14 +2,12 @@
 //! runs their `$disconnect`, exits 0, and leaves no item of theirs in the table (moto).
 
 mod moto;
+mod served;
 
 use futures::StreamExt as _;
-use std::process::Stdio;
+use served::{serve_demo, WAIT};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt as _, BufReader};
-use tokio::process::Command;
 
-const WAIT: Duration = Duration::from_secs(60);
 /// Sockets held at the signal: feed sockets and the demo's chat sockets of booking b1.
 const FEED: usize = 20;
 const CHAT: usize = 10;
@@ -32,27 +30,12 @@ async fn sigterm_removes_the_items_of_the_sockets_it_held_and_exits_0() {
     wsproxy_aws::create_table(&dynamodb, &table)
         .await
         .expect("creating the table");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsproxy"))
-        .args(["serve", "--demo", "--store", "dynamodb", "--table", &table])
-        .args(["--listen", "127.0.0.1:0"])
-        .env("AWS_REGION", "us-east-1")
-        .env_remove("BACKEND_URL")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("wsproxy starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let ws_base = loop {
-        let line = tokio::time::timeout(WAIT, lines.next_line())
-            .await
-            .expect("wsproxy printed its address")
-            .unwrap()
-            .expect("wsproxy exited before listening");
-        if let Some(rest) = line.strip_prefix("wsproxy listening on ") {
-            break rest.trim().to_owned();
-        }
-    };
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let mut served = serve_demo(
+        &["--store", "dynamodb", "--table", &table],
+        &[("AWS_REGION", "us-east-1")],
+    )
+    .await;
+    let ws_base = served.ws.clone();
 
     let users = ["alice", "bob"];
     let urls = (0..FEED)
@@ -81,17 +64,8 @@ async fn sigterm_removes_the_items_of_the_sockets_it_held_and_exits_0() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
-    let pid = child.id().unwrap().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .await
-        .unwrap();
-    assert!(killed.success());
-    let status = tokio::time::timeout(WAIT, child.wait())
-        .await
-        .expect("wsproxy exited after SIGTERM")
-        .unwrap();
+    served.sigterm().await;
+    let status = served.exited().await;
     assert!(status.success(), "{status:?}");
     for reader in readers {
         tokio::time::timeout(WAIT, reader)
