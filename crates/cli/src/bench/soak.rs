@@ -58,15 +58,27 @@ enum Command {
 
 /// Runs the soak and prints its table.
 pub async fn run(args: SoakBench) -> anyhow::Result<()> {
+    // Both ends of every socket live in this process: two descriptors a socket, and room
+    // for the backend's connections. Root may raise the hard limit too.
+    let fds = 2 * args.sockets as u64 + 1024;
     crate::limits::raise_fd_limit();
+    if rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(true, |(soft, _)| soft < fds)
+        && rlimit::setrlimit(rlimit::Resource::NOFILE, fds, fds).is_err()
+    {
+        bail!(
+            "{} sockets need {fds} open files in this process (both ends): raise `ulimit -n`, or pass a smaller --sockets",
+            args.sockets
+        );
+    }
     let backend_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let backend_url = format!("http://{}", backend_listener.local_addr()?);
-    // The churn alone opens `churn_percent` of the sockets a second: the new-connection rate
-    // limit is not what this measures.
+    // The churn alone opens `churn_percent` of the sockets a second, and the cap derived from
+    // the descriptors counts this process's client ends too: neither limit is measured here.
     let config = GatewayConfig {
         listen: "127.0.0.1:0".parse()?,
         limits: ConnectionLimits {
             new_connections_per_second: 0,
+            max_connections: Some(args.sockets + 512),
             ..ConnectionLimits::default()
         },
         ..GatewayConfig::default()
