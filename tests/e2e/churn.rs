@@ -10,8 +10,15 @@ use wsproxy_gateway::ConnectionLimits;
 
 /// Sockets opened: 2,000 in memory; fewer where every connect, message and disconnect is
 /// a request to moto (debug build, shared moto: 400 sockets took 92 s, 100 took 26 s, 60
-/// took 5 to 10 s; the Lambda setup with 30 took 18 s).
+/// took 5 to 10 s; the Lambda setup with 30 took 18 s). `WSPROXY_CHURN_SOCKETS` sets the
+/// count for a longer run, e.g. 2,000 on DynamoDB (BENCHMARKS.md).
 fn sockets(setup: Setup) -> usize {
+    if let Some(n) = std::env::var("WSPROXY_CHURN_SOCKETS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        return n;
+    }
     match setup {
         Setup::Memory => 2000,
         Setup::DynamoDb => 60,
