@@ -1,4 +1,4 @@
-//! The wsproxy core: the proxy contract (`shared/spec/contract.md`) as plain Rust.
+//! The wsproxy core: the proxy contract (`docs/contract.md`, sections 2 to 5 and 7) as plain Rust.
 //!
 //! It knows nothing of AWS, axum or Lambda. It reaches the world through three ports:
 //! [`Registry`] (where connections are kept), [`Backend`] (the HTTP backend) and
