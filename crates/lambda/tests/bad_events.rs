@@ -1,42 +1,19 @@
 //! The real `bootstrap`, run by the gateway's Lambda mode, given events that are not what
 //! API Gateway sends: it answers 400 with the reason and keeps running (never panics).
 
+mod function;
+
+use function::invoke;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
 
 async fn function() -> Arc<LambdaIntegration> {
-    let mut config = LambdaConfig::new(env!("CARGO_BIN_EXE_bootstrap"));
-    config.env = vec![
-        ("BACKEND_URL".into(), "http://127.0.0.1:9".into()),
-        ("CONNECTIONS_TABLE".into(), "unused".into()),
-        ("AWS_ACCESS_KEY_ID".into(), "local".into()),
-        ("AWS_SECRET_ACCESS_KEY".into(), "local".into()),
-    ];
-    LambdaIntegration::start(config)
-        .await
-        .expect("the function starts")
-}
-
-/// Invokes the function synchronously through the local Invoke API.
-async fn invoke(lambda: &LambdaIntegration, payload: &Value) -> Value {
-    let url = format!(
-        "http://{}/2015-03-31/functions/wsproxy-local/invocations",
-        lambda.runtime_api_addr()
-    );
-    let answer = reqwest::Client::new()
-        .post(url)
-        .header("X-Amz-Invocation-Type", "RequestResponse")
-        .body(payload.to_string())
-        .send()
-        .await
-        .expect("the Invoke API answers");
-    assert_eq!(answer.status(), 200);
-    assert!(
-        answer.headers().get("x-amz-function-error").is_none(),
-        "the function failed on {payload}"
-    );
-    answer.json().await.expect("a JSON answer")
+    function::start(&[
+        ("BACKEND_URL", "http://127.0.0.1:9"),
+        ("CONNECTIONS_TABLE", "unused"),
+    ])
+    .await
 }
 
 #[tokio::test]

@@ -7,12 +7,15 @@
 //! each event fails fast wherever it reaches the world. `long_run` (ignored) takes its case
 //! count from `WSPROXY_PROPTEST_CASES`.
 
+mod function;
+
+use function::invoke;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Instant;
-use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
+use wsproxy_gateway::lambda::LambdaIntegration;
 
 const TEMPLATES: [&str; 3] = [
     include_str!("../../gateway/tests/fixtures/apigw-websocket-connect.json"),
@@ -22,42 +25,15 @@ const TEMPLATES: [&str; 3] = [
 
 async fn function() -> Arc<LambdaIntegration> {
     let closed = "http://127.0.0.1:9";
-    let mut config = LambdaConfig::new(env!("CARGO_BIN_EXE_bootstrap"));
-    config.env = [
+    function::start(&[
         ("BACKEND_URL", closed),
         ("CONNECTIONS_TABLE", "props"),
         ("API_GATEWAY_ENDPOINT", "http://127.0.0.1:9/dev"),
         ("AWS_ENDPOINT_URL", closed),
         ("AWS_MAX_ATTEMPTS", "1"),
         ("RUST_LOG", "error"),
-        ("AWS_ACCESS_KEY_ID", "local"),
-        ("AWS_SECRET_ACCESS_KEY", "local"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    LambdaIntegration::start(config)
-        .await
-        .expect("the function starts")
-}
-
-async fn invoke(lambda: &LambdaIntegration, payload: &Value) -> Value {
-    let url = format!(
-        "http://{}/2015-03-31/functions/wsproxy-local/invocations",
-        lambda.runtime_api_addr()
-    );
-    let answer = reqwest::Client::new()
-        .post(url)
-        .body(payload.to_string())
-        .send()
-        .await
-        .expect("the Invoke API answers");
-    assert_eq!(answer.status(), 200, "{payload}");
-    assert!(
-        answer.headers().get("x-amz-function-error").is_none(),
-        "the function failed on {payload}"
-    );
-    answer.json().await.expect("a JSON answer")
+    ])
+    .await
 }
 
 fn any_json() -> impl Strategy<Value = Value> {
