@@ -126,8 +126,8 @@ impl Harness {
                 let (registry, items, table) = store::dynamodb().await;
                 let mut lambda = LambdaConfig::new(bootstrap());
                 lambda.concurrency = 2;
-                lambda.env =
-                    function_env(backend_url, &table, &options, &format!("http://{addr}/dev"));
+                lambda.env = function_config(backend_url, &table, &options, &addr)
+                    .to_local_env(wsproxy_lambda::process_env);
                 let integration = LambdaIntegration::start(lambda).await.unwrap();
                 (
                     registry,
@@ -235,36 +235,24 @@ impl Harness {
     }
 }
 
-/// The function's environment: the contract's variables and the local AWS endpoints.
-fn function_env(
+/// The function's settings; its environment is the one `wsproxy serve --lambda` gives it
+/// ([`wsproxy_lambda::Config::to_local_env`]).
+fn function_config(
     backend_url: &str,
     table: &str,
     options: &Options,
-    endpoint: &str,
-) -> Vec<(String, String)> {
-    let mut env = vec![
-        ("BACKEND_URL".to_owned(), backend_url.to_owned()),
-        ("CONNECTIONS_TABLE".to_owned(), table.to_owned()),
-        (
-            "BACKEND_TIMEOUT_MS".to_owned(),
-            options.backend_timeout.as_millis().to_string(),
-        ),
-        ("API_GATEWAY_ENDPOINT".to_owned(), endpoint.to_owned()),
-    ];
-    if let Some(limit) = options.backend_max_answer_bytes {
-        env.push(("BACKEND_MAX_ANSWER_BYTES".to_owned(), limit.to_string()));
+    addr: &SocketAddr,
+) -> wsproxy_lambda::Config {
+    let defaults = wsproxy_lambda::Config::new(backend_url);
+    wsproxy_lambda::Config {
+        table: table.to_owned(),
+        endpoint: Some(format!("http://{addr}/dev")),
+        backend_timeout: options.backend_timeout,
+        backend_max_answer_bytes: options
+            .backend_max_answer_bytes
+            .unwrap_or(defaults.backend_max_answer_bytes),
+        ..defaults
     }
-    let dynamodb =
-        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").or_else(|_| std::env::var("AWS_ENDPOINT_URL"));
-    if let Ok(url) = dynamodb {
-        env.push(("AWS_ENDPOINT_URL_DYNAMODB".to_owned(), url));
-    }
-    for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
-        if let Ok(v) = std::env::var(name) {
-            env.push((name.to_owned(), v));
-        }
-    }
-    env
 }
 
 /// The `bootstrap` binary: `WSPROXY_BOOTSTRAP`, else `target/debug/bootstrap` beside this test.

@@ -4,16 +4,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
 
-/// The AWS variables a function may need locally; its environment is otherwise clean.
-const PASSED_THROUGH: [&str; 6] = [
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_DYNAMODB",
-    "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI",
-];
-
 /// How the function runs.
 #[derive(Debug)]
 pub struct Function {
@@ -21,16 +11,8 @@ pub struct Function {
     pub bootstrap: PathBuf,
     /// Processes.
     pub concurrency: usize,
-    /// `CONNECTIONS_TABLE`.
-    pub table: String,
-    /// `BACKEND_URL`.
-    pub backend_url: String,
-    /// `BACKEND_TIMEOUT_MS`.
-    pub backend_timeout_ms: u64,
-    /// `BACKEND_MAX_ANSWER_BYTES`.
-    pub backend_max_answer_bytes: usize,
-    /// `API_GATEWAY_ENDPOINT`: this gateway's `@connections` base URL.
-    pub endpoint: String,
+    /// Its settings; its environment is [`wsproxy_lambda::Config::to_local_env`].
+    pub config: wsproxy_lambda::Config,
 }
 
 impl Function {
@@ -43,36 +25,10 @@ impl Function {
         );
         let mut config = LambdaConfig::new(&self.bootstrap);
         config.concurrency = self.concurrency.max(1);
-        if let Ok(region) = std::env::var("AWS_REGION") {
+        if let Some(region) = wsproxy_lambda::process_env("AWS_REGION") {
             config.region = region;
         }
-        config.env = vec![
-            ("BACKEND_URL".into(), self.backend_url),
-            ("CONNECTIONS_TABLE".into(), self.table),
-            (
-                "BACKEND_TIMEOUT_MS".into(),
-                self.backend_timeout_ms.to_string(),
-            ),
-            (
-                "BACKEND_MAX_ANSWER_BYTES".into(),
-                self.backend_max_answer_bytes.to_string(),
-            ),
-            ("API_GATEWAY_ENDPOINT".into(), self.endpoint),
-        ];
-        config.env.extend(
-            PASSED_THROUGH
-                .iter()
-                .filter_map(|k| Some((k.to_string(), std::env::var(k).ok()?))),
-        );
-        if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-            // The function signs its self-invocation; the local Invoke API takes any key.
-            config
-                .env
-                .push(("AWS_ACCESS_KEY_ID".into(), "local".into()));
-            config
-                .env
-                .push(("AWS_SECRET_ACCESS_KEY".into(), "local".into()));
-        }
+        config.env = self.config.to_local_env(wsproxy_lambda::process_env);
         let integration = LambdaIntegration::start(config).await?;
         println!(
             "lambda: {} ({} process(es)); Runtime and Invoke APIs on {}",

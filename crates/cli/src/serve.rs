@@ -135,11 +135,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             let function = crate::lambda::Function {
                 bootstrap: bootstrap.clone(),
                 concurrency: args.lambda_concurrency,
-                table: args.table.clone(),
-                backend_url: backend_url.clone(),
-                backend_timeout_ms: args.backend_timeout_ms,
-                backend_max_answer_bytes: args.backend_max_answer_bytes,
-                endpoint: format!("http://{}/{stage}", reachable(addr)),
+                config: wsproxy_lambda::Config {
+                    table: args.table.clone(),
+                    endpoint: Some(format!("http://{}/{stage}", reachable(addr))),
+                    backend_timeout: Duration::from_millis(args.backend_timeout_ms),
+                    backend_max_answer_bytes: args.backend_max_answer_bytes,
+                    ..wsproxy_lambda::Config::new(&backend_url)
+                },
             };
             let lambda = function.start().await?;
             (lambda.clone(), Some(lambda))

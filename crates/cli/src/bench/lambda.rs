@@ -97,11 +97,11 @@ async fn one_run(
     let function = crate::lambda::Function {
         bootstrap: args.bootstrap.clone(),
         concurrency: 1,
-        table: table.to_owned(),
-        backend_url: backend_url.to_owned(),
-        backend_timeout_ms: 3000,
-        backend_max_answer_bytes: wsproxy_backend_http::DEFAULT_MAX_ANSWER_BYTES,
-        endpoint: format!("http://{addr}/{}", config.stage),
+        config: wsproxy_lambda::Config {
+            table: table.to_owned(),
+            endpoint: Some(format!("http://{addr}/{}", config.stage)),
+            ..wsproxy_lambda::Config::new(backend_url)
+        },
     };
     let lambda = function.start().await?;
     let connections = Arc::new(Connections::new(&config));
