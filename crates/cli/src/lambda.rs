@@ -1,8 +1,7 @@
 //! `wsproxy serve --lambda PATH`: the real `bootstrap` behind the local gateway.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
+use wsproxy_gateway::lambda::LambdaConfig;
 
 /// How the function runs.
 #[derive(Debug)]
@@ -16,26 +15,27 @@ pub struct Function {
 }
 
 impl Function {
-    /// Starts the function's processes and its Runtime and Invoke APIs.
-    pub async fn start(self) -> anyhow::Result<Arc<LambdaIntegration>> {
+    /// Checks the `bootstrap`; gives the gateway builder's Lambda setup
+    /// ([`wsproxy_gateway::GatewayBuilder::lambda`]), which adds the gateway's `@connections`
+    /// endpoint to the settings.
+    pub fn setup(self) -> anyhow::Result<impl FnOnce(&str) -> LambdaConfig + Send + 'static> {
         anyhow::ensure!(
             self.bootstrap.is_file(),
             "--lambda {}: no such file; build it with `cargo build --release -p wsproxy-lambda --bin bootstrap` (target/release/bootstrap)",
             self.bootstrap.display()
         );
-        let mut config = LambdaConfig::new(&self.bootstrap);
-        config.concurrency = self.concurrency.max(1);
-        if let Some(region) = wsproxy_lambda::process_env("AWS_REGION") {
-            config.region = region;
-        }
-        config.env = self.config.to_local_env(wsproxy_lambda::process_env);
-        let integration = LambdaIntegration::start(config).await?;
-        println!(
-            "lambda: {} ({} process(es)); Runtime and Invoke APIs on {}",
-            self.bootstrap.display(),
-            self.concurrency.max(1),
-            integration.runtime_api_addr()
-        );
-        Ok(integration)
+        Ok(move |endpoint: &str| {
+            let mut lambda = LambdaConfig::new(&self.bootstrap);
+            lambda.concurrency = self.concurrency.max(1);
+            if let Some(region) = wsproxy_lambda::process_env("AWS_REGION") {
+                lambda.region = region;
+            }
+            let config = wsproxy_lambda::Config {
+                endpoint: Some(endpoint.to_owned()),
+                ..self.config
+            };
+            lambda.env = config.to_local_env(wsproxy_lambda::process_env);
+            lambda
+        })
     }
 }
