@@ -53,6 +53,8 @@ pub struct Options {
     pub credentials: Option<Credentials>,
     /// The gateway's edge limits (header size, connection cap, new-connection rate).
     pub limits: ConnectionLimits,
+    /// The DynamoDB-compatible server of the `dynamodb` setup (`None`: the environment's).
+    pub dynamodb_endpoint: Option<String>,
 }
 
 impl Default for Options {
@@ -64,6 +66,7 @@ impl Default for Options {
             routes: Vec::new(),
             credentials: None,
             limits: ConnectionLimits::default(),
+            dynamodb_endpoint: None,
         }
     }
 }
@@ -112,7 +115,8 @@ impl Harness {
                     let memory = Arc::new(MemoryRegistry::new());
                     (memory.clone(), ItemCounter::Memory(memory))
                 } else {
-                    let (registry, items, _) = store::dynamodb().await;
+                    let (registry, items, _) =
+                        store::dynamodb(options.dynamodb_endpoint.as_deref()).await;
                     (registry, items)
                 };
                 let mut backend = HttpBackend::new(backend_url, options.backend_timeout).unwrap();
@@ -123,7 +127,7 @@ impl Harness {
                 (registry, items, Arc::new(CoreIntegration::new(proxy)), None)
             }
             Setup::Lambda => {
-                let (registry, items, table) = store::dynamodb().await;
+                let (registry, items, table) = store::dynamodb(None).await;
                 let mut lambda = LambdaConfig::new(bootstrap());
                 lambda.concurrency = 2;
                 lambda.env =
