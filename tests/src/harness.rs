@@ -50,6 +50,8 @@ pub struct Options {
     pub credentials: Option<Credentials>,
     /// The gateway's edge limits (header size, connection cap, new-connection rate).
     pub limits: ConnectionLimits,
+    /// The DynamoDB-compatible server of the `dynamodb` setup (`None`: the environment's).
+    pub dynamodb_endpoint: Option<String>,
 }
 
 impl Default for Options {
@@ -61,6 +63,7 @@ impl Default for Options {
             routes: Vec::new(),
             credentials: None,
             limits: ConnectionLimits::default(),
+            dynamodb_endpoint: None,
         }
     }
 }
@@ -106,7 +109,8 @@ impl Harness {
                     let memory = Arc::new(MemoryRegistry::new());
                     (memory.clone(), ItemCounter::Memory(memory))
                 } else {
-                    let (registry, items, _) = store::dynamodb().await;
+                    let (registry, items, _) =
+                        store::dynamodb(options.dynamodb_endpoint.as_deref()).await;
                     (registry, items)
                 };
                 let mut backend = HttpBackend::new(backend_url, options.backend_timeout).unwrap();
@@ -117,7 +121,7 @@ impl Harness {
                 (registry, items, builder)
             }
             Setup::Lambda => {
-                let (registry, items, table) = store::dynamodb().await;
+                let (registry, items, table) = store::dynamodb(None).await;
                 let function = function_config(backend_url, &table, &options);
                 let builder = builder.lambda(move |endpoint| {
                     let mut lambda = LambdaConfig::new(bootstrap());

@@ -87,6 +87,10 @@ pub struct ServeArgs {
         default_value = "websocket-connections"
     )]
     table: String,
+    /// DynamoDB requests the registry sends at once (`--store dynamodb`); more wait for a
+    /// turn, at most 30 s. Lower it for a table or stand-in that answers slowly.
+    #[arg(long, env = "WSPROXY_DYNAMODB_IN_FLIGHT", default_value_t = wsproxy_aws::InFlight::DEFAULT_LIMIT, conflicts_with = "lambda")]
+    dynamodb_in_flight: usize,
     /// Run every route on this Lambda `bootstrap` binary (started as child processes, fed
     /// through a local Lambda Runtime API) instead of the in-process core.
     #[arg(long, value_name = "PATH")]
@@ -196,7 +200,13 @@ async fn registry(args: &ServeArgs) -> anyhow::Result<Arc<dyn Registry>> {
             for problem in report.problems() {
                 tracing::warn!(table = %args.table, "{problem}");
             }
-            Ok(Arc::new(DynamoDbRegistry::new(client, args.table.clone())))
+            let in_flight = wsproxy_aws::InFlight::new(
+                args.dynamodb_in_flight,
+                wsproxy_aws::InFlight::DEFAULT_WAIT,
+            );
+            Ok(Arc::new(
+                DynamoDbRegistry::new(client, args.table.clone()).with_in_flight(in_flight),
+            ))
         }
     }
 }
