@@ -8,7 +8,10 @@
 #   - checkov (PyPI) into the venv .tools/venv-infra;
 #   - python-hcl2 (PyPI) into .tools/venv-infra/python-hcl2, a folder of its own: checkov
 #     depends on bc-python-hcl2, a fork installing the same `hcl2` module, and installed side
-#     by side one would overwrite the other's files.
+#     by side one would overwrite the other's files;
+#   - the offline aws provider (infra/terraform/offline-provider/install.sh): tf (PyPI) into
+#     .tools/venv-tf-provider, @cdktf/provider-aws 21.22.1 (npm) into .tools/offline-aws and
+#     the hashicorp/aws 6.25.0 schema built from it, a filesystem mirror and a CLI config.
 # Then:
 #   (a) terraform fmt -check -recursive infra/terraform;
 #   (b) parses every .tf file with python-hcl2; a parse error fails, naming the file;
@@ -18,11 +21,16 @@
 #       the module's variables.tf with infra/terraform/tests/module_variables (the validation
 #       rules of the three deployment options), and envs/dev's variables.tf + package.tf with
 #       infra/terraform/tests/env_dev_package (how websocket_lambda_package resolves).
-#   (e) the module README's inputs and outputs tables have a row for every variable and output.
-# (a) and (d) are skipped, with a message, when there is no `terraform` binary on PATH.
-# Needs no AWS credentials, and no network except PyPI for the first install: Terraform
-# providers are never downloaded (`terraform validate` and `plan` of the real configurations
-# need the aws provider, out of reach here, so they are not run).
+#   (e) the module README's inputs and outputs tables have a row for every variable and output;
+#   (f) with the offline aws provider (hashicorp/aws 6.25.0's schema, nothing downloaded), in a
+#       copy of infra/terraform: `terraform validate` and `terraform plan` of envs/dev and the
+#       three examples; `terraform validate` of tests/planted_errors, which must fail with
+#       exactly its four planted errors; `terraform test` (apply mode) of the module's tests/
+#       and of the hybrid example's;
+#   (g) the function's IAM grants match modules/websocket_proxy/function_calls.json, and that
+#       file matches the AWS calls in the function's Rust code.
+# (a), (d) and (f) are skipped, with a message, when there is no `terraform` binary on PATH.
+# Needs no AWS credentials, and no network except PyPI and npm for the first install.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -67,6 +75,7 @@ install_tools() {
 }
 
 install_tools
+infra/terraform/offline-provider/install.sh
 if [ "${1:-}" = "--install" ]; then
     exit 0
 fi
@@ -184,6 +193,86 @@ for item in missing:
 sys.exit(1 if missing else 0)
 PY
     failed=1
+fi
+
+# (f) the real configurations and the tests, with the offline aws provider
+# Each job runs in the copy (no .terraform or lock file left in the repository), at most
+# three at a time; its output is shown when it fails.
+offline_job() { # NAME COMMAND...: run COMMAND in the background, into $work/jobs/NAME.{log,rc}
+    local name="$1"
+    shift
+    while [ "$(jobs -rp | wc -l)" -ge 3 ]; do wait -n || true; done
+    ( ("$@") >"$work/jobs/$name.log" 2>&1; echo $? >"$work/jobs/$name.rc" ) &
+}
+tfo() { TF_CLI_CONFIG_FILE="$work/offline-aws/terraformrc" TF_IN_AUTOMATION=1 terraform "$@"; }
+init_in() { tfo -chdir="$1" init -backend=false -input=false -no-color; }
+validate_and_plan() { # DIR [PLAN ARGS...]
+    local dir="$1"
+    shift
+    init_in "$dir" && tfo -chdir="$dir" validate -no-color && tfo -chdir="$dir" plan -input=false -no-color "$@"
+}
+planted_errors() { # DIR: validate must fail with exactly the planted errors, one per file
+    init_in "$1" || return 1
+    if tfo -chdir="$1" validate -json -no-color >"$work/planted.json"; then
+        echo "terraform validate accepted $1, which holds four planted errors"
+        return 1
+    fi
+    python3 - "$work/planted.json" <<'PY'
+import json
+import sys
+
+expected = {  # file -> (summary, a phrase of the detail)
+    "unknown_argument.tf": ("Unsupported argument", 'named "hash_keys" is not expected'),
+    "missing_required.tf": ("Missing required argument", '"protocol_type" is required'),
+    "block_as_attribute.tf": ("Unsupported argument", 'define a block of type "ttl"'),
+    "unknown_attribute.tf": ("Unsupported attribute", '"websocket_endpoint"'),
+}
+found = {}
+for d in json.load(open(sys.argv[1]))["diagnostics"]:
+    found.setdefault(d.get("range", {}).get("filename"), []).append((d["summary"], d["detail"]))
+bad = False
+for filename, (summary, phrase) in expected.items():
+    got = found.pop(filename, [])
+    ok = len(got) == 1 and got[0][0] == summary and phrase in got[0][1]
+    print(f"planted error in {filename}: caught" if ok else f"planted error in {filename}: NOT caught as expected: {got}")
+    bad |= not ok
+for filename, got in found.items():
+    print(f"unexpected diagnostics for {filename}: {got}")
+    bad = True
+sys.exit(1 if bad else 0)
+PY
+}
+test_in() { init_in "$1" && tfo -chdir="$1" test -no-color; }
+
+if [ "$have_terraform" -eq 1 ]; then
+    log "(f) offline aws provider: validate, plan, planted errors, terraform test"
+    mkdir -p "$work/jobs" "$work/copy/dist"
+    infra/terraform/offline-provider/install.sh "$work/offline-aws" >/dev/null
+    tar -c --exclude=.terraform --exclude=.terraform.lock.hcl --exclude='*.tfstate*' "$tf_root" |
+        tar -x -C "$work/copy"
+    # envs/dev and the managed example take the package from <repo>/dist/bootstrap.zip.
+    cp "$tf_root/modules/websocket_proxy/tests/fixtures/bootstrap.zip" "$work/copy/dist/"
+    c="$work/copy/$tf_root"
+    examples="$c/modules/websocket_proxy/examples"
+    offline_job "module tests" test_in "$c/modules/websocket_proxy"
+    offline_job "planted errors" planted_errors "$c/tests/planted_errors"
+    offline_job "envs-dev plan" validate_and_plan "$c/envs/dev" -var backend_url=https://api.example.com
+    offline_job "example-managed plan" validate_and_plan "$examples/managed" -var backend_url=https://api.example.com
+    offline_job "example-existing-function plan" validate_and_plan "$examples/existing-function"
+    offline_job "example-hybrid plan" validate_and_plan "$examples/hybrid"
+    wait
+    for rc_file in "$work"/jobs/*.rc; do
+        name="$(basename "$rc_file" .rc)"
+        if [ "$(cat "$rc_file")" = 0 ]; then
+            log "(f) $name: $(grep -E '^(Success|Failure)!|^Plan:|caught' "$work/jobs/$name.log" | tr '\n' ' ')"
+        else
+            cat "$work/jobs/$name.log" >&2
+            log "FAIL: (f) $name"
+            failed=1
+        fi
+    done
+else
+    log "(f) SKIPPED: no \`terraform\` binary on PATH, the configurations are not validated or planned against the aws provider's schema"
 fi
 
 if [ "$failed" -ne 0 ]; then
