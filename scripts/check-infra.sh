@@ -21,7 +21,8 @@
 #       the module's variables.tf with infra/terraform/tests/module_variables (the validation
 #       rules of the three deployment options), and envs/dev's variables.tf + package.tf with
 #       infra/terraform/tests/env_dev_package (how websocket_lambda_package resolves).
-#   (e) the module README's inputs and outputs tables have a row for every variable and output;
+#   (e) the module README's inputs and outputs tables have a row for every variable and output,
+#       and the descriptions that must warn (account-wide setting, encryption key) do;
 #   (f) with the offline aws provider (hashicorp/aws 6.25.0's schema, nothing downloaded), in a
 #       copy of infra/terraform: `terraform validate` and `terraform plan` of envs/dev and the
 #       three examples; `terraform validate` of tests/planted_errors, which must fail with
@@ -171,7 +172,7 @@ else
 fi
 
 # (e) the module README's inputs and outputs tables name every variable and output
-log "(e) modules/websocket_proxy/README.md lists every variable and output"
+log "(e) modules/websocket_proxy/README.md lists every variable and output; descriptions state what they must"
 if ! hcl2_python - "$tf_root/modules/websocket_proxy" <<'PY'; then
 import pathlib
 import sys
@@ -190,7 +191,18 @@ for kind, file in (("input", "variables.tf"), ("output", "outputs.tf")):
                 missing.append(f"{kind} {name}")
 for item in missing:
     print(f"check-infra: README.md has no table row for {item}", file=sys.stderr)
-sys.exit(1 if missing else 0)
+# Facts a description must state, or must not (issue 9, defect 8).
+with (module / "variables.tf").open() as fh:
+    descriptions = {k: v["description"] for b in hcl2.load(fh)["variable"] for k, v in b.items()}
+wrong = []
+for name, must, must_not in (
+    ("create_apigateway_cloudwatch_role", "`terraform destroy`", None),
+    ("kms_key_arn", "AWS-managed key aws/dynamodb", "AWS-owned"),
+):
+    if must not in descriptions[name] or (must_not and must_not in descriptions[name]):
+        wrong.append(name)
+        print(f"check-infra: the description of {name} must say {must!r}" + (f", not {must_not!r}" if must_not else ""), file=sys.stderr)
+sys.exit(1 if missing or wrong else 0)
 PY
     failed=1
 fi
@@ -243,6 +255,29 @@ sys.exit(1 if bad else 0)
 PY
 }
 test_in() { init_in "$1" && tfo -chdir="$1" test -no-color; }
+provider_range() { # MODULE: its aws constraint must refuse 5.25.0 and 6.29.0, take 5.26.0 and 6.28.0
+    local module="$1" range="$work/range" version expect dir
+    for version in 5.25.0 5.26.0 6.28.0 6.29.0; do
+        # A mirror offering only VERSION (the same offline provider under that number).
+        dir="$range/mirror-$version/registry.terraform.io/hashicorp/aws/$version/linux_amd64"
+        mkdir -p "$dir" "$range/config-$version"
+        cp "$work/offline-aws/mirror/registry.terraform.io/hashicorp/aws/6.25.0/linux_amd64/terraform-provider-aws_v6.25.0_x5" \
+            "$dir/terraform-provider-aws_v${version}_x5"
+        sed "s|$work/offline-aws/mirror|$range/mirror-$version|" "$work/offline-aws/terraformrc" >"$range/rc-$version"
+        printf 'module "websocket_proxy" {\n  source = "%s"\n}\n' "$module" >"$range/config-$version/main.tf"
+        case "$version" in 5.25.0 | 6.29.0) expect=refused ;; *) expect=accepted ;; esac
+        if TF_CLI_CONFIG_FILE="$range/rc-$version" terraform -chdir="$range/config-$version" init -backend=false -input=false -no-color >"$range/init-$version.log" 2>&1; then
+            got=accepted
+        else
+            got=refused
+        fi
+        echo "provider range: aws $version $got (expected $expect)"
+        if [ "$got" != "$expect" ]; then
+            cat "$range/init-$version.log"
+            return 1
+        fi
+    done
+}
 
 if [ "$have_terraform" -eq 1 ]; then
     log "(f) offline aws provider: validate, plan, planted errors, terraform test"
@@ -260,11 +295,13 @@ if [ "$have_terraform" -eq 1 ]; then
     offline_job "example-managed plan" validate_and_plan "$examples/managed" -var backend_url=https://api.example.com
     offline_job "example-existing-function plan" validate_and_plan "$examples/existing-function"
     offline_job "example-hybrid plan" validate_and_plan "$examples/hybrid"
+    offline_job "example-hybrid tests" test_in "$examples/hybrid"
+    offline_job "provider range" provider_range "$c/modules/websocket_proxy"
     wait
     for rc_file in "$work"/jobs/*.rc; do
         name="$(basename "$rc_file" .rc)"
         if [ "$(cat "$rc_file")" = 0 ]; then
-            log "(f) $name: $(grep -E '^(Success|Failure)!|^Plan:|caught' "$work/jobs/$name.log" | tr '\n' ' ')"
+            log "(f) $name: $(grep -E '^(Success|Failure)!|^Plan:|caught|^provider range' "$work/jobs/$name.log" | tr '\n' ' ')"
         else
             cat "$work/jobs/$name.log" >&2
             log "FAIL: (f) $name"
@@ -273,6 +310,14 @@ if [ "$have_terraform" -eq 1 ]; then
     done
 else
     log "(f) SKIPPED: no \`terraform\` binary on PATH, the configurations are not validated or planned against the aws provider's schema"
+fi
+
+# (g) the function's calls: function_calls.json against the Rust code (the module's policy is
+# tested against function_calls.json in (f))
+log "(g) modules/websocket_proxy/function_calls.json matches the function's AWS calls in the code"
+if ! python3 scripts/check-function-calls.py; then
+    log "FAIL: function_calls.json and the function's code differ"
+    failed=1
 fi
 
 if [ "$failed" -ne 0 ]; then

@@ -245,11 +245,10 @@ resource "aws_lambda_function" "this" {
 }
 
 # The post-connect delivery is the function's only asynchronous invocation of itself; a
-# retry would deliver the initial payloads late or twice, so there is none.
+# retry would deliver the initial payloads late or twice, so there is none. In every option:
+# an existing function's default is 2 retries.
 resource "aws_lambda_function_event_invoke_config" "this" {
-  count = local.create_lambda ? 1 : 0
-
-  function_name                = aws_lambda_function.this[0].function_name
+  function_name                = try(aws_lambda_function.this[0].function_name, data.aws_lambda_function.existing[0].function_name)
   maximum_retry_attempts       = 0
   maximum_event_age_in_seconds = 60
 }

@@ -71,13 +71,18 @@ variable "existing_lambda_function_name" {
 }
 
 variable "create_lambda_role" {
-  description = "true (default): create the IAM role \"<name>-lambda\" with the least-privilege policy; with create_lambda = true the function runs with it, with create_lambda = false (Option 2) its ARN is output for you to give to the existing function. false: create no role; the policy is attached to existing_lambda_role_name when given, or IAM is left entirely to you (Option 3, create_lambda = false only)."
+  description = "Option 1 only: true (default) creates the IAM role \"<name>-lambda\" with the least-privilege policy, which the function runs with. false: create no role; the policy is attached to existing_lambda_role_name (required with Option 1). With an existing function (create_lambda = false) set it to false: Option 2 gives existing_lambda_role_name (the function's own role, checked against the function), Option 3 leaves IAM entirely to you."
   type        = bool
   default     = true
+
+  validation {
+    condition     = var.create_lambda || !var.create_lambda_role
+    error_message = "create_lambda_role = true with an existing function (create_lambda = false) would create a role the function does not use, while its own role gets no rights on the table. Set create_lambda_role = false and existing_lambda_role_name = the function's role name (Option 2; `aws lambda get-function-configuration --function-name NAME --query Role` shows it), or create_lambda_role = false alone to manage IAM yourself (Option 3, the policy is in the lambda_policy_json output)."
+  }
 }
 
 variable "existing_lambda_role_name" {
-  description = "Only with create_lambda_role = false: name of an existing role (e.g. the existing function's execution role) to which the module attaches its least-privilege policy as an inline policy. With create_lambda = true the function runs with this role. Leave null (with create_lambda = false) to manage IAM entirely yourself."
+  description = "Only with create_lambda_role = false: name of an existing role to which the module attaches its least-privilege policy as an inline policy. With create_lambda = true the function runs with this role. Option 2 (create_lambda = false): the existing function's own role; the plan fails if the function runs with another. Leave null (with create_lambda = false) to manage IAM entirely yourself (Option 3)."
   type        = string
   default     = null
 
@@ -182,7 +187,7 @@ variable "log_retention_in_days" {
 }
 
 variable "kms_key_arn" {
-  description = "Optional customer-managed KMS key for the table, the log groups and (Option 1) the function's environment. null: AWS-owned or AWS-managed keys (the table is still encrypted at rest). The key policy must let DynamoDB, CloudWatch Logs (logs.<region>.amazonaws.com) and Lambda use it."
+  description = "Optional customer-managed KMS key for the table, the log groups and (Option 1) the function's environment. null: the table is encrypted with the AWS-managed key aws/dynamodb (server-side encryption is enabled without a key of yours; KMS charges apply), the log groups with CloudWatch Logs' own encryption and the function's environment with Lambda's default key. The key policy must let DynamoDB, CloudWatch Logs (logs.<region>.amazonaws.com) and Lambda use it."
   type        = string
   default     = null
 
@@ -230,7 +235,7 @@ variable "throttling_burst_limit" {
 }
 
 variable "create_apigateway_cloudwatch_role" {
-  description = "API Gateway writes a WebSocket stage's access logs only when the region's API Gateway account settings name a CloudWatch Logs role; without one, creating the stage fails with \"CloudWatch Logs role ARN must be set in account settings to enable logging\". true: create that role and set it (aws_api_gateway_account, a setting of the whole account and region, shared with every other API there). Leave false when the account already has it."
+  description = "API Gateway writes a WebSocket stage's access logs only when the region's API Gateway account settings name a CloudWatch Logs role; without one, creating the stage fails with \"CloudWatch Logs role ARN must be set in account settings to enable logging\". true: create that role and set it (aws_api_gateway_account, a setting of the whole account and region, shared with every other API there). Leave false when the account already has it. Beware: `terraform destroy` deletes the role but cannot unset the account setting, which keeps pointing at the deleted role, so every API's logging in that region breaks until the setting names a live role again: keep it in one long-lived configuration only."
   type        = bool
   default     = false
 }

@@ -23,7 +23,8 @@ run "option1_with_existing_role" {
   }
 }
 
-run "option2_existing_function_new_role" {
+# A new role beside an existing function would be used by nothing (issue 9, defect 4).
+run "option2_existing_function_new_role_refused" {
   command = plan
   variables {
     create_lambda                 = false
@@ -31,6 +32,7 @@ run "option2_existing_function_new_role" {
     lambda_package                = null
     backend_url                   = null
   }
+  expect_failures = [var.create_lambda_role]
 }
 
 run "option2_existing_function_existing_role" {
@@ -86,6 +88,7 @@ run "package_given_with_existing_function" {
   command = plan
   variables {
     create_lambda                 = false
+    create_lambda_role            = false
     existing_lambda_function_name = "my-function"
     backend_url                   = null
   }
@@ -97,9 +100,10 @@ run "package_given_with_existing_function" {
 run "function_name_required_with_existing_function" {
   command = plan
   variables {
-    create_lambda  = false
-    lambda_package = null
-    backend_url    = null
+    create_lambda      = false
+    create_lambda_role = false
+    lambda_package     = null
+    backend_url        = null
   }
   expect_failures = [var.existing_lambda_function_name]
 }
@@ -114,6 +118,7 @@ run "function_name_not_an_arn" {
   command = plan
   variables {
     create_lambda                 = false
+    create_lambda_role            = false
     existing_lambda_function_name = "arn:aws:lambda:us-east-1:123456789012:function:my-function"
     lambda_package                = null
     backend_url                   = null
@@ -156,6 +161,7 @@ run "backend_url_given_with_existing_function" {
   command = plan
   variables {
     create_lambda                 = false
+    create_lambda_role            = false
     existing_lambda_function_name = "my-function"
     lambda_package                = null
   }
@@ -193,6 +199,7 @@ run "environment_given_with_existing_function" {
   command = plan
   variables {
     create_lambda                 = false
+    create_lambda_role            = false
     existing_lambda_function_name = "my-function"
     lambda_package                = null
     backend_url                   = null

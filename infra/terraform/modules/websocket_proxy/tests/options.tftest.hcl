@@ -92,6 +92,16 @@ run "option1_managed" {
     condition     = output.lambda_source_code_hash == filebase64sha256("tests/fixtures/bootstrap.zip")
     error_message = "lambda_source_code_hash is not the package's hash"
   }
+  # What the function runs, as Lambda reports it: a deploy outside Terraform shows here.
+  assert {
+    condition     = output.lambda_code_sha256 == aws_lambda_function.this[0].code_sha256 && output.lambda_code_sha256 == filebase64sha256("tests/fixtures/bootstrap.zip")
+    error_message = "lambda_code_sha256 is ${coalesce(output.lambda_code_sha256, "null")}"
+  }
+  # No retry of the post-connect delivery (an asynchronous self-invocation).
+  assert {
+    condition     = aws_lambda_function_event_invoke_config.this.function_name == "wsproxy-test" && aws_lambda_function_event_invoke_config.this.maximum_retry_attempts == 0
+    error_message = "the function's asynchronous retries are not turned off"
+  }
   assert {
     condition     = output.dynamodb_table_name == "wsproxy-test-connections" && output.dynamodb_table_arn == "arn:aws:dynamodb:eu-west-1:123456789012:table/wsproxy-test-connections"
     error_message = "table: ${output.dynamodb_table_name} ${output.dynamodb_table_arn}"
@@ -127,14 +137,53 @@ run "option2_existing_function" {
     ] == [0, 0, 0, 1, 1]
     error_message = "Option 2 must create no function and no role, and put the policy on the existing role"
   }
+  # The offline provider's legacy-proxy runs with role/service-role/legacy-proxy-role.
   assert {
-    condition     = aws_iam_role_policy.this[0].role == "legacy-proxy-role"
-    error_message = "the policy is on ${aws_iam_role_policy.this[0].role}"
+    condition     = aws_iam_role_policy.this[0].role == "legacy-proxy-role" && endswith(data.aws_lambda_function.existing[0].role, "/legacy-proxy-role")
+    error_message = "the policy is on ${aws_iam_role_policy.this[0].role}, the function runs with ${data.aws_lambda_function.existing[0].role}"
+  }
+  assert {
+    condition     = aws_lambda_function_event_invoke_config.this.function_name == "legacy-proxy" && aws_lambda_function_event_invoke_config.this.maximum_retry_attempts == 0
+    error_message = "the existing function keeps its asynchronous retries"
+  }
+  assert {
+    condition     = output.lambda_code_sha256 == data.aws_lambda_function.existing[0].code_sha256 && output.lambda_source_code_hash == null
+    error_message = "lambda_code_sha256 is not the existing function's"
   }
   assert {
     condition     = output.lambda_function_arn == "arn:aws:lambda:eu-west-1:123456789012:function:legacy-proxy"
     error_message = "lambda_function_arn is ${output.lambda_function_arn}"
   }
+}
+
+# A role created beside an existing function would be used by nothing.
+run "option2_refuses_a_new_role" {
+  command = plan
+
+  variables {
+    create_lambda                 = false
+    existing_lambda_function_name = "legacy-proxy"
+    lambda_package                = null
+    backend_url                   = null
+  }
+
+  expect_failures = [var.create_lambda_role]
+}
+
+# A policy on a role the function does not run with would give it nothing.
+run "option2_refuses_another_role" {
+  command = plan
+
+  variables {
+    create_lambda                 = false
+    existing_lambda_function_name = "legacy-proxy"
+    lambda_package                = null
+    backend_url                   = null
+    create_lambda_role            = false
+    existing_lambda_role_name     = "some-other-role"
+  }
+
+  expect_failures = [aws_iam_role_policy.this]
 }
 
 # --- Option 3: an existing function, IAM left to the user ------------------------------------
@@ -160,6 +209,10 @@ run "option3_hybrid" {
   assert {
     condition     = output.lambda_role_arn == null && output.lambda_role_name == null
     error_message = "Option 3 reports a role"
+  }
+  assert {
+    condition     = aws_lambda_function_event_invoke_config.this.function_name == "legacy-proxy" && aws_lambda_function_event_invoke_config.this.maximum_retry_attempts == 0
+    error_message = "the existing function keeps its asynchronous retries"
   }
   assert {
     condition     = length(jsondecode(output.lambda_policy_json).Statement) > 0
