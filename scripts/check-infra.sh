@@ -27,7 +27,9 @@
 #       copy of infra/terraform: `terraform validate` and `terraform plan` of envs/dev and the
 #       three examples; `terraform validate` of tests/planted_errors, which must fail with
 #       exactly its four planted errors; `terraform test` (apply mode) of the module's tests/
-#       and of the hybrid example's;
+#       and of the hybrid example's; the module's aws version range (init must refuse 5.25.0
+#       and 6.29.0); a plan of the module from a pinned git source (this checkout's HEAD)
+#       with the package from S3;
 #   (g) the function's IAM grants match modules/websocket_proxy/function_calls.json, and that
 #       file matches the AWS calls in the function's Rust code.
 # (a), (d) and (f) are skipped, with a message, when there is no `terraform` binary on PATH.
@@ -255,6 +257,31 @@ sys.exit(1 if bad else 0)
 PY
 }
 test_in() { init_in "$1" && tfo -chdir="$1" test -no-color; }
+git_source_plan() { # the module from a pinned git source and the package from S3: no checkout beside
+    local dir="$work/git-source" rev
+    if ! rev="$(git -C "$repo_root" rev-parse HEAD 2>/dev/null)"; then
+        echo "git source: SKIPPED, $repo_root is not a git checkout"
+        return 0
+    fi
+    mkdir -p "$dir"
+    cat >"$dir/main.tf" <<EOF
+provider "aws" {
+  region = "us-east-1"
+}
+
+module "websocket_proxy" {
+  source = "git::file://$repo_root//$tf_root/modules/websocket_proxy?ref=$rev"
+
+  name                     = "wsproxy-git"
+  backend_url              = "https://api.example.com"
+  lambda_s3_bucket         = "my-artifacts"
+  lambda_s3_key            = "wsproxy/bootstrap.zip"
+  lambda_s3_object_version = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
+}
+EOF
+    echo "git source: the module at commit $rev"
+    init_in "$dir" && tfo -chdir="$dir" validate -no-color && tfo -chdir="$dir" plan -input=false -no-color
+}
 provider_range() { # MODULE: its aws constraint must refuse 5.25.0 and 6.29.0, take 5.26.0 and 6.28.0
     local module="$1" range="$work/range" version expect dir
     for version in 5.25.0 5.26.0 6.28.0 6.29.0; do
@@ -297,11 +324,12 @@ if [ "$have_terraform" -eq 1 ]; then
     offline_job "example-hybrid plan" validate_and_plan "$examples/hybrid"
     offline_job "example-hybrid tests" test_in "$examples/hybrid"
     offline_job "provider range" provider_range "$c/modules/websocket_proxy"
+    offline_job "git source and S3 package plan" git_source_plan
     wait
     for rc_file in "$work"/jobs/*.rc; do
         name="$(basename "$rc_file" .rc)"
         if [ "$(cat "$rc_file")" = 0 ]; then
-            log "(f) $name: $(grep -E '^(Success|Failure)!|^Plan:|caught|^provider range' "$work/jobs/$name.log" | tr '\n' ' ')"
+            log "(f) $name: $(grep -E '^(Success|Failure)!|^Plan:|caught|^provider range|^git source' "$work/jobs/$name.log" | tr '\n' ' ')"
         else
             cat "$work/jobs/$name.log" >&2
             log "FAIL: (f) $name"

@@ -6,6 +6,7 @@ the same ids on every run). The account is ACCOUNT_ID, the partition "aws". What
 here gets a generic value (see generic()).
 """
 
+import base64
 import hashlib
 
 ACCOUNT_ID = "123456789012"
@@ -82,7 +83,9 @@ def resource(type_name, state, region):
         return {"id": name, "arn": f"{arn_base}:logs:{region}:{ACCOUNT_ID}:log-group:{name}"}
     if type_name == "aws_lambda_function":
         values = lambda_function(state["function_name"], region)
-        values["code_sha256"] = state.get("source_code_hash")
+        # Lambda's hash of the code: the declared one, or one made up for the S3 object.
+        s3_object = f"s3://{state.get('s3_bucket')}/{state.get('s3_key')}?{state.get('s3_object_version')}"
+        values["code_sha256"] = state.get("source_code_hash") or base64.b64encode(hashlib.sha256(s3_object.encode()).digest()).decode()
         return values
     if type_name == "aws_lambda_permission":
         return {"id": state.get("statement_id")}

@@ -95,6 +95,88 @@ run "package_given_with_existing_function" {
   expect_failures = [var.lambda_package]
 }
 
+# --- the package from S3 (lambda_s3_*) -----------------------------------------------------
+
+run "option1_from_s3" {
+  command = plan
+  variables {
+    lambda_package             = null
+    lambda_s3_bucket           = "my-artifacts"
+    lambda_s3_key              = "wsproxy/bootstrap.zip"
+    lambda_s3_object_version   = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
+    lambda_s3_source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+  }
+}
+
+run "package_given_both_ways" {
+  command = plan
+  variables {
+    lambda_s3_bucket = "my-artifacts"
+    lambda_s3_key    = "wsproxy/bootstrap.zip"
+  }
+  expect_failures = [var.lambda_package]
+}
+
+run "s3_bucket_without_key" {
+  command = plan
+  variables {
+    lambda_package   = null
+    lambda_s3_bucket = "my-artifacts"
+  }
+  expect_failures = [var.lambda_s3_bucket]
+}
+
+run "s3_bucket_is_a_url" {
+  command = plan
+  variables {
+    lambda_package   = null
+    lambda_s3_bucket = "s3://my-artifacts"
+    lambda_s3_key    = "wsproxy/bootstrap.zip"
+  }
+  expect_failures = [var.lambda_s3_bucket]
+}
+
+run "s3_key_with_leading_slash" {
+  command = plan
+  variables {
+    lambda_package   = null
+    lambda_s3_bucket = "my-artifacts"
+    lambda_s3_key    = "/wsproxy/bootstrap.zip"
+  }
+  expect_failures = [var.lambda_s3_key]
+}
+
+run "s3_version_without_bucket" {
+  command = plan
+  variables { lambda_s3_object_version = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY" }
+  expect_failures = [var.lambda_s3_object_version]
+}
+
+run "s3_hash_not_base64" {
+  command = plan
+  variables {
+    lambda_package             = null
+    lambda_s3_bucket           = "my-artifacts"
+    lambda_s3_key              = "wsproxy/bootstrap.zip"
+    lambda_s3_source_code_hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+  }
+  expect_failures = [var.lambda_s3_source_code_hash]
+}
+
+run "s3_with_existing_function" {
+  command = plan
+  variables {
+    create_lambda                 = false
+    create_lambda_role            = false
+    existing_lambda_function_name = "my-function"
+    lambda_package                = null
+    backend_url                   = null
+    lambda_s3_bucket              = "my-artifacts"
+    lambda_s3_key                 = "wsproxy/bootstrap.zip"
+  }
+  expect_failures = [var.lambda_s3_bucket]
+}
+
 # --- existing_lambda_function_name --------------------------------------------------------
 
 run "function_name_required_with_existing_function" {

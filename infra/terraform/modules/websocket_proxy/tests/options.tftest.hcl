@@ -108,6 +108,34 @@ run "option1_managed" {
   }
 }
 
+# The package from S3 (what `wsproxy package --upload s3://BUCKET/KEY` prints), no local file.
+run "option1_from_s3" {
+  command = apply
+
+  variables {
+    lambda_package             = null
+    lambda_s3_bucket           = "my-artifacts"
+    lambda_s3_key              = "wsproxy/bootstrap.zip"
+    lambda_s3_object_version   = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
+    lambda_s3_source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+  }
+
+  assert {
+    condition = [
+      aws_lambda_function.this[0].s3_bucket, aws_lambda_function.this[0].s3_key, aws_lambda_function.this[0].s3_object_version,
+    ] == ["my-artifacts", "wsproxy/bootstrap.zip", "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"]
+    error_message = "the function does not take its code from the S3 object"
+  }
+  assert {
+    condition     = aws_lambda_function.this[0].filename == null && aws_lambda_function.this[0].source_code_hash == "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+    error_message = "filename ${coalesce(aws_lambda_function.this[0].filename, "null")}, source_code_hash ${coalesce(aws_lambda_function.this[0].source_code_hash, "null")}"
+  }
+  assert {
+    condition     = output.lambda_source_code_hash == var.lambda_s3_source_code_hash
+    error_message = "lambda_source_code_hash is not the S3 object's hash"
+  }
+}
+
 # --- Option 2: an existing function, the policy on its role ----------------------------------
 
 run "option2_existing_function" {
