@@ -25,7 +25,7 @@
 #       and the descriptions that must warn (account-wide setting, encryption key) do;
 #   (f) with the offline aws provider (hashicorp/aws 6.25.0's schema, nothing downloaded), in a
 #       copy of infra/terraform: `terraform validate` and `terraform plan` of envs/dev and the
-#       three examples; `terraform validate` of tests/planted_errors, which must fail with
+#       three examples (envs/dev also applied, after which a plan must find no change); `terraform validate` of tests/planted_errors, which must fail with
 #       exactly its four planted errors; `terraform test` (apply mode) of the module's tests/
 #       and of the hybrid example's; the module's aws version range (init must refuse 5.25.0
 #       and 6.29.0); a plan of the module from a pinned git source (this checkout's HEAD)
@@ -232,6 +232,14 @@ validate_and_plan() { # DIR [PLAN ARGS...]
     shift
     init_in "$dir" && tfo -chdir="$dir" validate -no-color && tfo -chdir="$dir" plan -input=false -no-color "$@"
 }
+apply_then_no_changes() { # DIR [ARGS...]: validate and plan, apply (offline), then a plan must find no change
+    local dir="$1"
+    shift
+    validate_and_plan "$dir" "$@" &&
+        tfo -chdir="$dir" apply -auto-approve -input=false -no-color "$@" >/dev/null &&
+        tfo -chdir="$dir" plan -detailed-exitcode -input=false -no-color "$@" | grep -E '^No changes' ||
+        { echo "after apply, a plan of $dir still finds changes (or failed)"; return 1; }
+}
 planted_errors() { # DIR: validate must fail with exactly the planted errors, one per file
     init_in "$1" || return 1
     if tfo -chdir="$1" validate -json -no-color >"$work/planted.json"; then
@@ -325,7 +333,7 @@ if [ "$have_terraform" -eq 1 ]; then
     examples="$c/modules/websocket_proxy/examples"
     offline_job "module tests" test_in "$c/modules/websocket_proxy"
     offline_job "planted errors" planted_errors "$c/tests/planted_errors"
-    offline_job "envs-dev plan" validate_and_plan "$c/envs/dev" -var backend_url=https://api.example.com
+    offline_job "envs-dev plan, apply, plan" apply_then_no_changes "$c/envs/dev" -var backend_url=https://api.example.com
     offline_job "example-managed plan" validate_and_plan "$examples/managed" -var backend_url=https://api.example.com
     offline_job "example-existing-function plan" validate_and_plan "$examples/existing-function"
     offline_job "example-hybrid plan" validate_and_plan "$examples/hybrid"
@@ -336,7 +344,7 @@ if [ "$have_terraform" -eq 1 ]; then
     for rc_file in "$work"/jobs/*.rc; do
         name="$(basename "$rc_file" .rc)"
         if [ "$(cat "$rc_file")" = 0 ]; then
-            log "(f) $name: $(grep -E '^(Success|Failure)!|^Plan:|caught|^provider range|^git source' "$work/jobs/$name.log" | tr '\n' ' ')"
+            log "(f) $name: $(grep -E '^(Success|Failure)!|^Plan:|^No changes|caught|^provider range|^git source' "$work/jobs/$name.log" | tr '\n' ' ')"
         else
             cat "$work/jobs/$name.log" >&2
             log "FAIL: (f) $name"
