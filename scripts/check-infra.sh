@@ -31,7 +31,8 @@
 #       and 6.29.0); a plan of the module from a pinned git source (this checkout's HEAD)
 #       with the package from S3;
 #   (g) the function's IAM grants match modules/websocket_proxy/function_calls.json, and that
-#       file matches the AWS calls in the function's Rust code.
+#       file matches the AWS calls in the function's Rust code;
+#   (h) the offline provider's unit tests (infra/terraform/offline-provider/test_*.py).
 # (a), (d) and (f) are skipped, with a message, when there is no `terraform` binary on PATH.
 # Needs no AWS credentials, and no network except PyPI and npm for the first install.
 # Time on the 2-core CI machine: about 2 minutes with the tools installed (checkov and the
@@ -360,6 +361,13 @@ fi
 log "(g) modules/websocket_proxy/function_calls.json matches the function's AWS calls in the code"
 if ! python3 scripts/check-function-calls.py; then
     log "FAIL: function_calls.json and the function's code differ"
+    failed=1
+fi
+
+# (h) the offline provider's own unit tests (policy rendering, fake values)
+log "(h) offline provider unit tests"
+if ! python3 -B -m unittest discover -s infra/terraform/offline-provider -p 'test_*.py'; then
+    log "FAIL: the offline provider's unit tests"
     failed=1
 fi
 
