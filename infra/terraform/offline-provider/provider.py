@@ -15,7 +15,7 @@ file answers the provider calls from the schema built by build_schema.py:
 
 Nothing is sent anywhere: no AWS call, no credentials read.
 
-Usage (by Terraform, through the launcher check-infra.sh writes): provider.py SCHEMA.json
+Usage (by Terraform, through the launcher install.sh writes): provider.py SCHEMA.json
 """
 
 import os
