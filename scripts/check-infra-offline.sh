@@ -13,10 +13,17 @@ offline_job() { # NAME COMMAND...: run COMMAND in the background, into $work/job
 }
 tfo() { TF_CLI_CONFIG_FILE="$work/offline-aws/terraformrc" TF_IN_AUTOMATION=1 terraform "$@"; }
 init_in() { tfo -chdir="$1" init -backend=false -input=false -no-color; }
-validate_and_plan() { # DIR [PLAN ARGS...]
-    local dir="$1"
+validate_and_plan() { # DIR [PLAN ARGS...]: both must pass with no warning (e.g. a deprecation)
+    local dir="$1" out
     shift
-    init_in "$dir" && tfo -chdir="$dir" validate -no-color && tfo -chdir="$dir" plan -input=false -no-color "$@"
+    init_in "$dir" || return 1
+    out="$(tfo -chdir="$dir" validate -no-color 2>&1 && tfo -chdir="$dir" plan -input=false -no-color "$@" 2>&1)" ||
+        { echo "$out"; return 1; }
+    echo "$out"
+    if grep -q "Warning:" <<<"$out"; then
+        echo "validate or plan of $dir warned: the configurations must stay warning-free"
+        return 1
+    fi
 }
 apply_then_no_changes() { # DIR [ARGS...]: validate and plan, apply (offline), then a plan must find no change
     local dir="$1"

@@ -25,7 +25,8 @@
 #       and the descriptions that must warn (account-wide setting, encryption key) do;
 #   (f) with the offline aws provider (hashicorp/aws 6.25.0's schema, nothing downloaded), in a
 #       copy of infra/terraform: `terraform validate` and `terraform plan` of envs/dev and the
-#       three examples (envs/dev also applied, after which a plan must find no change); `terraform validate` of tests/planted_errors, which must fail with
+#       three examples, with no warning (envs/dev also applied, after which a plan must find
+#       no change); `terraform validate` of tests/planted_errors, which must fail with
 #       exactly its four planted errors; `terraform test` (apply mode) of the module's tests/
 #       and of the hybrid example's; the module's aws version range (init must refuse 5.25.0
 #       and 6.29.0); a plan of the module from a pinned git source (this checkout's HEAD)
