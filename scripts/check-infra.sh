@@ -266,7 +266,8 @@ fi
 
 # (h) the offline provider's own unit tests (policy rendering, fake values)
 log "(h) offline provider unit tests"
-if ! python3 -B -m unittest discover -s infra/terraform/offline-provider -p 'test_*.py'; then
+if ! OFFLINE_AWS_SCHEMA="$(ls .tools/offline-aws/schema.json 2>/dev/null)" \
+    python3 -B -m unittest discover -s infra/terraform/offline-provider -p 'test_*.py'; then
     log "FAIL: the offline provider's unit tests"
     failed=1
 fi

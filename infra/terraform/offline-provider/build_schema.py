@@ -229,6 +229,8 @@ def build(package_dir):
             if base == "cdktf.TerraformProvider":
                 block = module.top_block(class_name, data_source=False)
                 block["attributes"].pop("alias", None)  # a meta-argument, not the provider's
+                for attr in block["attributes"].values():  # a configuration computes nothing
+                    attr.pop("computed", None)
                 out["provider"] = block
         for class_name, type_name in TYPE_NAME_RE.findall(module.source):
             base = module.classes.get(class_name, ("", ""))[0]

@@ -1,10 +1,13 @@
 """Unit tests of the offline provider's policy rendering and fake values (no Terraform needed).
 
 Run: python3 -m unittest discover -s infra/terraform/offline-provider -p 'test_*.py'
-(scripts/check-infra.sh does).
+(scripts/check-infra.sh does, with OFFLINE_AWS_SCHEMA naming the built schema.json, which
+the BuiltSchema tests check against facts of hashicorp/aws 6.25.0; without it they skip).
 """
 
 import json
+import os
+import pathlib
 import unittest
 
 import fakes
@@ -92,6 +95,57 @@ class FakeValues(unittest.TestCase):
     def test_log_group_arn_has_no_star(self):
         group = fakes.resource("aws_cloudwatch_log_group", {"name": "/aws/lambda/f"}, "us-east-1")
         self.assertEqual(group["arn"], "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f")
+
+
+@unittest.skipUnless(os.environ.get("OFFLINE_AWS_SCHEMA"), "OFFLINE_AWS_SCHEMA not set")
+class BuiltSchema(unittest.TestCase):
+    """Facts of hashicorp/aws 6.25.0's schema that build_schema.py must get right."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.schema = json.loads(pathlib.Path(os.environ["OFFLINE_AWS_SCHEMA"]).read_text())
+
+    def resource(self, name):
+        return self.schema["resource_schemas"][name]
+
+    def test_counts(self):
+        self.assertGreater(len(self.schema["resource_schemas"]), 1500)
+        self.assertGreater(len(self.schema["data_source_schemas"]), 600)
+
+    def test_required_optional_computed(self):
+        api = self.resource("aws_apigatewayv2_api")["attributes"]
+        self.assertEqual(api["protocol_type"], {"type": "string", "required": True})
+        self.assertEqual(api["description"], {"type": "string", "optional": True})
+        self.assertEqual(api["api_endpoint"], {"type": "string", "computed": True})
+        self.assertTrue(api["region"]["optional"] and api["region"]["computed"])
+
+    def test_block_nesting(self):
+        table = self.resource("aws_dynamodb_table")["block_types"]
+        self.assertEqual((table["attribute"]["nesting"], table["attribute"].get("max_items")), ("set", None))
+        self.assertEqual((table["ttl"]["nesting"], table["ttl"].get("max_items")), ("list", 1))
+        self.assertEqual(table["timeouts"]["nesting"], "single")
+        gsi = table["global_secondary_index"]["block"]["attributes"]
+        self.assertEqual(gsi["hash_key"], {"type": "string", "required": True})
+        self.assertEqual(gsi["non_key_attributes"]["type"], ["set", "string"])
+
+    def test_policy_document(self):
+        doc = self.schema["data_source_schemas"]["aws_iam_policy_document"]
+        statement = doc["block_types"]["statement"]
+        self.assertEqual(statement["nesting"], "list")
+        self.assertEqual(statement["block"]["attributes"]["actions"]["type"], ["set", "string"])
+        self.assertEqual(statement["block"]["block_types"]["principals"]["nesting"], "set")
+        self.assertEqual(doc["attributes"]["json"], {"type": "string", "computed": True})
+
+    def test_computed_objects_of_a_data_source(self):
+        fn = self.schema["data_source_schemas"]["aws_lambda_function"]["attributes"]
+        self.assertEqual(fn["function_name"], {"type": "string", "required": True})
+        self.assertEqual(fn["environment"]["type"], ["list", ["object", {"variables": ["map", "string"]}]])
+
+    def test_provider_block(self):
+        provider = self.schema["provider"]
+        self.assertNotIn("alias", provider["attributes"])
+        self.assertEqual(provider["attributes"]["region"], {"type": "string", "optional": True})
+        self.assertEqual(provider["block_types"]["default_tags"]["nesting"], "list")
 
 
 if __name__ == "__main__":
