@@ -61,7 +61,7 @@ output "lambda_function_arn" {
 }
 
 output "lambda_source_code_hash" {
-  description = "Option 1: base64 SHA-256 of lambda_package (the input, the same as `wsproxy package` prints), which Terraform deploys; see lambda_code_sha256 for what the function runs. null otherwise."
+  description = "Option 1: base64 SHA-256 of the package Terraform deploys (of the lambda_package file, the same as `wsproxy package` prints, or lambda_s3_source_code_hash); see lambda_code_sha256 for what the function runs. null otherwise."
   value       = try(aws_lambda_function.this[0].source_code_hash, null)
 }
 
