@@ -1,8 +1,8 @@
 //! `$connect`: validate the query, authenticate with the backend, then register.
 
 use crate::{
-    BackendError, ConnectOutcome, ConnectionItem, ConnectionType, Id, IdKind, Proxy, RouteResponse,
-    Secret,
+    endpoints, BackendError, ConnectOutcome, ConnectionItem, ConnectionType, Id, IdKind, Proxy,
+    RouteResponse, Secret,
 };
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -49,31 +49,31 @@ impl Proxy {
         };
         let request = json!({ "connection_id": connection_id, "token": token.expose() });
         let accepted = match (kind, booking_id) {
-            (ConnectionType::Booking, Some(b)) => {
-                let path = format!("/api/ws/bookings/{}/connect", b.segment());
-                self.authenticate(&path, &request).await.and_then(|answer| {
+            (ConnectionType::Booking, Some(b)) => self
+                .authenticate(&endpoints::booking_connect(&b), &request)
+                .await
+                .and_then(|answer| {
                     let initial = present(answer.get("initial"));
                     Ok((
                         String::from(b),
                         user_id(&answer)?,
                         initial.into_iter().collect(),
                     ))
-                })
-            }
-            (ConnectionType::Chat, Some(b)) => {
-                let path = format!("/api/chat/ws/{}/connect", b.segment());
-                self.authenticate(&path, &request).await.and_then(|answer| {
+                }),
+            (ConnectionType::Chat, Some(b)) => self
+                .authenticate(&endpoints::chat_connect(&b), &request)
+                .await
+                .and_then(|answer| {
                     let ack = chat_ack(Some(b.as_str()));
                     Ok((String::from(b), user_id(&answer)?, vec![ack]))
-                })
-            }
+                }),
             (ConnectionType::Chat, None) => self
-                .authenticate("/api/chat/ws/connect", &request)
+                .authenticate(endpoints::USER_CHAT_CONNECT, &request)
                 .await
                 .and_then(require_user)
                 .map(|(uid, _)| (uid.user_partition(), Some(uid), vec![chat_ack(None)])),
             (ConnectionType::Notification, _) => self
-                .authenticate("/api/notifications/ws/connect", &request)
+                .authenticate(endpoints::NOTIFICATION_CONNECT, &request)
                 .await
                 .and_then(require_user)
                 .map(|(uid, answer)| {
