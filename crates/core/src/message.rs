@@ -117,12 +117,12 @@ impl Proxy {
         }
         .unwrap_or_else(|| vec![connection_id.to_owned()]);
         let count = targets.len();
-        let delivery = self.fan_out(targets, Bytes::from(payload)).await;
+        let counts = self.fan_out(targets, Bytes::from(payload)).await;
         info!(
             targets = count,
-            delivered = delivery.delivered,
-            gone = delivery.gone,
-            failed = delivery.failed,
+            delivered = counts.delivered,
+            gone = counts.gone,
+            failed = counts.failed,
             "answer delivered"
         );
         if let Some(e) = missed.first() {
