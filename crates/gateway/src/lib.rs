@@ -38,7 +38,7 @@ pub use config::{Credentials, GatewayConfig, Quotas};
 pub use connections::{ConnectionInfo, Connections, SendError};
 pub use core_integration::CoreIntegration;
 pub use error::GatewayError;
-pub use event::{EventType, Integration, RouteAnswer, RouteEvent};
+pub use event::{EventType, Integration, IntegrationResponse, RouteEvent};
 pub use ids::new_connection_id;
 pub use limits::ConnectionLimits;
 pub use routes::{RouteSelector, CONNECT_ROUTE, DEFAULT_ROUTE, DISCONNECT_ROUTE};
