@@ -7,6 +7,7 @@
 #   (run as root, or with sudo available).
 # - The npm package `playwright-core` (no browser download) into .tools/node, when absent.
 # - moto's server (PyPI) into .tools/venv, when absent (scripts/moto.sh install).
+# - dynalite (npm) into .tools/dynalite, when absent (scripts/dynalite.sh install).
 #
 # The browser tests then run with, e.g.:
 #   node tests/browser/demo_chat.mjs http://127.0.0.1:8080/
@@ -52,6 +53,8 @@ else
     # playwright-core never downloads a browser; the tests use /usr/bin/chromium.
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix .tools/node --no-audit --no-fund playwright-core@1
 fi
-# A DynamoDB- and Lambda-compatible server for the AWS tests (moto, into .tools/venv).
+# The DynamoDB- and Lambda-compatible server of the AWS tests (moto, into .tools/venv), and
+# dynalite for the one test moto is too slow for (into .tools/dynalite).
 scripts/moto.sh install
+scripts/dynalite.sh install
 echo "install-test-deps: done"

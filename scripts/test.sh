@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The project's test command (README, .ci/run): installs what the tests need, starts a
-# DynamoDB-compatible server (moto) and stops it after, then runs every test of the
+# The project's test command (README, .ci/run): installs what the tests need, starts the
+# DynamoDB-compatible servers (moto; dynalite for the 2,000-socket churn on DynamoDB) and
+# stops them after, then runs every test of the
 # workspace, and the contract's end-to-end suite once more in each AWS setup:
 #   memory    in-process core, in-memory registry (part of the workspace run)
 #   dynamodb  in-process core, DynamoDB registry
@@ -14,7 +15,8 @@ scripts/install-test-deps.sh
 
 log=$(mktemp)
 eval "$(scripts/moto.sh start)"
-trap 'scripts/moto.sh stop; rm -f "$log"' EXIT
+trap 'scripts/moto.sh stop; scripts/dynalite.sh stop; rm -f "$log"' EXIT
+eval "$(scripts/dynalite.sh start)"
 
 status=0
 run() {

@@ -5,14 +5,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use wsproxy_backend_http::HttpBackend;
-use wsproxy_core::{MemoryRegistry, Proxy, Registry};
-use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
+use wsproxy_core::{MemoryRegistry, Registry};
+use wsproxy_gateway::lambda::LambdaConfig;
 use wsproxy_gateway::{
-    ConnectionLimits, Connections, CoreIntegration, Credentials, Gateway, GatewayConfig,
-    Integration, Quotas,
+    ConnectionLimits, Credentials, Gateway, GatewayConfig, Quotas, ServingGateway,
 };
 
 /// Where the core runs and where it keeps connections.
@@ -53,6 +50,8 @@ pub struct Options {
     pub credentials: Option<Credentials>,
     /// The gateway's edge limits (header size, connection cap, new-connection rate).
     pub limits: ConnectionLimits,
+    /// The DynamoDB-compatible server of the `dynamodb` setup (`None`: the environment's).
+    pub dynamodb_endpoint: Option<String>,
 }
 
 impl Default for Options {
@@ -64,6 +63,7 @@ impl Default for Options {
             routes: Vec::new(),
             credentials: None,
             limits: ConnectionLimits::default(),
+            dynamodb_endpoint: None,
         }
     }
 }
@@ -79,8 +79,7 @@ pub struct Harness {
     /// The registry the core writes to (in the Lambda setup: the same table, from here).
     pub registry: Arc<dyn Registry>,
     items: ItemCounter,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<()>,
+    serving: ServingGateway,
 }
 
 impl Harness {
@@ -102,65 +101,49 @@ impl Harness {
             limits: options.limits.clone(),
             ..GatewayConfig::default()
         };
-        let listener = Gateway::listen(config.listen).await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let connections = Arc::new(Connections::new(&config));
-        let (registry, items, integration, lambda): (_, _, Arc<dyn Integration>, _) = match setup {
+        let builder = Gateway::builder().config(config);
+        let (registry, items, builder) = match setup {
             Setup::Memory | Setup::DynamoDb => {
                 let (registry, items): (Arc<dyn Registry>, ItemCounter) = if setup == Setup::Memory
                 {
                     let memory = Arc::new(MemoryRegistry::new());
                     (memory.clone(), ItemCounter::Memory(memory))
                 } else {
-                    let (registry, items, _) = store::dynamodb().await;
+                    let (registry, items, _) =
+                        store::dynamodb(options.dynamodb_endpoint.as_deref()).await;
                     (registry, items)
                 };
                 let mut backend = HttpBackend::new(backend_url, options.backend_timeout).unwrap();
                 if let Some(limit) = options.backend_max_answer_bytes {
                     backend = backend.with_max_answer_bytes(limit);
                 }
-                let proxy = Proxy::new(registry.clone(), Arc::new(backend), connections.clone());
-                (registry, items, Arc::new(CoreIntegration::new(proxy)), None)
+                let builder = builder.core(registry.clone(), Arc::new(backend));
+                (registry, items, builder)
             }
             Setup::Lambda => {
-                let (registry, items, table) = store::dynamodb().await;
-                let mut lambda = LambdaConfig::new(bootstrap());
-                lambda.concurrency = 2;
-                lambda.env =
-                    function_env(backend_url, &table, &options, &format!("http://{addr}/dev"));
-                let integration = LambdaIntegration::start(lambda).await.unwrap();
-                (
-                    registry,
-                    items,
-                    integration.clone() as Arc<dyn Integration>,
-                    Some(integration),
-                )
+                let (registry, items, table) = store::dynamodb(None).await;
+                let function = function_config(backend_url, &table, &options);
+                let builder = builder.lambda(move |endpoint| {
+                    let mut lambda = LambdaConfig::new(bootstrap());
+                    lambda.concurrency = 2;
+                    lambda.env = wsproxy_lambda::Config {
+                        endpoint: Some(endpoint.to_owned()),
+                        ..function
+                    }
+                    .to_local_env(wsproxy_lambda::process_env);
+                    lambda
+                });
+                (registry, items, builder)
             }
         };
-        let bound = Gateway::new(config, connections, integration)
-            .bind_listener(listener)
-            .await
-            .unwrap();
-        let (tx, rx) = oneshot::channel();
-        let task = tokio::spawn(async move {
-            bound
-                .serve(async {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
-            if let Some(lambda) = lambda {
-                lambda.shutdown().await;
-            }
-        });
+        let serving = builder.bind().await.unwrap().spawn();
         Self {
-            addr,
+            addr: serving.local_addr(),
             stage: "dev".into(),
             setup,
             registry,
             items,
-            shutdown: Some(tx),
-            task,
+            serving,
         }
     }
 
@@ -212,10 +195,7 @@ impl Harness {
 
     /// Stops the gateway gracefully and waits for it.
     pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        let _ = tokio::time::timeout(Duration::from_secs(20), &mut self.task).await;
+        let _ = tokio::time::timeout(Duration::from_secs(20), self.serving.shutdown()).await;
     }
 
     /// POSTs `body` to `@connections/{id}` over plain HTTP (loopback needs no signature).
@@ -235,36 +215,18 @@ impl Harness {
     }
 }
 
-/// The function's environment: the contract's variables and the local AWS endpoints.
-fn function_env(
-    backend_url: &str,
-    table: &str,
-    options: &Options,
-    endpoint: &str,
-) -> Vec<(String, String)> {
-    let mut env = vec![
-        ("BACKEND_URL".to_owned(), backend_url.to_owned()),
-        ("CONNECTIONS_TABLE".to_owned(), table.to_owned()),
-        (
-            "BACKEND_TIMEOUT_MS".to_owned(),
-            options.backend_timeout.as_millis().to_string(),
-        ),
-        ("API_GATEWAY_ENDPOINT".to_owned(), endpoint.to_owned()),
-    ];
-    if let Some(limit) = options.backend_max_answer_bytes {
-        env.push(("BACKEND_MAX_ANSWER_BYTES".to_owned(), limit.to_string()));
+/// The function's settings; its environment is the one `wsproxy serve --lambda` gives it
+/// ([`wsproxy_lambda::Config::to_local_env`]).
+fn function_config(backend_url: &str, table: &str, options: &Options) -> wsproxy_lambda::Config {
+    let defaults = wsproxy_lambda::Config::new(backend_url);
+    wsproxy_lambda::Config {
+        table: table.to_owned(),
+        backend_timeout: options.backend_timeout,
+        backend_max_answer_bytes: options
+            .backend_max_answer_bytes
+            .unwrap_or(defaults.backend_max_answer_bytes),
+        ..defaults
     }
-    let dynamodb =
-        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").or_else(|_| std::env::var("AWS_ENDPOINT_URL"));
-    if let Ok(url) = dynamodb {
-        env.push(("AWS_ENDPOINT_URL_DYNAMODB".to_owned(), url));
-    }
-    for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
-        if let Ok(v) = std::env::var(name) {
-            env.push((name.to_owned(), v));
-        }
-    }
-    env
 }
 
 /// The `bootstrap` binary: `WSPROXY_BOOTSTRAP`, else `target/debug/bootstrap` beside this test.

@@ -17,6 +17,7 @@
 mod dynamodb_retry;
 mod error;
 mod function;
+mod in_flight;
 mod item_codec;
 mod push_retry;
 mod pusher;
@@ -31,6 +32,7 @@ pub use function::{
     find_function, update_function_code, CodeUpdate, FunctionInfo, BOOTSTRAP_ARCHITECTURE,
     BOOTSTRAP_RUNTIME, MAX_INLINE_ZIP,
 };
+pub use in_flight::InFlight;
 pub use push_retry::PushRetry;
 pub use pusher::ApiGatewayPusher;
 pub use registry::DynamoDbRegistry;

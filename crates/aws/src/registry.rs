@@ -1,6 +1,7 @@
 //! The connection registry on a DynamoDB table (contract section 5).
 
 use crate::error::{code, registry_error};
+use crate::in_flight::InFlight;
 use crate::item_codec::{self, Item, BOOKING_ID, CONNECTION_ID};
 use crate::CONNECTION_INDEX;
 use async_trait::async_trait;
@@ -28,11 +29,13 @@ const BATCH_BACKOFF: Duration = Duration::from_millis(50);
 /// passed are never returned. Throttling is retried by the SDK client given to
 /// [`DynamoDbRegistry::new`]: build it with [`crate::dynamodb_client`] (as
 /// [`DynamoDbRegistry::from_env`] does) for wsproxy's retries ([`crate::DynamoDbRetry`]).
-/// Once they are spent a call answers [`RegistryError::Unavailable`] saying so.
+/// Once they are spent a call answers [`RegistryError::Unavailable`] saying so. At most
+/// [`InFlight::limit`] requests are in flight at once ([`DynamoDbRegistry::with_in_flight`]).
 #[derive(Debug)]
 pub struct DynamoDbRegistry {
     client: Client,
     table: String,
+    in_flight: InFlight,
     /// Set once the missing-index warning has been logged.
     warned_no_index: AtomicBool,
 }
@@ -43,8 +46,15 @@ impl DynamoDbRegistry {
         Self {
             client,
             table: table.into(),
+            in_flight: InFlight::default(),
             warned_no_index: AtomicBool::new(false),
         }
+    }
+
+    /// Bounds the requests in flight at once (default [`InFlight::DEFAULT_LIMIT`]).
+    pub fn with_in_flight(mut self, in_flight: InFlight) -> Self {
+        self.in_flight = in_flight;
+        self
     }
 
     /// A registry on `table` with a client from the environment (`AWS_REGION`,
@@ -84,10 +94,15 @@ impl DynamoDbRegistry {
         index: Option<&str>,
         key: &str,
         value: &str,
-    ) -> Result<Vec<Item>, SdkError<QueryError>> {
+    ) -> Result<Vec<Item>, QueryFailure> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
+            let _turn = self
+                .in_flight
+                .turn("Query", &self.table)
+                .await
+                .map_err(QueryFailure::Saturated)?;
             let page = self
                 .client
                 .query()
@@ -100,7 +115,8 @@ impl DynamoDbRegistry {
                 .expression_attribute_values(":v", AttributeValue::S(value.into()))
                 .set_exclusive_start_key(start.take())
                 .send()
-                .await?;
+                .await
+                .map_err(|e| QueryFailure::Sdk(Box::new(e)))?;
             items.extend(page.items.unwrap_or_default());
             match page.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
@@ -114,6 +130,7 @@ impl DynamoDbRegistry {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
+            let _turn = self.in_flight.turn("Scan", &self.table).await?;
             let page = self
                 .client
                 .scan()
@@ -130,6 +147,13 @@ impl DynamoDbRegistry {
                 Some(k) if !k.is_empty() => start = Some(k),
                 _ => return Ok(items),
             }
+        }
+    }
+
+    fn query_failed(&self, failure: QueryFailure) -> RegistryError {
+        match failure {
+            QueryFailure::Sdk(e) => self.fail("Query", &e, None),
+            QueryFailure::Saturated(e) => e,
         }
     }
 
@@ -151,6 +175,7 @@ impl DynamoDbRegistry {
     async fn delete_batch(&self, mut requests: Vec<WriteRequest>) -> Result<(), RegistryError> {
         let mut pause = BATCH_BACKOFF;
         for attempt in 1..=BATCH_ATTEMPTS {
+            let turn = self.in_flight.turn("BatchWriteItem", &self.table).await?;
             let out = self
                 .client
                 .batch_write_item()
@@ -158,6 +183,7 @@ impl DynamoDbRegistry {
                 .send()
                 .await
                 .map_err(|e| self.fail("BatchWriteItem", &e, None))?;
+            drop(turn);
             requests = out
                 .unprocessed_items
                 .and_then(|mut m| m.remove(&self.table))
@@ -176,6 +202,12 @@ impl DynamoDbRegistry {
             requests.len()
         )))
     }
+}
+
+/// Why a Query failed: DynamoDB's answer, or no turn to send it.
+enum QueryFailure {
+    Sdk(Box<SdkError<QueryError>>),
+    Saturated(RegistryError),
 }
 
 /// True when a Query failed because the index does not exist or is still being built.
@@ -211,6 +243,7 @@ fn live_items(items: Vec<Item>, table: &str) -> Vec<ConnectionItem> {
 #[async_trait]
 impl Registry for DynamoDbRegistry {
     async fn put(&self, item: &ConnectionItem) -> Result<(), RegistryError> {
+        let _turn = self.in_flight.turn("PutItem", &self.table).await?;
         self.client
             .put_item()
             .table_name(&self.table)
@@ -230,11 +263,11 @@ impl Registry for DynamoDbRegistry {
             .await
         {
             Ok(items) => items,
-            Err(e) if is_missing_index(&e) => {
+            Err(QueryFailure::Sdk(e)) if is_missing_index(&e) => {
                 self.warn_no_index_once(e.message().unwrap_or_default());
                 self.scan_connection(connection_id).await?
             }
-            Err(e) => return Err(self.fail("Query", &e, None)),
+            Err(e) => return Err(self.query_failed(e)),
         };
         Ok(live_items(items, &self.table))
     }
@@ -243,7 +276,7 @@ impl Registry for DynamoDbRegistry {
         let items = self
             .query(None, BOOKING_ID, partition)
             .await
-            .map_err(|e| self.fail("Query", &e, None))?;
+            .map_err(|e| self.query_failed(e))?;
         Ok(live_items(items, &self.table))
     }
 

@@ -6,11 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use wsproxy_aws::DynamoDbRegistry;
 use wsproxy_backend_http::HttpBackend;
-use wsproxy_core::{MemoryRegistry, Proxy, Registry};
-use wsproxy_gateway::{
-    ConnectionLimits, Connections, CoreIntegration, Credentials, Gateway, GatewayConfig,
-    Integration, Quotas,
-};
+use wsproxy_core::{MemoryRegistry, Registry};
+use wsproxy_gateway::{ConnectionLimits, Credentials, Gateway, GatewayConfig, Quotas};
 
 /// Flags of `wsproxy serve`; each has the environment variable of the contract or its own.
 #[derive(Debug, clap::Args)]
@@ -90,6 +87,10 @@ pub struct ServeArgs {
         default_value = "websocket-connections"
     )]
     table: String,
+    /// DynamoDB requests the registry sends at once (`--store dynamodb`); more wait for a
+    /// turn, at most 30 s. Lower it for a table or stand-in that answers slowly.
+    #[arg(long, env = "WSPROXY_DYNAMODB_IN_FLIGHT", default_value_t = wsproxy_aws::InFlight::DEFAULT_LIMIT, conflicts_with = "lambda")]
+    dynamodb_in_flight: usize,
     /// Run every route on this Lambda `bootstrap` binary (started as child processes, fed
     /// through a local Lambda Runtime API) instead of the in-process core.
     #[arg(long, value_name = "PATH")]
@@ -127,37 +128,41 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     let config = gateway_config(&args);
     let stage = config.stage.clone();
-    let listener = Gateway::listen(config.listen).await?;
-    let addr = listener.local_addr()?;
-    let connections = Arc::new(Connections::new(&config));
-    let (integration, lambda): (Arc<dyn Integration>, _) = match &args.lambda {
+    let mut builder = Gateway::builder().config(config);
+    builder = match &args.lambda {
         Some(bootstrap) => {
             let function = crate::lambda::Function {
                 bootstrap: bootstrap.clone(),
                 concurrency: args.lambda_concurrency,
-                table: args.table.clone(),
-                backend_url: backend_url.clone(),
-                backend_timeout_ms: args.backend_timeout_ms,
-                backend_max_answer_bytes: args.backend_max_answer_bytes,
-                endpoint: format!("http://{}/{stage}", reachable(addr)),
+                config: wsproxy_lambda::Config {
+                    table: args.table.clone(),
+                    backend_timeout: Duration::from_millis(args.backend_timeout_ms),
+                    backend_max_answer_bytes: args.backend_max_answer_bytes,
+                    ..wsproxy_lambda::Config::new(&backend_url)
+                },
             };
-            let lambda = function.start().await?;
-            (lambda.clone(), Some(lambda))
+            builder.lambda(function.setup()?)
         }
         None => {
-            let registry = registry(&args).await?;
             let timeout = Duration::from_millis(args.backend_timeout_ms);
             let backend = HttpBackend::new(&backend_url, timeout)?
                 .with_max_answer_bytes(args.backend_max_answer_bytes);
-            let proxy = Proxy::new(registry, Arc::new(backend), connections.clone());
-            (Arc::new(CoreIntegration::new(proxy)), None)
+            builder.core(registry(&args).await?, Arc::new(backend))
         }
     };
-    let mut gateway = Gateway::new(config, connections, integration);
     if args.demo {
-        gateway = gateway.with_fallback(wsproxy_demo::page_router(&format!("/{stage}")));
+        builder = builder.fallback(wsproxy_demo::page_router(&format!("/{stage}")));
     }
-    let bound = gateway.bind_listener(listener).await?;
+    let bound = builder.bind().await?;
+    let addr = bound.local_addr();
+    if let (Some(lambda), Some(bootstrap)) = (bound.lambda(), &args.lambda) {
+        println!(
+            "lambda: {} ({} process(es)); Runtime and Invoke APIs on {}",
+            bootstrap.display(),
+            args.lambda_concurrency.max(1),
+            lambda.runtime_api_addr()
+        );
+    }
 
     if let Some(listener) = demo_listener {
         let demo = wsproxy_demo::DemoConfig {
@@ -175,19 +180,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     println!("@connections API: http://{addr}/{stage}/@connections/{{connection_id}}");
     println!("backend: {backend_url}");
     bound.serve(shutdown_signal()).await?;
-    if let Some(lambda) = lambda {
-        lambda.shutdown().await;
-    }
     Ok(())
-}
-
-/// An address this machine can reach the gateway at (not the unspecified 0.0.0.0 / ::).
-fn reachable(addr: SocketAddr) -> SocketAddr {
-    match addr.ip() {
-        ip if !ip.is_unspecified() => addr,
-        std::net::IpAddr::V4(_) => SocketAddr::from(([127, 0, 0, 1], addr.port())),
-        std::net::IpAddr::V6(_) => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port())),
-    }
 }
 
 /// The registry of `--store`; a DynamoDB table must exist (its index is checked too).
@@ -207,7 +200,13 @@ async fn registry(args: &ServeArgs) -> anyhow::Result<Arc<dyn Registry>> {
             for problem in report.problems() {
                 tracing::warn!(table = %args.table, "{problem}");
             }
-            Ok(Arc::new(DynamoDbRegistry::new(client, args.table.clone())))
+            let in_flight = wsproxy_aws::InFlight::new(
+                args.dynamodb_in_flight,
+                wsproxy_aws::InFlight::DEFAULT_WAIT,
+            );
+            Ok(Arc::new(
+                DynamoDbRegistry::new(client, args.table.clone()).with_in_flight(in_flight),
+            ))
         }
     }
 }

@@ -10,12 +10,16 @@
 //! on the same port, so the AWS SDKs' `ApiGatewayManagementApi` clients work against it
 //! unchanged.
 //!
+//! [`Gateway::builder`] wires it: listen, the connection table, the integration, the
+//! gateway; [`BoundGateway::serve`] serves, then stops the function of Lambda mode.
+//!
 //! Routes run on an [`Integration`]: [`CoreIntegration`] runs the wsproxy core in process,
 //! pushing through [`Connections`] directly; [`lambda::LambdaIntegration`] runs a real AWS
 //! Lambda `bootstrap` binary as child processes behind a local Lambda Runtime API.
 
 mod accept;
 mod budget;
+mod builder;
 mod config;
 mod connections;
 mod connections_api;
@@ -34,6 +38,7 @@ mod socket;
 mod throttle;
 mod upgrade;
 
+pub use builder::GatewayBuilder;
 pub use config::{Credentials, GatewayConfig, Quotas};
 pub use connections::{ConnectionInfo, Connections, SendError};
 pub use core_integration::CoreIntegration;
@@ -42,4 +47,4 @@ pub use event::{EventType, Integration, IntegrationResponse, RouteEvent};
 pub use ids::new_connection_id;
 pub use limits::ConnectionLimits;
 pub use routes::{RouteSelector, CONNECT_ROUTE, DEFAULT_ROUTE, DISCONNECT_ROUTE};
-pub use server::{BoundGateway, Gateway};
+pub use server::{BoundGateway, Gateway, ServingGateway};

@@ -1,6 +1,8 @@
 //! The gateway server: one port for WebSockets, `@connections` and a fallback router.
 
+use crate::builder::{reachable, GatewayBuilder};
 use crate::event::Integration;
+use crate::lambda::LambdaIntegration;
 use crate::routes::RouteSelector;
 use crate::throttle::TokenBucket;
 use crate::{accept, connections_api, upgrade, Connections, GatewayConfig, GatewayError};
@@ -14,6 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, Notify};
+use tokio::task::JoinHandle;
 use tracing::info;
 
 /// State shared by every request handler and socket task.
@@ -28,109 +31,54 @@ pub(crate) struct Shared {
     pub new_connections: TokenBucket,
 }
 
-/// A local API Gateway WebSocket API, not yet listening.
+/// A local API Gateway WebSocket API; [`Gateway::builder`] wires and binds one.
+#[derive(Debug)]
 pub struct Gateway {
+    _private: (),
+}
+
+impl Gateway {
+    /// A builder: choose the settings and the integration, then [`GatewayBuilder::bind`].
+    pub fn builder() -> GatewayBuilder {
+        GatewayBuilder::default()
+    }
+}
+
+/// Assembles a gateway on a bound `listener` (the builder's last step).
+pub(crate) fn bound(
     config: GatewayConfig,
     connections: Arc<Connections>,
     integration: Arc<dyn Integration>,
     fallback: Option<Router>,
-}
-
-impl Gateway {
-    /// A gateway over `connections` (also given to whoever pushes) running routes on `integration`.
-    pub fn new(
-        config: GatewayConfig,
-        connections: Arc<Connections>,
-        integration: Arc<dyn Integration>,
-    ) -> Self {
-        Self {
-            config,
-            connections,
-            integration,
-            fallback: None,
-        }
-    }
-
-    /// Serves `router` on every path the gateway does not use (`/{stage}` and
-    /// `/{stage}/@connections/...`), e.g. a browser page at `/`.
-    pub fn with_fallback(mut self, router: Router) -> Self {
-        self.fallback = Some(router);
-        self
-    }
-
-    /// Checks the configuration and binds the listen address (port 0 picks one).
-    pub async fn bind(self) -> Result<BoundGateway, GatewayError> {
-        validate(&self.config)?;
-        let addr = self.config.listen;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|e| GatewayError::listen(addr, e))?;
-        self.bound(listener)
-    }
-
-    /// Binds `addr` (port 0 picks one) ahead of the gateway, for an integration that must know
-    /// the gateway's address before [`Gateway::new`], e.g. the Lambda mode's
-    /// `API_GATEWAY_ENDPOINT`. Hand the listener to [`Gateway::bind_listener`].
-    pub async fn listen(addr: SocketAddr) -> Result<std::net::TcpListener, GatewayError> {
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|e| GatewayError::listen(addr, e))?;
-        listener
-            .into_std()
-            .map_err(|e| GatewayError::listen(addr, e))
-    }
-
-    /// Like [`Gateway::bind`], on a listener bound beforehand (see [`Gateway::listen`]);
-    /// `config.listen` is then ignored.
-    pub async fn bind_listener(
-        self,
-        listener: std::net::TcpListener,
-    ) -> Result<BoundGateway, GatewayError> {
-        validate(&self.config)?;
-        let addr = listener.local_addr().unwrap_or(self.config.listen);
-        listener
-            .set_nonblocking(true)
-            .map_err(|e| GatewayError::listen(addr, e))?;
-        let listener =
-            TcpListener::from_std(listener).map_err(|e| GatewayError::listen(addr, e))?;
-        self.bound(listener)
-    }
-
-    fn bound(self, listener: TcpListener) -> Result<BoundGateway, GatewayError> {
-        let selector =
-            RouteSelector::new(&self.config.route_selection_expression, &self.config.routes)
-                .map_err(GatewayError::Config)?;
-        let addr = self.config.listen;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|e| GatewayError::listen(addr, e))?;
-        let limits = &self.config.limits;
-        let new_connections = TokenBucket::new(
-            limits.new_connections_per_second,
-            limits.new_connection_burst,
-        );
-        let shared = Arc::new(Shared {
-            new_connections,
-            config: self.config,
-            connections: self.connections,
-            integration: self.integration,
-            selector: Arc::new(selector),
-            tracker: Arc::new(Tracker::default()),
-            local_addr,
-        });
-        let router = router(shared.clone(), self.fallback);
-        Ok(BoundGateway {
-            listener,
-            router,
-            shared,
-        })
-    }
-}
-
-/// Checks the settings, the connection limits included.
-fn validate(config: &GatewayConfig) -> Result<(), GatewayError> {
-    config.validate().map_err(GatewayError::Config)?;
-    config.limits.validate().map_err(GatewayError::Config)
+    listener: TcpListener,
+    lambda: Option<Arc<LambdaIntegration>>,
+) -> Result<BoundGateway, GatewayError> {
+    let selector = RouteSelector::new(&config.route_selection_expression, &config.routes)
+        .map_err(GatewayError::Config)?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|e| GatewayError::listen(config.listen, e))?;
+    let limits = &config.limits;
+    let new_connections = TokenBucket::new(
+        limits.new_connections_per_second,
+        limits.new_connection_burst,
+    );
+    let shared = Arc::new(Shared {
+        new_connections,
+        config,
+        connections,
+        integration,
+        selector: Arc::new(selector),
+        tracker: Arc::new(Tracker::default()),
+        local_addr,
+    });
+    let router = router(shared.clone(), fallback);
+    Ok(BoundGateway {
+        listener,
+        router,
+        shared,
+        lambda,
+    })
 }
 
 fn router(shared: Arc<Shared>, fallback: Option<Router>) -> Router {
@@ -149,11 +97,22 @@ async fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "not found\n").into_response()
 }
 
-/// A gateway bound to its address, ready to serve.
+/// A gateway bound to its address, its integration started, ready to serve.
 pub struct BoundGateway {
     listener: TcpListener,
     router: Router,
     shared: Arc<Shared>,
+    lambda: Option<Arc<LambdaIntegration>>,
+}
+
+impl std::fmt::Debug for BoundGateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BoundGateway")
+            .field("local_addr", &self.shared.local_addr)
+            .field("stage", &self.shared.config.stage)
+            .field("lambda", &self.lambda)
+            .finish_non_exhaustive()
+    }
 }
 
 impl BoundGateway {
@@ -162,14 +121,62 @@ impl BoundGateway {
         self.shared.local_addr
     }
 
+    /// The `@connections` base URL the AWS SDKs take: `http://ADDR/{stage}`, with a
+    /// loopback address in place of an unspecified one (0.0.0.0, ::).
+    pub fn endpoint(&self) -> String {
+        format!(
+            "http://{}/{}",
+            reachable(self.shared.local_addr),
+            self.shared.config.stage
+        )
+    }
+
     /// The table of open sockets.
     pub fn connections(&self) -> &Arc<Connections> {
         &self.shared.connections
     }
 
+    /// The function, when the routes run on one ([`GatewayBuilder::lambda`]).
+    pub fn lambda(&self) -> Option<&Arc<LambdaIntegration>> {
+        self.lambda.as_ref()
+    }
+
+    /// Serves on a task of its own until [`ServingGateway::shutdown`].
+    pub fn spawn(self) -> ServingGateway {
+        let local_addr = self.local_addr();
+        let endpoint = self.endpoint();
+        let connections = self.connections().clone();
+        let lambda = self.lambda.clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(self.serve_sockets(async {
+            let _ = stopped.await;
+        }));
+        ServingGateway {
+            local_addr,
+            endpoint,
+            connections,
+            lambda,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
     /// Serves until `shutdown` resolves; then every socket gets a close frame (1001 Going away),
-    /// `$disconnect` runs for each, and this returns once all of them are done.
+    /// `$disconnect` runs for each, the function (if any) is stopped, and this returns.
     pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), GatewayError> {
+        let lambda = self.lambda.clone();
+        let served = self.serve_sockets(shutdown).await;
+        // Only now: every `$disconnect` above ran on the function.
+        if let Some(lambda) = lambda {
+            lambda.shutdown().await;
+        }
+        served
+    }
+
+    async fn serve_sockets(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), GatewayError> {
@@ -177,6 +184,7 @@ impl BoundGateway {
             listener,
             router,
             shared,
+            lambda: _,
         } = self;
         info!(
             address = %shared.local_addr,
@@ -219,6 +227,69 @@ impl BoundGateway {
         shared.tracker.wait().await;
         info!("gateway stopped");
         result.map_err(|e| GatewayError::Serve(std::io::Error::other(e)))
+    }
+}
+
+/// A gateway serving on a task of its own ([`BoundGateway::spawn`]).
+#[derive(Debug)]
+pub struct ServingGateway {
+    local_addr: SocketAddr,
+    endpoint: String,
+    connections: Arc<Connections>,
+    lambda: Option<Arc<LambdaIntegration>>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), GatewayError>>>,
+}
+
+impl ServingGateway {
+    /// The address listened on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The `@connections` base URL ([`BoundGateway::endpoint`]).
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The table of open sockets.
+    pub fn connections(&self) -> &Arc<Connections> {
+        &self.connections
+    }
+
+    /// The function, when the routes run on one.
+    pub fn lambda(&self) -> Option<&Arc<LambdaIntegration>> {
+        self.lambda.as_ref()
+    }
+
+    /// Starts the shutdown: every socket gets a close frame (1001 Going away) and
+    /// `$disconnect` runs for each; [`ServingGateway::stopped`] waits for it.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    /// Waits until serving ended after [`ServingGateway::stop`]: every `$disconnect` ran.
+    /// The function, if any, still runs.
+    pub async fn stopped(&mut self) -> Result<(), GatewayError> {
+        match self.task.take() {
+            Some(task) => task
+                .await
+                .map_err(|e| GatewayError::Serve(std::io::Error::other(e)))?,
+            None => Ok(()),
+        }
+    }
+
+    /// Shuts down as [`BoundGateway::serve`] does (the sockets, then the function) and
+    /// waits for it; called again, it does nothing.
+    pub async fn shutdown(&mut self) -> Result<(), GatewayError> {
+        self.stop();
+        let served = self.stopped().await;
+        if let Some(lambda) = &self.lambda {
+            lambda.shutdown().await;
+        }
+        served
     }
 }
 

@@ -10,8 +10,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use wsproxy_gateway::{
-    Connections, EventType, Gateway, GatewayConfig, Integration, IntegrationResponse, RouteEvent,
-    SendError,
+    EventType, Gateway, GatewayConfig, Integration, IntegrationResponse, RouteEvent, SendError,
 };
 
 const REASON: &str = "Policy Violation: the client is not reading its messages";
@@ -194,12 +193,14 @@ async fn a_client_sending_faster_than_its_route_is_slowed_down_not_closed() {
         listen: "127.0.0.1:0".parse().unwrap(),
         ..GatewayConfig::default()
     };
-    let connections = Arc::new(Connections::new(&config));
     let route = Arc::new(SlowRoute::default());
-    let gw = Gateway::new(config, connections.clone(), route.clone())
+    let gw = Gateway::builder()
+        .config(config)
+        .integration(route.clone())
         .bind()
         .await
         .unwrap();
+    let connections = gw.connections().clone();
     let addr = gw.local_addr();
     tokio::spawn(gw.serve(std::future::pending()));
     let (mut ws, _) = within(
@@ -252,12 +253,14 @@ async fn the_route_backlog_is_bounded_in_bytes() {
     listener.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let listener = listener.listen(16).unwrap().into_std().unwrap();
     let config = GatewayConfig::default();
-    let connections = Arc::new(Connections::new(&config));
     let route = Arc::new(StuckRoute {
         gate: tokio::sync::Semaphore::new(0),
     });
-    let gw = Gateway::new(config, connections, route)
-        .bind_listener(listener)
+    let gw = Gateway::builder()
+        .config(config)
+        .listener(listener)
+        .integration(route)
+        .bind()
         .await
         .unwrap();
     let addr = gw.local_addr();

@@ -10,8 +10,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use wsproxy_core::{Backend, BackendError, MemoryRegistry, Proxy, Registry};
-use wsproxy_gateway::{Connections, CoreIntegration, Gateway, GatewayConfig};
+use wsproxy_core::{Backend, BackendError, MemoryRegistry, Registry};
+use wsproxy_gateway::{Connections, Gateway, GatewayConfig};
 
 /// A backend: booking connects send an initial payload unless the token is "bad" (403);
 /// feed messages are broadcast.
@@ -48,15 +48,14 @@ async fn start() -> Setup {
         ..GatewayConfig::default()
     };
     let registry = Arc::new(MemoryRegistry::new());
-    let connections = Arc::new(Connections::new(&config));
-    let proxy = Proxy::new(registry.clone(), Arc::new(FakeBackend), connections.clone());
-    let gateway = Gateway::new(
-        config,
-        connections.clone(),
-        Arc::new(CoreIntegration::new(proxy)),
-    );
-    let bound = gateway.bind().await.unwrap();
+    let bound = Gateway::builder()
+        .config(config)
+        .core(registry.clone(), Arc::new(FakeBackend))
+        .bind()
+        .await
+        .unwrap();
     let addr = bound.local_addr();
+    let connections = bound.connections().clone();
     tokio::spawn(bound.serve(futures::future::pending()));
     Setup {
         addr,

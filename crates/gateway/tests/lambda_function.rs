@@ -276,11 +276,12 @@ async fn a_binary_that_crashes_at_init_is_given_up() {
 async fn shutdown_still_delivers_disconnect() {
     let mut s = Setup::start(|_| {}).await;
     let (mut ws, _, _) = s.connect("").await;
-    let (stop, serving) = (s.stop.take().unwrap(), s.serving.take().unwrap());
-    let _ = stop.send(());
+    s.serving.stop();
     let frame = expect_close(&mut ws).await.expect("a close frame");
     assert_eq!(frame.code, CloseCode::Away);
-    within("serve to return", serving).await.unwrap().unwrap();
+    within("serve to return", s.serving.stopped())
+        .await
+        .unwrap();
     // `serve` returned after `$disconnect` ($connect, the "event" message, then it) ran on
     // the function, which still runs.
     let stats = s.lambda.stats();

@@ -345,12 +345,12 @@ async fn a_taken_port_is_a_clear_error() {
         listen: gw.addr,
         ..config()
     };
-    let conns = std::sync::Arc::new(wsproxy_gateway::Connections::new(&cfg));
-    let err = wsproxy_gateway::Gateway::new(cfg, conns, gw.recorder.clone())
+    let err = wsproxy_gateway::Gateway::builder()
+        .config(cfg)
+        .integration(gw.recorder.clone())
         .bind()
         .await
-        .err()
-        .expect("the port is taken");
+        .expect_err("the port is taken");
     assert!(matches!(err, GatewayError::AddrInUse { .. }));
     assert!(
         err.to_string().contains("pass --listen with another port"),

@@ -1,9 +1,9 @@
 //! One invocation: an API Gateway WebSocket event (or this function's own delivery event)
 //! in, the core called, `{statusCode, body}` out. Never panics on bad input.
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::delivery::Delivery;
-use crate::pusher::EndpointPusher;
+use crate::pusher::{within_deadline, EndpointPusher};
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -11,7 +11,7 @@ use std::sync::Arc;
 use tracing::{info_span, warn, Instrument as _};
 use wsproxy_aws::DynamoDbRegistry;
 use wsproxy_backend_http::HttpBackend;
-use wsproxy_core::{Proxy, RouteResponse};
+use wsproxy_core::{Proxy, Registry, RouteResponse};
 
 /// What lives for the process's life: the core over its three ports, and the SDK clients.
 pub struct Host {
@@ -21,25 +21,57 @@ pub struct Host {
     pub(crate) config: Config,
 }
 
+/// Why the function cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    /// A variable is missing or malformed.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// `BACKEND_URL` is not a usable URL.
+    #[error(transparent)]
+    Backend(#[from] wsproxy_backend_http::ConfigError),
+}
+
 impl Host {
-    /// Builds the clients once, at init.
-    pub async fn init(config: Config) -> Result<Self, lambda_runtime::Error> {
+    /// Builds the clients once, at init: the DynamoDB registry of `config.table`, the
+    /// backend, the `@connections` pusher and the Lambda client, from the AWS environment.
+    pub async fn init(config: Config) -> Result<Self, InitError> {
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let registry = DynamoDbRegistry::new(wsproxy_aws::dynamodb_client(&sdk), &config.table);
+        Self::with_registry(config, Arc::new(registry), &sdk)
+    }
+
+    /// The function over `registry` (e.g. [`wsproxy_core::MemoryRegistry`]) instead of
+    /// DynamoDB, its `@connections` and Lambda clients built from `sdk`.
+    pub fn with_registry(
+        config: Config,
+        registry: Arc<dyn Registry>,
+        sdk: &aws_config::SdkConfig,
+    ) -> Result<Self, InitError> {
         let backend = HttpBackend::new(&config.backend_url, config.backend_timeout)?
             .with_max_answer_bytes(config.backend_max_answer_bytes);
         let pusher = Arc::new(EndpointPusher::new(sdk.clone()));
         if let Some(endpoint) = &config.endpoint {
             pusher.ensure_endpoint(endpoint);
         }
-        let proxy = Proxy::new(Arc::new(registry), Arc::new(backend), pusher.clone());
-        let lambda = aws_sdk_lambda::Client::new(&sdk);
+        let proxy = Proxy::new(registry, Arc::new(backend), pusher.clone());
+        let lambda = aws_sdk_lambda::Client::new(sdk);
         Ok(Self {
             proxy,
             pusher,
             lambda,
             config,
         })
+    }
+
+    /// Handles one invocation as the Lambda runtime gives it: [`Host::handle`], with its
+    /// pushes ending before the invocation's deadline.
+    pub async fn invoke(
+        self: Arc<Self>,
+        event: lambda_runtime::LambdaEvent<Value>,
+    ) -> Result<Value, lambda_runtime::Error> {
+        let deadline = event.context.deadline();
+        Ok(within_deadline(deadline, self.handle(event.payload)).await)
     }
 
     /// Handles one invocation's payload.

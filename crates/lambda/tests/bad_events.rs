@@ -9,11 +9,11 @@ use std::sync::Arc;
 use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
 
 async fn function() -> Arc<LambdaIntegration> {
-    function::start(&[
-        ("BACKEND_URL", "http://127.0.0.1:9"),
-        ("CONNECTIONS_TABLE", "unused"),
-    ])
-    .await
+    let config = wsproxy_lambda::Config {
+        table: "unused".into(),
+        ..wsproxy_lambda::Config::new("http://127.0.0.1:9")
+    };
+    function::start(&config, &[]).await
 }
 
 #[tokio::test]

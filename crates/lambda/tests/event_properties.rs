@@ -25,14 +25,19 @@ const TEMPLATES: [&str; 3] = [
 
 async fn function() -> Arc<LambdaIntegration> {
     let closed = "http://127.0.0.1:9";
-    function::start(&[
-        ("BACKEND_URL", closed),
-        ("CONNECTIONS_TABLE", "props"),
-        ("API_GATEWAY_ENDPOINT", "http://127.0.0.1:9/dev"),
-        ("AWS_ENDPOINT_URL", closed),
-        ("AWS_MAX_ATTEMPTS", "1"),
-        ("RUST_LOG", "error"),
-    ])
+    let config = wsproxy_lambda::Config {
+        table: "props".into(),
+        endpoint: Some("http://127.0.0.1:9/dev".into()),
+        ..wsproxy_lambda::Config::new(closed)
+    };
+    function::start(
+        &config,
+        &[
+            ("AWS_ENDPOINT_URL", closed),
+            ("AWS_MAX_ATTEMPTS", "1"),
+            ("RUST_LOG", "error"),
+        ],
+    )
     .await
 }
 

@@ -37,12 +37,11 @@ async fn pushes_give_up_before_the_invocation_deadline() {
     let mut config = LambdaConfig::new(env!("CARGO_BIN_EXE_bootstrap"));
     // Shorter than the pusher's own 3 s budget: only the invocation's deadline ends it in time.
     config.timeout = Duration::from_secs(2);
-    config.env = vec![
-        ("BACKEND_URL".into(), "http://127.0.0.1:9".into()),
-        ("CONNECTIONS_TABLE".into(), "unused".into()),
-        ("AWS_ACCESS_KEY_ID".into(), "local".into()),
-        ("AWS_SECRET_ACCESS_KEY".into(), "local".into()),
-    ];
+    config.env = wsproxy_lambda::Config {
+        table: "unused".into(),
+        ..wsproxy_lambda::Config::new("http://127.0.0.1:9")
+    }
+    .to_local_env(|_| None);
     let lambda = LambdaIntegration::start(config)
         .await
         .expect("the function starts");

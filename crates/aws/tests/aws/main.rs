@@ -5,6 +5,7 @@
 
 mod fault_proxy;
 mod function;
+mod in_flight;
 mod push_faults;
 mod pusher;
 mod registry;

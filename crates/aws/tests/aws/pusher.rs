@@ -11,7 +11,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use wsproxy_aws::ApiGatewayPusher;
 use wsproxy_core::{PushError, Pusher};
 use wsproxy_gateway::{
-    Connections, EventType, Gateway, GatewayConfig, Integration, IntegrationResponse, RouteEvent,
+    EventType, Gateway, GatewayConfig, Integration, IntegrationResponse, RouteEvent,
 };
 
 pub(crate) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -37,8 +37,9 @@ pub(crate) async fn gateway() -> (String, String) {
         stage: "dev".into(),
         ..GatewayConfig::default()
     };
-    let connections = Arc::new(Connections::new(&config));
-    let bound = Gateway::new(config, connections, Arc::new(TellId))
+    let bound = Gateway::builder()
+        .config(config)
+        .integration(Arc::new(TellId))
         .bind()
         .await
         .unwrap();

@@ -7,10 +7,9 @@ use super::stats::summarize;
 use anyhow::Context;
 use futures::SinkExt;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
-use wsproxy_gateway::{Connections, Gateway, GatewayConfig};
+use wsproxy_gateway::Gateway;
 
 /// Flags of `wsproxy bench lambda`.
 #[derive(Debug, clap::Args)]
@@ -88,31 +87,22 @@ async fn one_run(
     table: &str,
     backend_url: &str,
 ) -> anyhow::Result<(Duration, u64)> {
-    let config = GatewayConfig {
-        listen: "127.0.0.1:0".parse()?,
-        ..GatewayConfig::default()
-    };
-    let listener = Gateway::listen(config.listen).await?;
-    let addr = listener.local_addr()?;
     let function = crate::lambda::Function {
         bootstrap: args.bootstrap.clone(),
         concurrency: 1,
-        table: table.to_owned(),
-        backend_url: backend_url.to_owned(),
-        backend_timeout_ms: 3000,
-        backend_max_answer_bytes: wsproxy_backend_http::DEFAULT_MAX_ANSWER_BYTES,
-        endpoint: format!("http://{addr}/{}", config.stage),
+        config: wsproxy_lambda::Config {
+            table: table.to_owned(),
+            ..wsproxy_lambda::Config::new(backend_url)
+        },
     };
-    let lambda = function.start().await?;
-    let connections = Arc::new(Connections::new(&config));
-    let ws = format!("ws://{addr}/{}", config.stage);
-    let bound = Gateway::new(config, connections, lambda.clone())
-        .bind_listener(listener)
-        .await?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(bound.serve(async {
-        let _ = stopped.await;
-    }));
+    let mut gateway = Gateway::builder()
+        .listen("127.0.0.1:0".parse()?)
+        .lambda(function.setup()?)
+        .bind()
+        .await?
+        .spawn();
+    let lambda = gateway.lambda().context("no function")?.clone();
+    let ws = format!("ws://{}/dev", gateway.local_addr());
     anyhow::ensure!(
         lambda.ready(Duration::from_secs(10)).await,
         "the function did not start"
@@ -128,10 +118,9 @@ async fn one_run(
         next_text(&mut socket).await?;
         socket.close(None).await?;
     }
-    let _ = stop.send(());
-    let _ = server.await;
+    // Stops the gateway, then the function; its figures stay readable.
+    let _ = gateway.shutdown().await;
     let stats = lambda.stats();
-    lambda.shutdown().await;
     let process = stats.processes.first().context("no function process ran")?;
     Ok((
         process

@@ -12,36 +12,27 @@
 //! ([`websocket_proxy_event`]) and the function's `{statusCode, body, headers}` becomes the
 //! [`crate::IntegrationResponse`] ([`integration_response`]).
 //!
-//! # Wiring it to a gateway (bind order)
+//! # Wiring it to a gateway
 //!
 //! The function usually needs the gateway's own address (`API_GATEWAY_ENDPOINT`, to push
-//! through `@connections`), but [`crate::Gateway::new`] takes the integration before the
-//! gateway binds. So bind the port first with [`crate::Gateway::listen`], start the function
-//! with that address in its environment, then hand the listener to
-//! [`crate::Gateway::bind_listener`]:
+//! through `@connections`), known only once the port is bound. [`crate::GatewayBuilder::lambda`]
+//! takes care of the order: it binds, hands the `@connections` base URL to your setup, starts
+//! the function, and [`crate::BoundGateway::serve`] stops it after the last `$disconnect`:
 //!
 //! ```no_run
 //! # async fn run(bootstrap: std::path::PathBuf) -> Result<(), wsproxy_gateway::GatewayError> {
-//! use std::sync::Arc;
-//! use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
-//! use wsproxy_gateway::{Connections, Gateway, GatewayConfig};
+//! use wsproxy_gateway::lambda::LambdaConfig;
+//! use wsproxy_gateway::Gateway;
 //!
-//! let config = GatewayConfig::default();
-//! let listener = Gateway::listen(config.listen).await?;
-//! let addr = listener.local_addr().expect("a bound listener has an address");
-//! let mut lambda = LambdaConfig::new(bootstrap);
-//! lambda.env.push((
-//!     "API_GATEWAY_ENDPOINT".into(),
-//!     format!("http://{addr}/{}", config.stage),
-//! ));
-//! let integration = LambdaIntegration::start(lambda).await?;
-//! let connections = Arc::new(Connections::new(&config));
-//! let gateway = Gateway::new(config, connections, integration.clone())
-//!     .bind_listener(listener)
+//! let gateway = Gateway::builder()
+//!     .lambda(move |endpoint| {
+//!         let mut lambda = LambdaConfig::new(bootstrap);
+//!         lambda.env.push(("API_GATEWAY_ENDPOINT".into(), endpoint.to_owned()));
+//!         lambda
+//!     })
+//!     .bind()
 //!     .await?;
 //! gateway.serve(async { let _ = tokio::signal::ctrl_c().await; }).await?;
-//! // `serve` returns after every socket's `$disconnect` ran: only now stop the function.
-//! integration.shutdown().await;
 //! # Ok(()) }
 //! ```
 

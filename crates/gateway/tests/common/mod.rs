@@ -13,15 +13,14 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::net::TcpStream;
-use tokio::sync::{oneshot, Notify};
-use tokio::task::JoinHandle;
+use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use wsproxy_gateway::{
-    Connections, EventType, Gateway, GatewayConfig, GatewayError, Integration, IntegrationResponse,
-    RouteEvent, SendError,
+    Connections, EventType, Gateway, GatewayConfig, Integration, IntegrationResponse, RouteEvent,
+    SendError, ServingGateway,
 };
 
 /// Generous limit that only keeps a broken test from hanging.
@@ -143,8 +142,7 @@ pub struct TestGateway {
     pub addr: SocketAddr,
     pub connections: Arc<Connections>,
     pub recorder: Arc<Recorder>,
-    shutdown: Option<oneshot::Sender<()>>,
-    serving: Option<JoinHandle<Result<(), GatewayError>>>,
+    serving: ServingGateway,
 }
 
 impl TestGateway {
@@ -154,25 +152,21 @@ impl TestGateway {
 
     pub async fn start_with(mut config: GatewayConfig, fallback: Option<axum::Router>) -> Self {
         config.listen = "127.0.0.1:0".parse().unwrap();
-        let connections = Arc::new(Connections::new(&config));
         let recorder = Arc::new(Recorder::default());
-        let _ = recorder.connections.set(connections.clone());
-        let mut gateway = Gateway::new(config, connections.clone(), recorder.clone());
+        let mut gateway = Gateway::builder()
+            .config(config)
+            .integration(recorder.clone());
         if let Some(f) = fallback {
-            gateway = gateway.with_fallback(f);
+            gateway = gateway.fallback(f);
         }
-        let bound = gateway.bind().await.expect("bind");
-        let addr = bound.local_addr();
-        let (tx, rx) = oneshot::channel::<()>();
-        let serving = tokio::spawn(bound.serve(async move {
-            let _ = rx.await;
-        }));
+        let serving = gateway.bind().await.expect("bind").spawn();
+        let connections = serving.connections().clone();
+        let _ = recorder.connections.set(connections.clone());
         Self {
-            addr,
+            addr: serving.local_addr(),
             connections,
             recorder,
-            shutdown: Some(tx),
-            serving: Some(serving),
+            serving,
         }
     }
 
@@ -198,15 +192,9 @@ impl TestGateway {
 
     /// Triggers graceful shutdown and waits for `serve` to return.
     pub async fn shutdown(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(serving) = self.serving.take() {
-            within("serve to return", serving)
-                .await
-                .expect("serve task")
-                .expect("serve result");
-        }
+        within("serve to return", self.serving.shutdown())
+            .await
+            .expect("serve result");
     }
 }
 

@@ -8,11 +8,9 @@ use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
-use wsproxy_gateway::{Connections, Gateway, GatewayConfig, GatewayError};
+use wsproxy_gateway::{Gateway, ServingGateway};
 
 /// `target/debug/examples/echo_function`, which `cargo test` builds with the tests.
 pub fn echo_function() -> PathBuf {
@@ -43,42 +41,32 @@ pub fn echo_function() -> PathBuf {
 pub struct Setup {
     pub addr: SocketAddr,
     pub lambda: Arc<LambdaIntegration>,
-    pub stop: Option<oneshot::Sender<()>>,
-    pub serving: Option<JoinHandle<Result<(), GatewayError>>>,
+    pub serving: ServingGateway,
 }
 
 impl Setup {
-    pub async fn start(configure: impl FnOnce(&mut LambdaConfig)) -> Self {
-        let config = GatewayConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            ..GatewayConfig::default()
-        };
-        // Bind first: the function needs the gateway's address for `@connections`.
-        let listener = Gateway::listen(config.listen).await.expect("listen");
-        let addr = listener.local_addr().unwrap();
-        let mut lambda = LambdaConfig::new(echo_function());
-        lambda.timeout = PATIENCE;
-        lambda.env = vec![
-            ("API_GATEWAY_ENDPOINT".into(), format!("http://{addr}/dev")),
-            ("AWS_ACCESS_KEY_ID".into(), "AKIDLOCAL".into()),
-            ("AWS_SECRET_ACCESS_KEY".into(), "local-secret".into()),
-        ];
-        configure(&mut lambda);
-        let lambda = LambdaIntegration::start(lambda).await.expect("start");
-        let connections = Arc::new(Connections::new(&config));
-        let bound = Gateway::new(config, connections, lambda.clone())
-            .bind_listener(listener)
+    pub async fn start(configure: impl FnOnce(&mut LambdaConfig) + Send + 'static) -> Self {
+        let serving = Gateway::builder()
+            .listen("127.0.0.1:0".parse().unwrap())
+            .lambda(|endpoint| {
+                let mut lambda = LambdaConfig::new(echo_function());
+                lambda.timeout = PATIENCE;
+                lambda.env = vec![
+                    ("API_GATEWAY_ENDPOINT".into(), endpoint.to_owned()),
+                    ("AWS_ACCESS_KEY_ID".into(), "AKIDLOCAL".into()),
+                    ("AWS_SECRET_ACCESS_KEY".into(), "local-secret".into()),
+                ];
+                configure(&mut lambda);
+                lambda
+            })
+            .bind()
             .await
-            .expect("bind");
-        let (tx, rx) = oneshot::channel::<()>();
-        let serving = tokio::spawn(bound.serve(async move {
-            let _ = rx.await;
-        }));
+            .expect("start")
+            .spawn();
         Self {
-            addr,
-            lambda,
-            stop: Some(tx),
-            serving: Some(serving),
+            addr: serving.local_addr(),
+            lambda: serving.lambda().expect("a function").clone(),
+            serving,
         }
     }
 
@@ -104,16 +92,12 @@ impl Setup {
 
     /// Stops the gateway (running `$disconnect` for every socket), then the function.
     pub async fn shutdown(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(serving) = self.serving.take() {
-            within("serve to return", serving)
-                .await
-                .expect("serve task")
-                .expect("serve result");
-        }
-        within("the function to stop", self.lambda.shutdown()).await;
+        within(
+            "serve to return and the function to stop",
+            self.serving.shutdown(),
+        )
+        .await
+        .expect("serve result");
     }
 
     pub fn lambda_client(&self) -> aws_sdk_lambda::Client {

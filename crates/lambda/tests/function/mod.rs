@@ -4,19 +4,19 @@
 use serde_json::Value;
 use std::sync::Arc;
 use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
+use wsproxy_lambda::Config;
 
-/// Starts the function with these environment variables (plus local AWS credentials).
-pub async fn start(env: &[(&str, &str)]) -> Arc<LambdaIntegration> {
-    let mut config = LambdaConfig::new(env!("CARGO_BIN_EXE_bootstrap"));
-    config.env = env
-        .iter()
-        .chain(&[
-            ("AWS_ACCESS_KEY_ID", "local"),
-            ("AWS_SECRET_ACCESS_KEY", "local"),
-        ])
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    LambdaIntegration::start(config)
+/// Starts the function with the environment `wsproxy serve --lambda` gives it for `config`
+/// (with no AWS settings of this machine: local credentials), plus `extra` variables.
+pub async fn start(config: &Config, extra: &[(&str, &str)]) -> Arc<LambdaIntegration> {
+    let mut lambda = LambdaConfig::new(env!("CARGO_BIN_EXE_bootstrap"));
+    lambda.env = config.to_local_env(|_| None);
+    lambda.env.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    LambdaIntegration::start(lambda)
         .await
         .expect("the function starts")
 }

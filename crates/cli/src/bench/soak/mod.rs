@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use wsproxy_backend_http::HttpBackend;
-use wsproxy_core::{MemoryRegistry, Proxy};
-use wsproxy_gateway::{ConnectionLimits, Connections, CoreIntegration, Gateway, GatewayConfig};
+use wsproxy_core::MemoryRegistry;
+use wsproxy_gateway::{ConnectionLimits, Gateway, GatewayConfig};
 
 /// Flags of `wsproxy bench soak`.
 #[derive(Debug, Clone, clap::Args)]
@@ -80,17 +80,14 @@ pub async fn run(args: SoakBench) -> anyhow::Result<()> {
         },
         ..GatewayConfig::default()
     };
-    let connections = Arc::new(Connections::new(&config));
     let registry = Arc::new(MemoryRegistry::new());
     let backend = HttpBackend::new(&backend_url, Duration::from_secs(3))?;
-    let proxy = Proxy::new(registry.clone(), Arc::new(backend), connections.clone());
-    let gateway = Gateway::new(
-        config,
-        connections.clone(),
-        Arc::new(CoreIntegration::new(proxy)),
-    )
-    .bind()
-    .await?;
+    let gateway = Gateway::builder()
+        .config(config)
+        .core(registry.clone(), Arc::new(backend))
+        .bind()
+        .await?;
+    let connections = gateway.connections().clone();
     let addr = gateway.local_addr();
     let demo = wsproxy_demo::DemoConfig {
         gateway_url: Some(format!("http://{addr}/dev")),

@@ -1,0 +1,231 @@
+//! [`GatewayBuilder`]: the one way to wire a local stack. Listen, make the connection
+//! table, start the integration (the in-process core, a Lambda `bootstrap`, or any
+//! [`Integration`]) knowing the gateway's own address, then the gateway; serving ends by
+//! stopping the function ([`crate::BoundGateway::serve`]).
+
+use crate::event::Integration;
+use crate::lambda::{LambdaConfig, LambdaIntegration};
+use crate::server::bound;
+use crate::{Connections, CoreIntegration, GatewayConfig, GatewayError};
+use axum::Router;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use wsproxy_core::{Backend, Proxy, ProxyConfig, Registry};
+
+/// Makes a function's configuration from the gateway's `@connections` base URL.
+type LambdaSetup = Box<dyn FnOnce(&str) -> LambdaConfig + Send>;
+
+/// Where the routes run.
+enum Routes {
+    /// The wsproxy core in this process, pushing through the gateway's connections.
+    Core {
+        registry: Arc<dyn Registry>,
+        backend: Arc<dyn Backend>,
+        config: ProxyConfig,
+    },
+    /// A real Lambda `bootstrap` behind a local Runtime API.
+    Lambda(LambdaSetup),
+    /// Any other integration.
+    Other(Arc<dyn Integration>),
+}
+
+/// Wires a local API Gateway: [`crate::Gateway::builder`] gives one.
+///
+/// ```no_run
+/// # async fn run(registry: std::sync::Arc<dyn wsproxy_core::Registry>, backend: std::sync::Arc<dyn wsproxy_core::Backend>) -> Result<(), wsproxy_gateway::GatewayError> {
+/// use wsproxy_gateway::{Gateway, GatewayConfig};
+///
+/// let gateway = Gateway::builder()
+///     .config(GatewayConfig::default())
+///     .core(registry, backend)
+///     .bind()
+///     .await?;
+/// println!("clients connect to ws://{}/dev", gateway.local_addr());
+/// gateway.serve(async { let _ = tokio::signal::ctrl_c().await; }).await
+/// # }
+/// ```
+#[must_use = "a builder does nothing until `bind`"]
+#[derive(Default)]
+pub struct GatewayBuilder {
+    config: GatewayConfig,
+    listener: Option<std::net::TcpListener>,
+    routes: Option<Routes>,
+    fallback: Option<Router>,
+}
+
+impl std::fmt::Debug for GatewayBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let routes = match &self.routes {
+            None => "none",
+            Some(Routes::Core { .. }) => "core",
+            Some(Routes::Lambda(_)) => "lambda",
+            Some(Routes::Other(_)) => "other",
+        };
+        f.debug_struct("GatewayBuilder")
+            .field("config", &self.config)
+            .field("routes", &routes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GatewayBuilder {
+    /// Every setting at once (listen address, stage, routes, quotas, credentials, limits).
+    pub fn config(mut self, config: GatewayConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The address to listen on; port 0 picks a free one.
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.config.listen = addr;
+        self
+    }
+
+    /// Serves on a socket bound beforehand (e.g. with its own buffer sizes) instead of
+    /// binding the listen address.
+    pub fn listener(mut self, listener: std::net::TcpListener) -> Self {
+        self.listener = Some(listener);
+        self
+    }
+
+    /// Runs the routes on the wsproxy core in this process, over `registry` and `backend`,
+    /// pushing through the gateway's own connections.
+    pub fn core(self, registry: Arc<dyn Registry>, backend: Arc<dyn Backend>) -> Self {
+        self.core_with(registry, backend, ProxyConfig::default())
+    }
+
+    /// [`GatewayBuilder::core`] with the core's own settings.
+    pub fn core_with(
+        mut self,
+        registry: Arc<dyn Registry>,
+        backend: Arc<dyn Backend>,
+        config: ProxyConfig,
+    ) -> Self {
+        self.routes = Some(Routes::Core {
+            registry,
+            backend,
+            config,
+        });
+        self
+    }
+
+    /// Runs the routes on a Lambda `bootstrap` ([`LambdaIntegration`]), whose configuration
+    /// `setup` makes from the gateway's `@connections` base URL (`http://127.0.0.1:PORT/{stage}`,
+    /// known once the port is bound), e.g. for its `API_GATEWAY_ENDPOINT`. The function
+    /// starts in [`GatewayBuilder::bind`] and stops when [`crate::BoundGateway::serve`] ends.
+    pub fn lambda(mut self, setup: impl FnOnce(&str) -> LambdaConfig + Send + 'static) -> Self {
+        self.routes = Some(Routes::Lambda(Box::new(setup)));
+        self
+    }
+
+    /// Runs the routes on `integration`.
+    pub fn integration(mut self, integration: Arc<dyn Integration>) -> Self {
+        self.routes = Some(Routes::Other(integration));
+        self
+    }
+
+    /// Serves `router` on every path the gateway does not use (`/{stage}` and
+    /// `/{stage}/@connections/...`), e.g. a browser page at `/`.
+    pub fn fallback(mut self, router: Router) -> Self {
+        self.fallback = Some(router);
+        self
+    }
+
+    /// Checks the settings, binds the port, starts the integration and builds the gateway,
+    /// ready to serve. A function started here is stopped again if a later step fails.
+    pub async fn bind(self) -> Result<crate::BoundGateway, GatewayError> {
+        let Self {
+            config,
+            listener,
+            routes,
+            fallback,
+        } = self;
+        config.validate().map_err(GatewayError::Config)?;
+        config.limits.validate().map_err(GatewayError::Config)?;
+        let routes = routes.ok_or_else(|| {
+            GatewayError::Config(
+                "no integration: call core(..), lambda(..) or integration(..) on the builder"
+                    .to_owned(),
+            )
+        })?;
+        let listener = match listener {
+            Some(listener) => {
+                let addr = listener.local_addr().unwrap_or(config.listen);
+                listener
+                    .set_nonblocking(true)
+                    .map_err(|e| GatewayError::listen(addr, e))?;
+                tokio::net::TcpListener::from_std(listener)
+                    .map_err(|e| GatewayError::listen(addr, e))?
+            }
+            None => tokio::net::TcpListener::bind(config.listen)
+                .await
+                .map_err(|e| GatewayError::listen(config.listen, e))?,
+        };
+        let addr = listener
+            .local_addr()
+            .map_err(|e| GatewayError::listen(config.listen, e))?;
+        let connections = Arc::new(Connections::new(&config));
+        let (integration, lambda): (Arc<dyn Integration>, _) = match routes {
+            Routes::Core {
+                registry,
+                backend,
+                config,
+            } => {
+                let proxy = Proxy::with_config(registry, backend, connections.clone(), config);
+                (Arc::new(CoreIntegration::new(proxy)), None)
+            }
+            Routes::Lambda(setup) => {
+                let endpoint = format!("http://{}/{}", reachable(addr), config.stage);
+                let lambda = LambdaIntegration::start(setup(&endpoint)).await?;
+                (lambda.clone(), Some(lambda))
+            }
+            Routes::Other(integration) => (integration, None),
+        };
+        let built = bound(
+            config,
+            connections,
+            integration,
+            fallback,
+            listener,
+            lambda.clone(),
+        );
+        if built.is_err() {
+            if let Some(lambda) = lambda {
+                lambda.shutdown().await;
+            }
+        }
+        built
+    }
+}
+
+/// An address this machine can reach the gateway at (not the unspecified 0.0.0.0 / ::).
+pub(crate) fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        ip if !ip.is_unspecified() => addr,
+        std::net::IpAddr::V4(_) => SocketAddr::from(([127, 0, 0, 1], addr.port())),
+        std::net::IpAddr::V6(_) => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_endpoint_of_an_unspecified_address_is_loopback() {
+        let at = |s: &str| reachable(s.parse().unwrap()).to_string();
+        assert_eq!(at("0.0.0.0:8080"), "127.0.0.1:8080");
+        assert_eq!(at("[::]:8080"), "[::1]:8080");
+        assert_eq!(at("192.0.2.1:80"), "192.0.2.1:80");
+    }
+
+    #[tokio::test]
+    async fn a_builder_without_an_integration_says_what_to_call() {
+        let err = crate::Gateway::builder()
+            .listen("127.0.0.1:0".parse().unwrap())
+            .bind()
+            .await
+            .expect_err("no integration");
+        assert!(err.to_string().contains("lambda(..)"), "{err}");
+    }
+}
