@@ -1,10 +1,9 @@
 //! `wsproxy deploy` against moto's Lambda (started by scripts/test.sh, or
 //! `eval "$(scripts/moto.sh start)"`): functions created there get their code replaced,
 //! and what cannot run the package is refused.
-//! (moto's quirks: tests/moto/mod.rs.)
+//! (moto's quirks: tests/integration/moto.rs.)
 
-mod moto;
-
+use crate::moto;
 use aws_sdk_lambda::types::{Architecture, Runtime};
 use moto::unique;
 use std::io::Write;

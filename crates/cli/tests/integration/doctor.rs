@@ -1,8 +1,7 @@
 //! `wsproxy doctor` on environments in temporary folders, with moto as AWS (started by
 //! scripts/test.sh, or `eval "$(scripts/moto.sh start)"`) and a real HTTP backend.
 
-mod moto;
-
+use crate::moto;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };

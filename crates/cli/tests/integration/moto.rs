@@ -4,8 +4,6 @@
 //! moto creates Zip functions without docker, but only with an IAM role that exists in its
 //! IAM; [`create_role`] makes one with a plain CreateRole request (moto checks no signature).
 
-#![allow(dead_code)] // each test file uses its own part
-
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture, FunctionCode, Runtime};
 use std::path::Path;

@@ -1,10 +1,8 @@
 //! The `wsproxy` binary as a user runs it: `serve --demo` driven by a real browser,
 //! Ctrl-C/SIGTERM shutdown, and a clear refusal without a backend.
 
-mod served;
-
+use crate::served::{serve_demo, WAIT};
 use futures::{SinkExt, StreamExt};
-use served::{serve_demo, WAIT};
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::process::Command;

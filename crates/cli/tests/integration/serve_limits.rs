@@ -1,9 +1,7 @@
 //! `wsproxy serve`'s connection limits: listed in `--help` with their environment variables,
 //! and handed to the gateway.
 
-mod served;
-
-use served::{serve_demo, WAIT};
+use crate::served::{serve_demo, WAIT};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

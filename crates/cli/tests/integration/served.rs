@@ -1,8 +1,6 @@
 //! `wsproxy serve --demo` started by a test: the child process, the URLs it printed, and its
 //! SIGTERM.
 
-#![allow(dead_code)] // each test file uses its own part
-
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt as _, BufReader};

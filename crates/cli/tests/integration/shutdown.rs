@@ -1,11 +1,9 @@
 //! `wsproxy serve --store dynamodb` sent SIGTERM while it holds sockets: it closes them,
 //! runs their `$disconnect`, exits 0, and leaves no item of theirs in the table (moto).
 
-mod moto;
-mod served;
-
+use crate::moto;
+use crate::served::{serve_demo, WAIT};
 use futures::StreamExt as _;
-use served::{serve_demo, WAIT};
 use std::time::Duration;
 
 /// Sockets held at the signal: feed sockets and the demo's chat sockets of booking b1.

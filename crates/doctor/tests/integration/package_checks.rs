@@ -1,11 +1,9 @@
 //! `doctor`'s package and environment findings on temporary directory trees: a missing
 //! package, an invalid one, one older than its sources, an unset variable, a bad tfvars.
 
-mod support;
-
+use crate::support::{envs_dev, write_package, Tree, BACKEND};
 use std::path::Path;
 use std::time::Duration;
-use support::{envs_dev, write_package, Tree, BACKEND};
 use wsproxy_doctor::{Report, Status};
 
 #[tokio::test]

@@ -3,9 +3,7 @@
 //! with what `terraform console` makes of the same folder (skipped, saying so, where no
 //! `terraform` is installed).
 
-mod support;
-
-use support::{Tree, BACKEND};
+use crate::support::{Tree, BACKEND};
 use wsproxy_doctor::{Environment, Source};
 
 #[test]

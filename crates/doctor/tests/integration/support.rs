@@ -1,8 +1,6 @@
 //! Temporary environment trees for the doctor's tests, and `terraform console` as the
 //! oracle of where Terraform looks for the package.
 
-#![allow(dead_code)] // each test file uses its own part
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

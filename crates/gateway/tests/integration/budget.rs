@@ -1,9 +1,7 @@
 //! Per-socket byte budgets: clients that do not read are closed with 1008, readers are not.
 
-mod common;
-
+use crate::common::*;
 use bytes::Bytes;
-use common::*;
 use futures::{SinkExt as _, StreamExt as _};
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};

@@ -1,9 +1,7 @@
 //! The `@connections` management API, over plain HTTP and with the real AWS SDK client.
 
-mod common;
-
+use crate::common::*;
 use aws_sdk_apigatewaymanagement as mgmt;
-use common::*;
 use futures::StreamExt as _;
 use mgmt::primitives::Blob;
 use std::net::SocketAddr;

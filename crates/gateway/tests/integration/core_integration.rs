@@ -1,9 +1,7 @@
 //! The gateway over the real wsproxy core: MemoryRegistry, an in-test backend, Connections
 //! as the pusher.
 
-mod common;
-
-use common::{expect_close, next_text, within, Ws};
+use crate::common::{expect_close, next_text, within, Ws};
 use futures::SinkExt as _;
 use serde_json::{json, Value};
 use std::net::SocketAddr;

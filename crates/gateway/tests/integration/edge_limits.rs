@@ -2,8 +2,7 @@
 //! rate, and handshakes RFC 6455 refuses. Raw TCP and real WebSocket clients against the
 //! real gateway.
 
-mod common;
-
+use crate::common;
 use common::{within, TestGateway};
 use futures::SinkExt as _;
 use std::net::SocketAddr;

@@ -1,8 +1,7 @@
 //! The Lambda mode's events are API Gateway's WebSocket proxy events: the same keys as the
 //! fixtures of real events, and `aws_lambda_events` reads them back field for field.
 
-mod common;
-
+use crate::common;
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use common::key_paths;
 use serde_json::Value;

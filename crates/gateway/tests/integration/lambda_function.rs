@@ -2,14 +2,11 @@
 //! `lambda_runtime` crate, run as child processes behind the local Runtime API; real
 //! WebSocket clients, and the real `aws-sdk-lambda` client for the Invoke API.
 
-mod common;
-mod lambda_setup;
-
+use crate::common::{expect_close, fixture, key_paths, next_text, within, PATIENCE};
+use crate::lambda_setup::{refusal, Setup};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::InvocationType;
-use common::{expect_close, fixture, key_paths, next_text, within, PATIENCE};
 use futures::SinkExt as _;
-use lambda_setup::{refusal, Setup};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;

@@ -1,12 +1,10 @@
 //! The local Lambda Runtime and Invoke APIs, driven by hand: no function process runs
 //! (`concurrency: 0`), the test polls `/runtime/invocation/next` itself as a runtime would.
 
-mod common;
-
+use crate::common::{http, within, HttpAnswer};
 use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::InvocationType;
-use common::{http, within, HttpAnswer};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;

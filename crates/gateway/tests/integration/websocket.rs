@@ -1,8 +1,6 @@
 //! The WebSocket side of the gateway, with real tokio-tungstenite clients.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use futures::{SinkExt as _, StreamExt as _};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;

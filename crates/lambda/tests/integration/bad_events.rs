@@ -1,8 +1,7 @@
 //! The real `bootstrap`, run by the gateway's Lambda mode, given events that are not what
 //! API Gateway sends: it answers 400 with the reason and keeps running (never panics).
 
-mod function;
-
+use crate::function;
 use function::invoke;
 use serde_json::{json, Value};
 use std::sync::Arc;

@@ -7,8 +7,7 @@
 //! each event fails fast wherever it reaches the world. `long_run` (ignored) takes its case
 //! count from `WSPROXY_PROPTEST_CASES`.
 
-mod function;
-
+use crate::function;
 use function::invoke;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -18,9 +17,9 @@ use std::time::Instant;
 use wsproxy_gateway::lambda::LambdaIntegration;
 
 const TEMPLATES: [&str; 3] = [
-    include_str!("../../gateway/tests/fixtures/apigw-websocket-connect.json"),
-    include_str!("../../gateway/tests/fixtures/apigw-websocket-message.json"),
-    include_str!("../../gateway/tests/fixtures/apigw-websocket-disconnect.json"),
+    include_str!("../../../gateway/tests/fixtures/apigw-websocket-connect.json"),
+    include_str!("../../../gateway/tests/fixtures/apigw-websocket-message.json"),
+    include_str!("../../../gateway/tests/fixtures/apigw-websocket-disconnect.json"),
 ];
 
 async fn function() -> Arc<LambdaIntegration> {

@@ -2,8 +2,8 @@
 //! delivered in order up to the first one with a frame or a total over the quota, which
 //! closes the socket with 1009; nothing after it is delivered.
 
+use super::{check, runtime};
 use crate::common::{expect_close, within, TestGateway, Ws};
-use crate::{check, runtime};
 use bytes::Bytes;
 use futures::SinkExt as _;
 use proptest::prelude::*;

@@ -6,8 +6,6 @@
 //! The normal run keeps each property to a few hundred cases; `long_run` (ignored) runs
 //! every property with `WSPROXY_PROPTEST_CASES` cases each.
 
-#[path = "../common/mod.rs"]
-mod common;
 mod frames;
 mod query;
 mod routes;

@@ -1,8 +1,8 @@
 //! Upgrade query strings: any parameters survive percent-encoding into the `$connect`
 //! event, and any bytes in the request target get an HTTP answer, never a dropped socket.
 
+use super::{check, runtime};
 use crate::common::{within, TestGateway};
-use crate::{check, runtime};
 use proptest::prelude::*;
 use std::collections::HashMap;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};

@@ -1,8 +1,8 @@
 //! Route selection on any message: a configured route key exactly when the selected value
 //! names one, else `$default`; any expression is accepted or refused, never a panic.
 
+use super::{check, runtime};
 use crate::common::TestGateway;
-use crate::{check, runtime};
 use futures::SinkExt as _;
 use proptest::prelude::*;
 use serde_json::{json, Value};

@@ -2,8 +2,8 @@
 //! of this request with the configured key is refused with 403 and delivers nothing; a
 //! valid one passes, and changing any signed part of it makes it fail.
 
+use super::{check, runtime};
 use crate::common::{within, Ws};
-use crate::{check, runtime};
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
 use aws_sigv4::sign::v4;
 use bytes::Bytes;
