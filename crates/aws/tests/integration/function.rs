@@ -109,13 +109,11 @@ async fn fake(script: Script) -> (aws_sdk_lambda::Client, Fake) {
             axum::routing::put(put_code),
         )
         .with_state(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let url = wsproxy_test_support::http::serve(app).await;
     let conf = aws_sdk_lambda::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .endpoint_url(format!("http://{addr}"))
+        .endpoint_url(url)
         .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
         .build();
     (aws_sdk_lambda::Client::from_conf(conf), fake)

@@ -331,10 +331,7 @@ mod fake {
         let app = axum::Router::new()
             .route("/", axum::routing::post(handle))
             .with_state(fake);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        format!("http://{addr}")
+        wsproxy_test_support::http::serve(app).await
     }
 }
 

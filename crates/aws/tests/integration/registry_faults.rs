@@ -5,7 +5,7 @@
 
 use crate::fault_proxy::{Fault, FaultProxy};
 use crate::rig::{backend, chat_query, Recorder};
-use crate::util::{endpoint, unique_table, Calls};
+use crate::util::{dynamodb_endpoint, unique_table, Calls, Logs};
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::Client;
 use std::sync::{Arc, Mutex};
@@ -47,7 +47,7 @@ struct Rig {
 
 /// A table on moto, a fault proxy in front of it, and the core over a registry through it.
 async fn rig(what: &str, retry: DynamoDbRetry) -> Rig {
-    let moto = endpoint();
+    let moto = dynamodb_endpoint();
     let table = unique_table(what);
     let (direct, _) = crate::util::client();
     create_table(&direct, &table).await.unwrap();
@@ -89,7 +89,7 @@ async fn throttling_that_passes_is_retried_and_the_connection_registered() {
 
 #[tokio::test]
 async fn throttled_connect_answers_5xx_once_the_retries_are_spent() {
-    let (logs, _guard) = capture_debug_logs();
+    let (logs, _guard) = Logs::capture_at(tracing::Level::DEBUG);
     let rig = rig("throttle-connect", DynamoDbRetry::default()).await;
     rig.faults.fail_always(
         "PutItem",
@@ -169,7 +169,7 @@ async fn a_slow_dynamodb_is_abandoned_and_retried() {
 /// three attempts, then the error.
 #[tokio::test]
 async fn the_sdk_default_gives_up_after_three_attempts() {
-    let (faults, url) = FaultProxy::start(&endpoint()).await;
+    let (faults, url) = FaultProxy::start(&dynamodb_endpoint()).await;
     let (client, calls) = crate::util::client_for(&url);
     let registry = DynamoDbRegistry::new(client, unique_table("sdk-default"));
     faults.fail_always("Query", Fault::dynamodb("ThrottlingException"));
@@ -182,15 +182,4 @@ fn assert_no_secret(text: &str) {
     for secret in [SECRET_KEY, SESSION_TOKEN, CLIENT_TOKEN] {
         assert!(!text.contains(secret), "{secret} leaked into: {text}");
     }
-}
-
-/// Every log line at debug and above, the SDK's included, while the guard lives.
-fn capture_debug_logs() -> (crate::util::Logs, tracing::subscriber::DefaultGuard) {
-    let logs = crate::util::Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::DEBUG)
-        .finish();
-    (logs, tracing::subscriber::set_default(subscriber))
 }

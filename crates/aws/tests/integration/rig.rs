@@ -21,9 +21,7 @@ pub async fn backend() -> (HttpBackend, Arc<Mutex<Vec<String>>>) {
             axum::Json(json!({"user_id": "u-1", "type": "reply"}))
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let url = wsproxy_test_support::http::serve(app).await;
     let backend = HttpBackend::new(&url, Duration::from_secs(5)).unwrap();
     (backend, paths)
 }

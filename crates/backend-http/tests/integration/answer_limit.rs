@@ -75,10 +75,7 @@ async fn serve(total: usize, announce: bool) -> (String, Arc<Writes>) {
             async move { streamed(w, total, announce) }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    (format!("http://{addr}"), writes)
+    (wsproxy_test_support::http::serve(router).await, writes)
 }
 
 fn backend(base: &str) -> HttpBackend {

@@ -5,13 +5,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use wsproxy_backend_http::HttpBackend;
 use wsproxy_core::{Backend, BackendError};
-
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://{addr}")
-}
+use wsproxy_test_support::http::{closed_url, serve};
 
 fn router() -> Router {
     Router::new()
@@ -80,10 +74,7 @@ async fn slow_backend_times_out() {
 
 #[tokio::test]
 async fn backend_down_is_unreachable_and_names_the_fix() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    let backend = HttpBackend::new(&format!("http://{addr}"), Duration::from_secs(2)).unwrap();
+    let backend = HttpBackend::new(&closed_url(), Duration::from_secs(2)).unwrap();
     let err = backend
         .post("/echo", &json!({"token": "s3cret"}))
         .await

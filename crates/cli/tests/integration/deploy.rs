@@ -5,7 +5,7 @@
 
 use crate::moto;
 use aws_sdk_lambda::types::{Architecture, Runtime};
-use moto::unique;
+use moto::unique_name;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -17,7 +17,7 @@ const EXE_B: &str = "/bin/false";
 
 /// A new empty folder under the system's temporary folder.
 fn temp_dir(what: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(unique(&format!("wsproxy-cli-deploy-{what}")));
+    let dir = std::env::temp_dir().join(unique_name(&format!("wsproxy-cli-deploy-{what}")));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -30,7 +30,7 @@ fn package(exe: &str) -> (PathBuf, String) {
 
 /// Creates a Zip function with `zip` as its code; returns its name.
 async fn create_function(zip: &Path, runtime: Runtime, arch: Architecture) -> String {
-    let name = unique("deploy");
+    let name = unique_name("deploy");
     moto::create_function(&name, zip, runtime, arch).await;
     name
 }
@@ -209,7 +209,7 @@ async fn an_invalid_package_needs_no_reachable_aws() {
 #[tokio::test]
 async fn a_missing_function_is_named_with_the_fix() {
     let (a, _) = package(EXE_A);
-    let function = unique("deploy-missing");
+    let function = unique_name("deploy-missing");
     let out = deploy(&[
         "--function-name",
         &function,

@@ -2,14 +2,13 @@
 //! scripts/test.sh, or `eval "$(scripts/moto.sh start)"`) and a real HTTP backend.
 
 use crate::moto;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
 use aws_sdk_lambda::types::{Architecture, Runtime};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use tokio::process::Command;
+use wsproxy_test_support::http::{closed_url, serve};
+use wsproxy_test_support::table::create_table_without_index;
 
 /// The example environment whose files each test copies.
 fn envs_dev() -> PathBuf {
@@ -35,7 +34,7 @@ impl Env {
         let package = wsproxy_package::write_zip(Path::new("/bin/true"), &root.path().join("dist"))
             .unwrap()
             .path;
-        let name = moto::unique(prefix);
+        let name = moto::unique_name(prefix);
         std::fs::write(
             dir.join("terraform.tfvars"),
             format!(
@@ -128,18 +127,7 @@ fn status<'a>(report: &'a Value, check: &str) -> &'a str {
 
 /// A backend that answers every request (404 for paths it does not know).
 async fn backend() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, axum::Router::new()).await });
-    url
-}
-
-/// A loopback URL where nothing listens.
-async fn closed_url() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    drop(listener);
-    url
+    serve(axum::Router::new()).await
 }
 
 async fn create_function(name: &str) {
@@ -253,32 +241,7 @@ async fn a_missing_table_that_terraform_created_is_reported() {
 #[tokio::test]
 async fn a_table_without_the_index_is_reported() {
     let env = Env::new("doctor-no-index", &backend().await);
-    let key = |name: &str, kind| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .unwrap()
-    };
-    let attr = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
-    moto::dynamodb()
-        .await
-        .create_table()
-        .table_name(env.table())
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attr("booking_id"))
-        .attribute_definitions(attr("connection_id"))
-        .key_schema(key("booking_id", KeyType::Hash))
-        .key_schema(key("connection_id", KeyType::Range))
-        .send()
-        .await
-        .unwrap();
+    create_table_without_index(&moto::dynamodb().await, &env.table()).await;
     env.state(false, true);
     let (out, report) = env.doctor(&[]).await;
     assert_eq!(out.status.code(), Some(1));
@@ -303,7 +266,7 @@ async fn a_table_that_exists_outside_the_state_gets_its_import_line() {
 
 #[tokio::test]
 async fn a_backend_that_does_not_answer_fails() {
-    let url = closed_url().await;
+    let url = closed_url();
     let env = Env::new("doctor-backend", &url);
     let (out, report) = env.doctor(&["--no-aws"]).await;
     assert_eq!(out.status.code(), Some(1));
@@ -315,7 +278,7 @@ async fn a_backend_that_does_not_answer_fails() {
 #[tokio::test]
 async fn option_2_needs_the_existing_function() {
     let env = Env::new("doctor-option2", &backend().await);
-    let missing = moto::unique("doctor-nofunction");
+    let missing = moto::unique_name("doctor-nofunction");
     std::fs::write(
         env.dir.join("main.tf"),
         format!("module \"websocket_proxy\" {{\n  source = \"../../modules/websocket_proxy\"\n  name = var.name\n  create_lambda = false\n  existing_lambda_function_name = \"{missing}\"\n}}\n"),

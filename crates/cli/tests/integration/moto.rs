@@ -1,5 +1,5 @@
-//! What the CLI tests that talk to moto share: its endpoint (from `scripts/moto.sh start`),
-//! unique names, SDK clients, and functions made there.
+//! What the CLI tests that talk to moto share: its endpoint, unique names and SDK clients
+//! (from `wsproxy-test-support`), and functions made there.
 //!
 //! moto creates Zip functions without docker, but only with an IAM role that exists in its
 //! IAM; [`create_role`] makes one with a plain CreateRole request (moto checks no signature).
@@ -8,39 +8,11 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture, FunctionCode, Runtime};
 use std::path::Path;
 
-/// moto's endpoint; panics with the way to start it when it is not set.
-pub fn endpoint() -> String {
-    std::env::var("AWS_ENDPOINT_URL")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .expect("these tests need moto's server: run scripts/test.sh, or eval \"$(scripts/moto.sh start)\" first")
-}
-
-/// A name no other test (or earlier run against the same moto) uses.
-pub fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{prefix}-{}-{nanos}", std::process::id())
-}
-
-async fn sdk() -> aws_config::SdkConfig {
-    endpoint();
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .load()
-        .await
-}
+pub use wsproxy_test_support::moto::{dynamodb, endpoint, unique_name};
 
 /// A Lambda client on moto.
 pub async fn lambda() -> aws_sdk_lambda::Client {
-    aws_sdk_lambda::Client::new(&sdk().await)
-}
-
-/// A DynamoDB client on moto.
-pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::new(&sdk().await)
+    aws_sdk_lambda::Client::new(&wsproxy_test_support::moto::sdk_config().await)
 }
 
 /// CreateRole on moto's IAM; returns the role's ARN.

@@ -24,7 +24,7 @@ async fn items(client: &aws_sdk_dynamodb::Client, table: &str) -> usize {
 #[tokio::test]
 async fn sigterm_removes_the_items_of_the_sockets_it_held_and_exits_0() {
     let dynamodb = moto::dynamodb().await;
-    let table = moto::unique("shutdown");
+    let table = moto::unique_name("shutdown");
     wsproxy_aws::create_table(&dynamodb, &table)
         .await
         .expect("creating the table");

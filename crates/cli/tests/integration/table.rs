@@ -3,13 +3,7 @@
 
 use std::process::Output;
 use tokio::process::Command;
-
-fn require_dynamodb() {
-    assert!(
-        std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some(),
-        "these tests need a DynamoDB-compatible server: run scripts/test.sh, or eval \"$(scripts/moto.sh start)\" first"
-    );
-}
+use wsproxy_test_support::moto::{dynamodb_endpoint, unique_name};
 
 async fn wsproxy(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wsproxy"))
@@ -20,18 +14,10 @@ async fn wsproxy(args: &[&str]) -> Output {
         .expect("wsproxy runs")
 }
 
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{prefix}-{}-{nanos}", std::process::id())
-}
-
 #[tokio::test]
 async fn table_create_is_idempotent() {
-    require_dynamodb();
-    let table = unique("cli-create");
+    dynamodb_endpoint();
+    let table = unique_name("cli-create");
     let first = wsproxy(&["table", "create", "--table", &table]).await;
     assert!(
         first.status.success(),
@@ -50,8 +36,8 @@ async fn table_create_is_idempotent() {
 
 #[tokio::test]
 async fn serve_refuses_a_missing_table_and_names_the_fix() {
-    require_dynamodb();
-    let table = unique("cli-missing");
+    dynamodb_endpoint();
+    let table = unique_name("cli-missing");
     let out = wsproxy(&[
         "serve",
         "--listen",

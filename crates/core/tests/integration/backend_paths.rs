@@ -10,12 +10,13 @@
 use async_trait::async_trait;
 use bytes::Bytes;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::TestRunner;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use wsproxy_core::{Backend, BackendError, MemoryRegistry, Proxy, PushError, Pusher};
+use wsproxy_test_support::props;
 
 /// The contract's endpoints; `{}` is where an id goes.
 const ENDPOINTS: [&str; 8] = [
@@ -166,12 +167,7 @@ fn property(cases_to_run: u32) {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let config = Config {
-        cases: cases_to_run,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let result = TestRunner::new(config).run(&cases(), |case| {
+    let result = TestRunner::new(props::config(cases_to_run)).run(&cases(), |case| {
         let backend = Arc::new(Recording {
             paths: Mutex::new(Vec::new()),
             answer_booking: case.answer_booking.clone(),
@@ -230,10 +226,7 @@ fn backend_paths_are_endpoints_with_one_escaped_id() {
 #[test]
 #[ignore = "long run: WSPROXY_PROPTEST_CASES cases (default 5000)"]
 fn long_run() {
-    let cases = std::env::var("WSPROXY_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5000);
+    let cases = props::long_run_cases();
     let started = Instant::now();
     property(cases);
     eprintln!("backend paths: {cases} cases in {:.1?}", started.elapsed());

@@ -5,9 +5,9 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use wsproxy_core::{Backend, BackendError, MemoryRegistry, Proxy, PushError, Pusher};
+use wsproxy_test_support::Logs;
 
 const TOKEN: &str = "s3cr3t-t0ken-value";
 
@@ -36,28 +36,9 @@ impl Pusher for Sink {
     }
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn no_log_line_carries_a_token() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Logs::capture_at(tracing::Level::TRACE);
 
     let proxy = Proxy::new(
         Arc::new(MemoryRegistry::new()),
@@ -88,7 +69,7 @@ async fn no_log_line_carries_a_token() {
     );
     assert_eq!(proxy.disconnect("c1").await.status, 200);
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("c1"), "the logs were not captured: {logs}");
     assert!(!logs.contains(TOKEN), "a token reached the logs:\n{logs}");
 }

@@ -5,14 +5,7 @@ use axum::Router;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use wsproxy_demo::{backend_router, page_router, DemoConfig, Participants};
-
-/// Serves `router` on an ephemeral loopback port; returns its base URL.
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://{addr}")
-}
+use wsproxy_test_support::http::serve;
 
 async fn backend() -> String {
     serve(backend_router(DemoConfig::default())).await

@@ -6,6 +6,7 @@ use function::invoke;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
+use wsproxy_test_support::lambda::invocations_url;
 
 async fn function() -> Arc<LambdaIntegration> {
     function::start(&[
@@ -60,10 +61,7 @@ async fn a_function_without_backend_url_fails_at_init_with_the_fix() {
     let lambda = LambdaIntegration::start(config)
         .await
         .expect("the integration starts");
-    let url = format!(
-        "http://{}/2015-03-31/functions/wsproxy-local/invocations",
-        lambda.runtime_api_addr()
-    );
+    let url = invocations_url(lambda.runtime_api_addr(), "wsproxy-local");
     let answer = reqwest::Client::new()
         .post(url)
         .body("{}")

@@ -10,11 +10,12 @@
 use crate::function;
 use function::invoke;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::TestRunner;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Instant;
 use wsproxy_gateway::lambda::LambdaIntegration;
+use wsproxy_test_support::props;
 
 const TEMPLATES: [&str; 3] = [
     include_str!("../../../gateway/tests/fixtures/apigw-websocket-connect.json"),
@@ -151,12 +152,7 @@ fn events() -> impl Strategy<Value = Value> {
 fn property(cases: u32) {
     let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
     let lambda = rt.block_on(function());
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new(config);
+    let mut runner = TestRunner::new(props::config(cases));
     let result = runner.run(&events(), |event| {
         let answer = rt.block_on(invoke(&lambda, &event));
         let is_delivery =
@@ -210,10 +206,7 @@ fn every_event_gets_an_answer() {
 #[test]
 #[ignore = "long run: WSPROXY_PROPTEST_CASES cases (default 5000)"]
 fn long_run() {
-    let cases = std::env::var("WSPROXY_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5000);
+    let cases = props::long_run_cases();
     let started = Instant::now();
     property(cases);
     eprintln!("lambda events: {cases} cases in {:.1?}", started.elapsed());

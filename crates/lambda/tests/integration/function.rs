@@ -24,21 +24,5 @@ pub async fn start(env: &[(&str, &str)]) -> Arc<LambdaIntegration> {
 /// Invokes the function synchronously; the invocation itself must succeed (200, no
 /// function error), whatever the function answers.
 pub async fn invoke(lambda: &LambdaIntegration, payload: &Value) -> Value {
-    let url = format!(
-        "http://{}/2015-03-31/functions/wsproxy-local/invocations",
-        lambda.runtime_api_addr()
-    );
-    let answer = reqwest::Client::new()
-        .post(url)
-        .header("X-Amz-Invocation-Type", "RequestResponse")
-        .body(payload.to_string())
-        .send()
-        .await
-        .expect("the Invoke API answers");
-    assert_eq!(answer.status(), 200, "{payload}");
-    assert!(
-        answer.headers().get("x-amz-function-error").is_none(),
-        "the function failed on {payload}"
-    );
-    answer.json().await.expect("a JSON answer")
+    wsproxy_test_support::lambda::invoke(lambda.runtime_api_addr(), payload).await
 }

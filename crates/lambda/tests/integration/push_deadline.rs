@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
+use wsproxy_test_support::http::serve;
+use wsproxy_test_support::lambda::invocations_url;
 
 /// An `@connections` endpoint that refuses every push with 503; returns its base URL and
 /// the count of pushes it refused.
@@ -25,10 +27,7 @@ async fn unavailable_endpoint() -> (String, Arc<AtomicUsize>) {
             )
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/dev", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, refused)
+    (format!("{}/dev", serve(app).await), refused)
 }
 
 #[tokio::test]
@@ -51,10 +50,7 @@ async fn pushes_give_up_before_the_invocation_deadline() {
         "endpoint": endpoint,
         "messages": [{"type": "hello"}],
     }});
-    let url = format!(
-        "http://{}/2015-03-31/functions/wsproxy-local/invocations",
-        lambda.runtime_api_addr()
-    );
+    let url = invocations_url(lambda.runtime_api_addr(), "wsproxy-local");
     let started = Instant::now();
     let answer = reqwest::Client::new()
         .post(url)

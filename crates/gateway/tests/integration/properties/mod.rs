@@ -11,28 +11,8 @@ mod query;
 mod routes;
 mod sigv4;
 
-use proptest::strategy::Strategy;
-use proptest::test_runner::{Config, TestRunner};
 use std::time::Instant;
-
-/// Runs `property` on `cases` inputs drawn from `strategy`, shrinking a failure.
-pub fn check<S: Strategy>(cases: u32, strategy: S, property: impl Fn(S::Value))
-where
-    S::Value: std::fmt::Debug,
-{
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new(config);
-    if let Err(e) = runner.run(&strategy, |input| {
-        property(input);
-        Ok(())
-    }) {
-        panic!("{e}");
-    }
-}
+pub use wsproxy_test_support::props::check;
 
 /// A runtime for the gateway under test; cases are driven with `block_on`.
 pub fn runtime() -> tokio::runtime::Runtime {
@@ -49,10 +29,7 @@ type Property = (&'static str, fn(u32));
 #[test]
 #[ignore = "long run: WSPROXY_PROPTEST_CASES cases per property (default 5000)"]
 fn long_run() {
-    let cases = std::env::var("WSPROXY_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5000);
+    let cases = wsproxy_test_support::props::long_run_cases();
     let runs: [Property; 8] = [
         ("query round trip", query::round_trip),
         ("raw query bytes", query::raw_bytes),
