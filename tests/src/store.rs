@@ -1,9 +1,9 @@
 //! Where the suite's connection items live in each setup, and how a test counts them.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use wsproxy_aws::{create_table, DynamoDbRegistry};
 use wsproxy_core::{MemoryRegistry, Registry};
+use wsproxy_test_support::moto;
 
 /// Counts every item of the connection table, expired or not.
 #[derive(Clone)]
@@ -44,18 +44,10 @@ impl ItemCounter {
 
 /// A fresh table on the DynamoDB-compatible server the environment names.
 pub async fn fresh_table() -> (aws_sdk_dynamodb::Client, String) {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    assert!(
-        std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some(),
-        "the DynamoDB setups need a DynamoDB-compatible server: run scripts/test.sh, or eval \"$(scripts/moto.sh start)\" first"
-    );
+    moto::dynamodb_endpoint();
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let client = aws_sdk_dynamodb::Client::new(&sdk);
-    let table = format!(
-        "e2e-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
+    let table = moto::unique_name("e2e");
     create_table(&client, &table)
         .await
         .expect("creating the test table");
