@@ -5,12 +5,33 @@
 use super::client::{next_text, open_chat};
 use super::stats::summarize;
 use anyhow::Context;
+use futures::future::BoxFuture;
 use futures::SinkExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
+use wsproxy_gateway::lambda::LambdaIntegration;
 use wsproxy_gateway::{Connections, Gateway, GatewayConfig};
+
+/// Where `bench lambda` runs the function: what it is given besides its defaults.
+#[derive(Debug, Clone)]
+pub struct FunctionSite {
+    /// The `bootstrap` binary.
+    pub bootstrap: PathBuf,
+    /// `CONNECTIONS_TABLE`.
+    pub table: String,
+    /// `BACKEND_URL`.
+    pub backend_url: String,
+    /// `API_GATEWAY_ENDPOINT`: the gateway's `@connections` base URL.
+    pub endpoint: String,
+}
+
+/// Starts one process of the real function behind the gateway, with its environment, as
+/// `wsproxy serve --lambda` does (the host binary knows that environment).
+pub type StartFunction = dyn Fn(FunctionSite) -> BoxFuture<'static, anyhow::Result<Arc<LambdaIntegration>>>
+    + Send
+    + Sync;
 
 /// Flags of `wsproxy bench lambda`.
 #[derive(Debug, clap::Args)]
@@ -27,7 +48,7 @@ pub struct LambdaBench {
 }
 
 /// Runs the measurement and prints a Markdown table.
-pub async fn run(args: LambdaBench) -> anyhow::Result<()> {
+pub async fn run(args: LambdaBench, start_function: &StartFunction) -> anyhow::Result<()> {
     anyhow::ensure!(
         std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some()
             || std::env::var_os("AWS_ENDPOINT_URL").is_some(),
@@ -54,7 +75,7 @@ pub async fn run(args: LambdaBench) -> anyhow::Result<()> {
 
     let (mut inits, mut peaks) = (Vec::new(), Vec::new());
     for _ in 0..args.runs {
-        let (init, peak_kib) = one_run(&args, &table, &backend_url).await?;
+        let (init, peak_kib) = one_run(&args, &table, &backend_url, start_function).await?;
         inits.push(init);
         peaks.push(Duration::from_millis(peak_kib));
     }
@@ -87,6 +108,7 @@ async fn one_run(
     args: &LambdaBench,
     table: &str,
     backend_url: &str,
+    start_function: &StartFunction,
 ) -> anyhow::Result<(Duration, u64)> {
     let config = GatewayConfig {
         listen: "127.0.0.1:0".parse()?,
@@ -94,16 +116,13 @@ async fn one_run(
     };
     let listener = Gateway::listen(config.listen).await?;
     let addr = listener.local_addr()?;
-    let function = crate::lambda::Function {
+    let lambda = start_function(FunctionSite {
         bootstrap: args.bootstrap.clone(),
-        concurrency: 1,
         table: table.to_owned(),
         backend_url: backend_url.to_owned(),
-        backend_timeout_ms: 3000,
-        backend_max_answer_bytes: wsproxy_backend_http::DEFAULT_MAX_ANSWER_BYTES,
         endpoint: format!("http://{addr}/{}", config.stage),
-    };
-    let lambda = function.start().await?;
+    })
+    .await?;
     let connections = Arc::new(Connections::new(&config));
     let ws = format!("ws://{addr}/{}", config.stage);
     let bound = Gateway::new(config, connections, lambda.clone())

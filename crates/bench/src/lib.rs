@@ -1,10 +1,15 @@
 //! `wsproxy bench`: drives a gateway over loopback (by default a `wsproxy serve --demo`
 //! child process, so its memory is measured alone) and reports the figures of
 //! BENCHMARKS.md as a Markdown table.
+//!
+//! The one entry point is [`run`], which the `wsproxy` binary's `bench` subcommand calls.
+//! It runs inside that binary: the gateway benchmark and the soak start child processes
+//! of the running executable (`wsproxy serve --demo`, `wsproxy bench soak --clients-of`).
 
 mod attacks;
 mod client;
 mod lambda;
+mod limits;
 mod measure;
 mod registry;
 mod server;
@@ -13,6 +18,8 @@ mod stats;
 
 use anyhow::Context;
 use std::time::Duration;
+
+pub use lambda::{FunctionSite, StartFunction};
 
 /// Flags of `wsproxy bench`: the gateway by default, or one of the AWS measurements.
 #[derive(Debug, clap::Args)]
@@ -59,11 +66,12 @@ pub struct GatewayBench {
     idle: usize,
 }
 
-/// Runs the chosen benchmark.
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+/// Runs the chosen benchmark; `start_function` starts the real function for `bench lambda`
+/// as the host binary's `serve --lambda` starts it.
+pub async fn run(args: BenchArgs, start_function: &StartFunction) -> anyhow::Result<()> {
     match args.what {
         Some(What::Registry(a)) => registry::run(a).await,
-        Some(What::Lambda(a)) => lambda::run(a).await,
+        Some(What::Lambda(a)) => lambda::run(a, start_function).await,
         Some(What::Soak(a)) => soak::run(a).await,
         Some(What::Attacks(a)) => attacks::run(a).await,
         None => gateway(args.gateway).await,
@@ -72,7 +80,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
 /// Runs every gateway measurement against a fresh `wsproxy serve --demo` and prints the table.
 async fn gateway(args: GatewayBench) -> anyhow::Result<()> {
-    crate::limits::raise_fd_limit();
+    limits::raise_fd_limit();
     // Every socket the benchmark holds at once, and room for its own connects.
     let max_connections = args.idle.max(args.broadcast_size) + args.concurrency + 1024;
     let server = server::ServeChild::spawn(max_connections)

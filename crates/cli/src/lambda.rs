@@ -83,3 +83,21 @@ impl Function {
         Ok(integration)
     }
 }
+
+/// Starts the function for `wsproxy bench lambda`: one process, the backend defaults.
+pub fn start_for_bench(
+    site: wsproxy_bench::FunctionSite,
+) -> futures::future::BoxFuture<'static, anyhow::Result<Arc<LambdaIntegration>>> {
+    Box::pin(
+        Function {
+            bootstrap: site.bootstrap,
+            concurrency: 1,
+            table: site.table,
+            backend_url: site.backend_url,
+            backend_timeout_ms: 3000,
+            backend_max_answer_bytes: wsproxy_backend_http::DEFAULT_MAX_ANSWER_BYTES,
+            endpoint: site.endpoint,
+        }
+        .start(),
+    )
+}

@@ -1,7 +1,6 @@
 //! The `wsproxy` command: glue between the command line and the library crates.
 
 mod aws;
-mod bench;
 mod deploy;
 mod doctor;
 mod lambda;
@@ -29,7 +28,7 @@ enum Command {
     /// Run the local API Gateway with the proxy core in front of a backend.
     Serve(Box<serve::ServeArgs>),
     /// Measure a local gateway (connect rate, round trip, broadcast, memory) over loopback.
-    Bench(bench::BenchArgs),
+    Bench(wsproxy_bench::BenchArgs),
     /// Administer the DynamoDB connection table.
     Table(table::TableArgs),
     /// Build the Lambda `bootstrap` for provided.al2023 and write a deterministic bootstrap.zip.
@@ -46,7 +45,7 @@ async fn main() -> anyhow::Result<()> {
     logging::init(cli.log_format);
     match cli.command {
         Command::Serve(args) => serve::run(*args).await,
-        Command::Bench(args) => bench::run(args).await,
+        Command::Bench(args) => wsproxy_bench::run(args, &lambda::start_for_bench).await,
         Command::Table(args) => table::run(args).await,
         Command::Package(args) => package::run(args),
         Command::Deploy(args) => deploy::run(args).await,
