@@ -89,7 +89,8 @@ async fn gateway(args: GatewayBench) -> anyhow::Result<()> {
     let ws = server.ws_url.clone();
     let mut rows = Vec::new();
 
-    let rss_start = server.rss_kib()?;
+    // The idle sockets first, on the fresh gateway: their growth is what a socket costs.
+    let idle = measure::idle(&ws, args.idle, &server).await?;
     let connects = measure::connects(&ws, args.connects, args.concurrency).await?;
     rows.push((
         "connects per second (chat, backend auth, ack received)".to_owned(),
@@ -114,14 +115,13 @@ async fn gateway(args: GatewayBench) -> anyhow::Result<()> {
         format!("{} / {} ({} runs)", ms(bc.p50), ms(bc.max), bc.n),
     ));
 
-    let idle = measure::idle(&ws, args.idle, &server).await?;
     rows.push((
         format!("gateway RSS with {} idle sockets (all in)", args.idle),
         format!(
             "{:.1} MiB (at start {:.1} MiB; {:.2} KiB a socket)",
             idle.rss_kib as f64 / 1024.0,
-            rss_start as f64 / 1024.0,
-            (idle.rss_kib.saturating_sub(idle.rss_before_kib)) as f64 / args.idle as f64
+            idle.rss_before_kib as f64 / 1024.0,
+            idle.kib_per_socket(args.idle)
         ),
     ));
     rows.push((
