@@ -49,7 +49,7 @@ pub async fn fresh_table() -> (aws_sdk_dynamodb::Client, String) {
         std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some(),
         "the DynamoDB setups need a DynamoDB-compatible server: run scripts/test.sh, or eval \"$(scripts/moto.sh start)\" first"
     );
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = wsproxy_aws::sdk_config(None).await;
     let client = aws_sdk_dynamodb::Client::new(&sdk);
     let table = format!(
         "e2e-{}-{}",

@@ -6,7 +6,7 @@ use crate::CONNECTION_INDEX;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::query::QueryError;
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use std::collections::HashSet;
 use std::error::Error as StdError;
@@ -26,8 +26,8 @@ const BATCH_BACKOFF: Duration = Duration::from_millis(50);
 ///
 /// Lookups by connection are Queries on the [`CONNECTION_INDEX`]; items whose `ttl` has
 /// passed are never returned. Throttling is retried by the SDK client given to
-/// [`DynamoDbRegistry::new`]: build it with [`crate::dynamodb_client`] (as
-/// [`DynamoDbRegistry::from_env`] does) for wsproxy's retries ([`crate::DynamoDbRetry`]).
+/// [`DynamoDbRegistry::new`]: build it with [`crate::dynamodb_client`] for wsproxy's
+/// retries ([`crate::DynamoDbRetry`]).
 /// Once they are spent a call answers [`RegistryError::Unavailable`] saying so.
 #[derive(Debug)]
 pub struct DynamoDbRegistry {
@@ -47,16 +47,30 @@ impl DynamoDbRegistry {
         }
     }
 
-    /// A registry on `table` with a client from the environment (`AWS_REGION`,
-    /// `AWS_ENDPOINT_URL_DYNAMODB`, credentials chain) and wsproxy's retries.
-    pub async fn from_env(table: impl Into<String>) -> Self {
-        let config = aws_config::load_from_env().await;
-        Self::new(crate::dynamodb_client(&config), table)
-    }
-
     /// The table's name.
     pub fn table(&self) -> &str {
         &self.table
+    }
+
+    /// Writes many items at once, e.g. to fill a table for a benchmark: BatchWriteItem,
+    /// 25 items a request, unprocessed items resent with backoff. An error names no token.
+    pub async fn put_many(&self, items: &[ConnectionItem]) -> Result<(), RegistryError> {
+        let requests: Vec<WriteRequest> = items
+            .iter()
+            .map(|i| {
+                let put = PutRequest::builder()
+                    .set_item(Some(item_codec::encode(i)))
+                    .build()
+                    .expect("the item is set");
+                WriteRequest::builder().put_request(put).build()
+            })
+            .collect();
+        for chunk in requests.chunks(BATCH_SIZE) {
+            self.write_batch(chunk.to_vec())
+                .await
+                .map_err(|e| scrub_tokens(e, items))?;
+        }
+        Ok(())
     }
 
     /// Maps a failed call, naming how many attempts the client makes.
@@ -147,8 +161,9 @@ impl DynamoDbRegistry {
         }
     }
 
-    /// Deletes one batch (at most 25 keys), resending unprocessed items with backoff.
-    async fn delete_batch(&self, mut requests: Vec<WriteRequest>) -> Result<(), RegistryError> {
+    /// Writes one batch (at most 25 puts or deletes), resending unprocessed items with
+    /// backoff.
+    async fn write_batch(&self, mut requests: Vec<WriteRequest>) -> Result<(), RegistryError> {
         let mut pause = BATCH_BACKOFF;
         for attempt in 1..=BATCH_ATTEMPTS {
             let out = self
@@ -175,6 +190,20 @@ impl DynamoDbRegistry {
             self.table,
             requests.len()
         )))
+    }
+}
+
+/// The error of a batch of puts with every item's token masked.
+fn scrub_tokens(err: RegistryError, items: &[ConnectionItem]) -> RegistryError {
+    match err {
+        RegistryError::Unavailable(message) => RegistryError::Unavailable(
+            items
+                .iter()
+                .map(|i| i.token.expose())
+                .filter(|t| !t.is_empty())
+                .fold(message, |m, t| m.replace(t, "***")),
+        ),
+        other => other,
     }
 }
 
@@ -262,7 +291,7 @@ impl Registry for DynamoDbRegistry {
             })
             .collect();
         for chunk in requests.chunks(BATCH_SIZE) {
-            self.delete_batch(chunk.to_vec()).await?;
+            self.write_batch(chunk.to_vec()).await?;
         }
         Ok(())
     }

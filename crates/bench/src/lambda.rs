@@ -63,7 +63,7 @@ pub async fn run(args: LambdaBench, start_function: &StartFunction) -> anyhow::R
         })?
         .len();
     let table = format!("bench-lambda-{}", std::process::id());
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = wsproxy_aws::sdk_config(None).await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
     wsproxy_aws::create_table(&dynamodb, &table).await?;
     let demo = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -58,7 +58,7 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<()> {
 
 /// Clients in the environment's region, when credentials are there.
 async fn clients(region: Option<&str>) -> Result<AwsClients, String> {
-    let sdk = crate::aws::sdk_config_in(region).await;
+    let sdk = wsproxy_aws::sdk_config(region).await;
     let Some(region) = sdk.region().map(|r| r.to_string()) else {
         return Err("no AWS region: set the aws provider's region or AWS_REGION".into());
     };

@@ -24,7 +24,7 @@ pub struct Host {
 impl Host {
     /// Builds the clients once, at init.
     pub async fn init(config: Config) -> Result<Self, lambda_runtime::Error> {
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let sdk = wsproxy_aws::sdk_config(None).await;
         let registry = DynamoDbRegistry::new(wsproxy_aws::dynamodb_client(&sdk), &config.table);
         let backend = HttpBackend::new(&config.backend_url, config.backend_timeout)?
             .with_max_answer_bytes(config.backend_max_answer_bytes);
