@@ -3,6 +3,7 @@
 
 mod deploy;
 mod doctor;
+mod functions;
 mod moto;
 mod package;
 mod serve;
