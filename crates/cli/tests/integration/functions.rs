@@ -128,7 +128,8 @@ fn status(result: Result<Ws, WsError>) -> u16 {
 async fn routes_run_on_their_functions_and_a_hang_is_replaced() {
     let py = runtime_py();
     let default = format!("python3 {py}");
-    let other = format!("python3 -u {py}");
+    // The arguments after the script only name the handler, as awslambdaric's do.
+    let other = format!("python3 -u {py} awslambdaric app.handler");
     let dir = std::env::temp_dir();
     let dir_flag = format!("other={}", dir.display());
     let s = Served::start(&[
@@ -160,7 +161,7 @@ async fn routes_run_on_their_functions_and_a_hang_is_replaced() {
     ws.send(Message::text(custom)).await.unwrap();
     assert_eq!(
         next_text(&mut ws).await,
-        format!("other:{custom}:hi there:1:-")
+        format!("other:{custom}:hi there:1:app.handler")
     );
     // Each function's output, prefixed with its name.
     s.logged(&["[other#0]", "init other in", dir.to_str().unwrap()])

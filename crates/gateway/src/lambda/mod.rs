@@ -1,5 +1,8 @@
-//! Lambda mode: every route runs on a real AWS Lambda `bootstrap` binary started as child
-//! processes, as serverless-offline does for Node functions.
+//! Lambda mode: the routes run on real Lambda functions, each a `bootstrap` binary or any
+//! command speaking the Runtime API (`python3 -m awslambdaric app.handler`), started as child
+//! processes, as serverless-offline does for Node functions. [`Functions`] sends each route
+//! to its own function ([`crate::GatewayBuilder::functions`]), as API Gateway's route
+//! integrations do.
 //!
 //! [`LambdaIntegration`] serves, on loopback only:
 //! - the **Runtime API** (`http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/...`): each
@@ -312,4 +315,33 @@ pub(crate) struct Shared {
     pub arn: String,
     pub dispatcher: std::sync::Arc<queue::Dispatcher>,
     pub processes: std::sync::Arc<processes::Processes>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_handler_is_the_argument_after_a_runtime_interface_client() {
+        let mut c = LambdaConfig::new("python3");
+        assert_eq!(c.handler_name().as_deref(), Some("bootstrap"));
+        c.args = ["-m", "awslambdaric", "app.handler"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(c.handler_name().as_deref(), Some("app.handler"));
+        c.args = vec!["server.py".into()];
+        assert_eq!(c.handler_name(), None);
+        c.handler = Some("index.handler".into());
+        assert_eq!(c.handler_name().as_deref(), Some("index.handler"));
+    }
+
+    #[test]
+    fn a_program_is_found_on_path_or_named_missing() {
+        let mut c = LambdaConfig::new("sh");
+        assert!(c.program().expect("sh is on PATH").is_absolute());
+        c.bootstrap = "no-such-program-wsproxy".into();
+        assert!(c.program().unwrap_err().contains("command not found"));
+        c.bootstrap = "./no/such/bootstrap".into();
+        assert!(c.program().unwrap_err().contains("no such file"));
+    }
 }
