@@ -190,21 +190,37 @@ async fn routes_run_on_their_functions_and_a_hang_is_replaced() {
 }
 
 #[tokio::test]
-async fn a_function_that_crashes_at_init_is_reported_and_its_routes_answer_502() {
+async fn a_function_that_crashes_at_init_is_given_up_and_the_others_keep_serving() {
     let py = runtime_py();
+    let command = format!("python3 {py}");
     let s = Served::start(&[
+        "--route",
+        "sendmessage",
         "--lambda",
-        &format!("python3 {py}"),
+        &command,
         "--function-env",
         "wsproxy-local:CRASH_AT_INIT=1",
         "--function-timeout",
         "wsproxy-local=2",
+        "--function",
+        &format!("ok={command}"),
+        "--route-function",
+        "$connect=ok",
+        "--route-function",
+        "sendmessage=ok",
     ])
     .await;
-    assert_eq!(status(s.open("").await), 502);
+    let mut ws = s
+        .open("")
+        .await
+        .expect("$connect runs on the healthy function");
+    // $default runs on the crashing function: that message is lost, the socket stays.
+    ws.send(Message::text("lost")).await.unwrap();
     s.logged(&["[wsproxy-local#0]", "crashing at init"]).await;
     s.logged(&["giving up", "python3"]).await;
-    assert_eq!(status(s.open("").await), 502);
+    let custom = r#"{"action":"sendmessage"}"#;
+    ws.send(Message::text(custom)).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, format!("ok:{custom}:-:30:-"));
 }
 
 /// `wsproxy serve` with `flags`, expected to refuse them: its stderr.
