@@ -203,39 +203,6 @@ impl Base {
     }
 }
 
-/// One `bootstrap` for every route, as `wsproxy bench lambda` runs it.
-#[derive(Debug)]
-pub struct Function {
-    /// The `bootstrap` binary.
-    pub bootstrap: PathBuf,
-    /// Processes.
-    pub concurrency: usize,
-    /// Its settings; its environment is [`wsproxy_lambda::Config::to_local_env`].
-    pub config: wsproxy_lambda::Config,
-}
-
-impl Function {
-    /// Checks the `bootstrap`; gives the gateway builder's Lambda setup
-    /// ([`wsproxy_gateway::GatewayBuilder::lambda`]).
-    pub fn setup(self) -> anyhow::Result<impl FnOnce(&str) -> LambdaConfig + Send + 'static> {
-        let functions = FunctionArgs {
-            lambda: Some(self.bootstrap.display().to_string()),
-            lambda_concurrency: self.concurrency,
-            ..FunctionArgs::default()
-        };
-        let setup = Base {
-            config: self.config,
-        }
-        .setup(&functions)?;
-        Ok(move |endpoint: &str| {
-            setup(endpoint)
-                .functions
-                .pop()
-                .unwrap_or_else(|| LambdaConfig::new(""))
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

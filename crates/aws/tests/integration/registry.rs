@@ -194,6 +194,27 @@ async fn sixty_items_are_removed_in_batches_of_25() {
 }
 
 #[tokio::test]
+async fn put_many_writes_sixty_items_in_batches_of_25_that_read_back_the_same() {
+    let (reg, _, calls) = registry("put-many").await;
+    let items: Vec<ConnectionItem> = (0..60)
+        .map(|n| item(&format!("b-{}", n / 10), &format!("c-{n:02}")))
+        .collect();
+    reg.put_many(&items).await.unwrap();
+    let sent = calls.take();
+    assert_eq!(Calls::count(&sent, "BatchWriteItem"), 3, "25 + 25 + 10");
+    assert_eq!(Calls::count(&sent, "PutItem"), 0, "{sent:?}");
+    assert_eq!(
+        sorted(reg.by_partition("b-0").await.unwrap()),
+        items[..10].to_vec()
+    );
+    assert_eq!(
+        reg.by_connection("c-59").await.unwrap(),
+        vec![items[59].clone()]
+    );
+    reg.put_many(&[]).await.unwrap();
+}
+
+#[tokio::test]
 async fn lookups_read_every_page() {
     // moto, like DynamoDB, answers at most 1 MB per page: 12 items of 150 KB take two.
     let (reg, _, calls) = registry("pages").await;
@@ -360,5 +381,40 @@ async fn unprocessed_items_are_sent_again_until_done() {
     let reg = DynamoDbRegistry::new(client, "t");
     let err = reg.delete(&items[..2]).await.unwrap_err();
     assert!(err.to_string().contains("2 item(s) unprocessed"), "{err}");
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 8);
+}
+
+#[tokio::test]
+async fn put_many_resends_unprocessed_items_and_its_error_names_no_token() {
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+
+    let items: Vec<ConnectionItem> = (0..30).map(|n| item(&format!("b-{n}"), "c")).collect();
+    let fake = Arc::new(fake::Fake {
+        refusals: 3,
+        calls: Default::default(),
+    });
+    let (client, _) = crate::util::client_for(&fake::start(fake.clone()).await);
+    DynamoDbRegistry::new(client, "t")
+        .put_many(&items)
+        .await
+        .unwrap();
+    // Batch 1 refused three times then done (4 calls), batch 2 done at once.
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 5);
+
+    let fake = Arc::new(fake::Fake {
+        refusals: usize::MAX,
+        calls: Default::default(),
+    });
+    let (client, _) = crate::util::client_for(&fake::start(fake.clone()).await);
+    let mut secret = item("b-1", "c-1");
+    secret.token = Secret::new("tok-secret-42");
+    let err = DynamoDbRegistry::new(client, "t")
+        .put_many(&[secret])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("1 item(s) unprocessed"), "{err}");
+    assert!(!err.contains("tok-secret-42"), "{err}");
     assert_eq!(fake.calls.load(Ordering::SeqCst), 8);
 }

@@ -342,3 +342,73 @@ async fn a_folder_without_terraform_is_a_clear_failure() {
         "{text}"
     );
 }
+
+/// An instance metadata service that refuses every request (403), as one outside EC2 does.
+async fn refusing_imds() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app =
+        axum::Router::new().fallback(|| async { (axum::http::StatusCode::FORBIDDEN, "denied") });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// `wsproxy doctor` with no credentials anywhere: the SDK's chain asks IMDS last, which
+/// refuses. Returns stdout and stderr.
+async fn doctor_without_credentials(
+    env: &Env,
+    imds: &str,
+    rust_log: Option<&str>,
+) -> (String, String) {
+    let empty = tempfile::NamedTempFile::new().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wsproxy"));
+    command
+        .args(["doctor", "--env"])
+        .arg(&env.dir)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds)
+        .env("AWS_SHARED_CREDENTIALS_FILE", empty.path())
+        .env("AWS_CONFIG_FILE", empty.path());
+    for unset in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_EC2_METADATA_DISABLED",
+        "RUST_LOG",
+    ] {
+        command.env_remove(unset);
+    }
+    if let Some(filter) = rust_log {
+        command.env("RUST_LOG", filter);
+    }
+    let out = command.output().await.expect("wsproxy runs");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn without_credentials_the_sdk_s_warnings_stay_out_of_the_report_s_way() {
+    let env = Env::new("doctor-no-credentials", &closed_url());
+    let imds = refusing_imds().await;
+
+    let (stdout, stderr) = doctor_without_credentials(&env, &imds, None).await;
+    assert!(stdout.contains("no AWS credentials found"), "{stdout}");
+    assert!(stdout.starts_with("wsproxy doctor: "), "{stdout}");
+    assert!(
+        !stderr.contains("aws_config") && !stderr.contains("IMDS"),
+        "{stderr}"
+    );
+
+    // The same run asking for the SDK's warnings shows the dump that was kept away.
+    let (_, stderr) = doctor_without_credentials(&env, &imds, Some("info,aws_config=warn")).await;
+    assert!(
+        stderr.contains("aws_config") && stderr.contains("IMDS"),
+        "{stderr}"
+    );
+}

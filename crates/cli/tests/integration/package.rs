@@ -133,3 +133,27 @@ fn the_built_package_needs_no_glibc_newer_than_al2023s() {
         wsproxy_package::base64_sha256(&zip).unwrap()
     );
 }
+
+/// `scripts/install-package-deps.sh` names the versions it finds (it printed an empty
+/// cargo-lambda version and cargo's "unexpected argument" error: run on its own,
+/// cargo-lambda takes `lambda` first). Run where the tools are installed (scripts/test.sh
+/// installs them first).
+#[test]
+fn install_package_deps_prints_cargo_lambda_s_version() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    if !root.join(".tools/venv-lambda/bin/cargo-lambda").is_file() {
+        eprintln!("skipped: cargo-lambda is not installed (scripts/install-package-deps.sh)");
+        return;
+    }
+    let out = Command::new(root.join("scripts/install-package-deps.sh"))
+        .output()
+        .expect("the script runs");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains(": cargo-lambda 1."), "{stdout}");
+    assert!(stdout.contains(" and zig 0."), "{stdout}");
+    assert_eq!(stderr, "");
+}

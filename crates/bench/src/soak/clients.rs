@@ -4,7 +4,7 @@
 //! `close` on its stdin.
 
 use super::SoakBench;
-use crate::bench::client::{open, Socket};
+use crate::client::{open, Socket};
 use futures::{SinkExt as _, StreamExt as _};
 use serde::{Deserialize, Serialize};
 use serde_json::json;

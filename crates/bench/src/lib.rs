@@ -1,10 +1,15 @@
 //! `wsproxy bench`: drives a gateway over loopback (by default a `wsproxy serve --demo`
 //! child process, so its memory is measured alone) and reports the figures of
 //! BENCHMARKS.md as a Markdown table.
+//!
+//! The one entry point is [`run`], which the `wsproxy` binary's `bench` subcommand calls.
+//! It runs inside that binary: the gateway benchmark and the soak start child processes
+//! of the running executable (`wsproxy serve --demo`, `wsproxy bench soak --clients-of`).
 
 mod attacks;
 mod client;
 mod lambda;
+mod limits;
 mod measure;
 mod registry;
 mod server;
@@ -72,7 +77,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
 /// Runs every gateway measurement against a fresh `wsproxy serve --demo` and prints the table.
 async fn gateway(args: GatewayBench) -> anyhow::Result<()> {
-    crate::limits::raise_fd_limit();
+    limits::raise_fd_limit();
     // Every socket the benchmark holds at once, and room for its own connects.
     let max_connections = args.idle.max(args.broadcast_size) + args.concurrency + 1024;
     let server = server::ServeChild::spawn(max_connections)
@@ -81,7 +86,8 @@ async fn gateway(args: GatewayBench) -> anyhow::Result<()> {
     let ws = server.ws_url.clone();
     let mut rows = Vec::new();
 
-    let rss_start = server.rss_kib()?;
+    // The idle sockets first, on the fresh gateway: their growth is what a socket costs.
+    let idle = measure::idle(&ws, args.idle, &server).await?;
     let connects = measure::connects(&ws, args.connects, args.concurrency).await?;
     rows.push((
         "connects per second (chat, backend auth, ack received)".to_owned(),
@@ -106,14 +112,13 @@ async fn gateway(args: GatewayBench) -> anyhow::Result<()> {
         format!("{} / {} ({} runs)", ms(bc.p50), ms(bc.max), bc.n),
     ));
 
-    let idle = measure::idle(&ws, args.idle, &server).await?;
     rows.push((
         format!("gateway RSS with {} idle sockets (all in)", args.idle),
         format!(
             "{:.1} MiB (at start {:.1} MiB; {:.2} KiB a socket)",
             idle.rss_kib as f64 / 1024.0,
-            rss_start as f64 / 1024.0,
-            (idle.rss_kib.saturating_sub(idle.rss_before_kib)) as f64 / args.idle as f64
+            idle.rss_before_kib as f64 / 1024.0,
+            idle.kib_per_socket(args.idle)
         ),
     ));
     rows.push((

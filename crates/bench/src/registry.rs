@@ -4,13 +4,12 @@
 
 use anyhow::Context;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use bytes::Bytes;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use wsproxy_aws::{create_table, DynamoDbRegistry, Request, RequestLog};
-use wsproxy_core::{ConnectionType, Proxy, PushError, Pusher};
+use wsproxy_core::{ConnectionItem, ConnectionType, Proxy, PushError, Pusher, Secret};
 
 /// Flags of `wsproxy bench registry`.
 #[derive(Debug, clap::Args)]
@@ -51,7 +50,7 @@ pub async fn run(args: RegistryBench) -> anyhow::Result<()> {
         std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some(),
         "bench registry needs a DynamoDB-compatible server: eval \"$(scripts/moto.sh start)\" first"
     );
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = wsproxy_aws::sdk_config(None).await;
     let plain = aws_sdk_dynamodb::Client::new(&sdk);
     let log = RequestLog::default();
     let counted = aws_sdk_dynamodb::Client::from_conf(
@@ -85,49 +84,21 @@ pub async fn run(args: RegistryBench) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Registers `n` booking connections, ten a booking, with batched writes.
+/// Registers `n` booking connections, ten a booking, with the registry's batch writer.
 async fn fill(client: &aws_sdk_dynamodb::Client, table: &str, n: usize) -> anyhow::Result<()> {
-    let now = wsproxy_core::now_epoch_secs();
-    let writes: Vec<WriteRequest> = (0..n)
+    let items: Vec<ConnectionItem> = (0..n)
         .map(|i| {
-            let item = [
-                ("booking_id", AttributeValue::S(format!("b{}", i / 10))),
-                ("connection_id", AttributeValue::S(format!("c{i}"))),
-                (
-                    "connection_type",
-                    AttributeValue::S(ConnectionType::Booking.as_str().into()),
-                ),
-                ("created_at", AttributeValue::N(now.to_string())),
-                (
-                    "ttl",
-                    AttributeValue::N((now + wsproxy_core::ITEM_TTL_SECS).to_string()),
-                ),
-                ("token", AttributeValue::S("bench".into())),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
-            let put = PutRequest::builder()
-                .set_item(Some(item))
-                .build()
-                .expect("an item");
-            WriteRequest::builder().put_request(put).build()
+            ConnectionItem::new(
+                format!("b{}", i / 10),
+                format!("c{i}"),
+                ConnectionType::Booking,
+                None,
+                Secret::new("bench"),
+            )
         })
         .collect();
-    for chunk in writes.chunks(25) {
-        let mut pending = chunk.to_vec();
-        while !pending.is_empty() {
-            let out = client
-                .batch_write_item()
-                .request_items(table, pending)
-                .send()
-                .await
-                .context("filling the benchmark table")?;
-            pending = out
-                .unprocessed_items
-                .and_then(|mut m| m.remove(table))
-                .unwrap_or_default();
-        }
-    }
-    Ok(())
+    DynamoDbRegistry::new(client.clone(), table)
+        .put_many(&items)
+        .await
+        .context("filling the benchmark table")
 }

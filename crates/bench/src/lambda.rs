@@ -9,6 +9,7 @@ use futures::SinkExt;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
+use wsproxy_gateway::lambda::LambdaConfig;
 use wsproxy_gateway::Gateway;
 
 /// Flags of `wsproxy bench lambda`.
@@ -41,7 +42,7 @@ pub async fn run(args: LambdaBench) -> anyhow::Result<()> {
         })?
         .len();
     let table = format!("bench-lambda-{}", std::process::id());
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = wsproxy_aws::sdk_config(None).await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
     wsproxy_aws::create_table(&dynamodb, &table).await?;
     let demo = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -87,17 +88,29 @@ async fn one_run(
     table: &str,
     backend_url: &str,
 ) -> anyhow::Result<(Duration, u64)> {
-    let function = crate::lambda::Function {
-        bootstrap: args.bootstrap.clone(),
-        concurrency: 1,
-        config: wsproxy_lambda::Config {
-            table: table.to_owned(),
-            ..wsproxy_lambda::Config::new(backend_url)
-        },
+    anyhow::ensure!(
+        args.bootstrap.is_file(),
+        "--bootstrap {}: no such file; build it with `cargo build --release -p wsproxy-lambda --bin bootstrap`",
+        args.bootstrap.display()
+    );
+    let bootstrap = args.bootstrap.clone();
+    let config = wsproxy_lambda::Config {
+        table: table.to_owned(),
+        ..wsproxy_lambda::Config::new(backend_url)
+    };
+    // One process, its environment as `wsproxy serve --lambda` gives it.
+    let function = move |endpoint: &str| {
+        let mut lambda = LambdaConfig::new(&bootstrap);
+        let config = wsproxy_lambda::Config {
+            endpoint: Some(endpoint.to_owned()),
+            ..config
+        };
+        lambda.env = config.to_local_env(wsproxy_lambda::process_env);
+        lambda
     };
     let mut gateway = Gateway::builder()
         .listen("127.0.0.1:0".parse()?)
-        .lambda(function.setup()?)
+        .lambda(function)
         .bind()
         .await?
         .spawn();
