@@ -1,41 +1,239 @@
-//! `wsproxy serve --lambda PATH`: the real `bootstrap` behind the local gateway.
+//! `wsproxy serve --lambda COMMAND` and `--function NAME=COMMAND`: functions, each a command
+//! speaking the Lambda Runtime API, behind the local gateway, routes going to one or another.
 
+use anyhow::{bail, Context as _};
 use std::path::PathBuf;
-use wsproxy_gateway::lambda::LambdaConfig;
+use std::time::Duration;
+use wsproxy_gateway::lambda::{FunctionsConfig, LambdaConfig};
 
-/// How the function runs.
+/// The name of the function `--lambda` gives.
+pub const LAMBDA_NAME: &str = "wsproxy-local";
+
+/// The function flags of `wsproxy serve`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FunctionArgs {
+    /// Run the routes on this function instead of the in-process core: the path of a Lambda
+    /// `bootstrap` (e.g. target/release/bootstrap), or a command line speaking the Lambda
+    /// Runtime API, e.g. "python3 -m awslambdaric app.handler". Its name is `wsproxy-local`;
+    /// it takes every route no --route-function sends elsewhere.
+    #[arg(long, value_name = "COMMAND")]
+    pub lambda: Option<String>,
+    /// A named function (repeatable): NAME=COMMAND, e.g. auth="node auth.js". Send routes to
+    /// it with --route-function.
+    #[arg(long = "function", value_name = "NAME=COMMAND")]
+    pub functions: Vec<String>,
+    /// Which function a route runs on (repeatable): ROUTE=NAME, e.g. '$connect=auth'. ROUTE is
+    /// $connect, $disconnect, $default or a custom route key (--route).
+    #[arg(long = "route-function", value_name = "ROUTE=NAME")]
+    pub route_functions: Vec<String>,
+    /// A function's working directory (repeatable): NAME=DIR. Default: the program's
+    /// directory for a path, the current directory otherwise.
+    #[arg(long = "function-dir", value_name = "NAME=DIR")]
+    pub function_dirs: Vec<String>,
+    /// A variable of a function's environment (repeatable): NAME:KEY=VALUE.
+    #[arg(long = "function-env", value_name = "NAME:KEY=VALUE")]
+    pub function_envs: Vec<String>,
+    /// A function's timeout in seconds (repeatable): NAME=SECONDS. An invocation running
+    /// longer answers as an integration failure and its process is killed and replaced.
+    #[arg(long = "function-timeout", value_name = "NAME=SECONDS")]
+    pub function_timeouts: Vec<String>,
+    /// Processes per function (concurrent events).
+    #[arg(long, default_value_t = 1)]
+    pub lambda_concurrency: usize,
+}
+
+impl FunctionArgs {
+    /// True when the routes run on functions.
+    pub fn any(&self) -> bool {
+        self.lambda.is_some() || !self.functions.is_empty()
+    }
+
+    /// The functions and their routes; `env` is every function's base environment
+    /// (overridden by its own --function-env). Every mistake is reported here, before any
+    /// socket is opened.
+    pub fn config(&self, env: &[(String, String)]) -> anyhow::Result<FunctionsConfig> {
+        let mut config = FunctionsConfig::default();
+        if let Some(line) = &self.lambda {
+            let mut f = function(LAMBDA_NAME, line, "--lambda")?;
+            if f.args.is_empty() && f.bootstrap.components().count() > 1 && !f.bootstrap.is_file() {
+                bail!(
+                    "--lambda {}: no such file; build it with `cargo build --release -p \
+                     wsproxy-lambda --bin bootstrap` (target/release/bootstrap)",
+                    f.bootstrap.display()
+                );
+            }
+            f.concurrency = self.lambda_concurrency.max(1);
+            config.functions.push(f);
+            config.default_function = Some(LAMBDA_NAME.to_owned());
+        }
+        for spec in &self.functions {
+            let (name, line) = pair(spec, '=', "--function", "NAME=COMMAND")?;
+            let mut f = function(name, line, "--function")?;
+            f.concurrency = self.lambda_concurrency.max(1);
+            config.functions.push(f);
+        }
+        let find = |name: &str, flag: &str| -> anyhow::Result<usize> {
+            config
+                .functions
+                .iter()
+                .position(|f| f.function_name == name)
+                .with_context(|| {
+                    format!("{flag}: no function is named '{name}'; define it with --function {name}=COMMAND")
+                })
+        };
+        let mut dirs = Vec::new();
+        for spec in &self.function_dirs {
+            let (name, dir) = pair(spec, '=', "--function-dir", "NAME=DIR")?;
+            dirs.push((find(name, "--function-dir")?, PathBuf::from(dir)));
+        }
+        let mut timeouts = Vec::new();
+        for spec in &self.function_timeouts {
+            let (name, secs) = pair(spec, '=', "--function-timeout", "NAME=SECONDS")?;
+            let secs: f64 = secs
+                .parse()
+                .ok()
+                .filter(|s: &f64| s.is_finite() && *s > 0.0 && *s <= 900.0)
+                .with_context(|| {
+                    format!("--function-timeout {spec}: give seconds, more than 0 and at most 900")
+                })?;
+            timeouts.push((find(name, "--function-timeout")?, secs));
+        }
+        let mut envs = Vec::new();
+        for spec in &self.function_envs {
+            let (name, var) = pair(spec, ':', "--function-env", "NAME:KEY=VALUE")?;
+            let (key, value) = pair(var, '=', "--function-env", "NAME:KEY=VALUE")?;
+            envs.push((
+                find(name, "--function-env")?,
+                key.to_owned(),
+                value.to_owned(),
+            ));
+        }
+        for f in &mut config.functions {
+            f.env = env.to_vec();
+        }
+        for (at, dir) in dirs {
+            config.functions[at].working_dir = Some(dir);
+        }
+        for (at, secs) in timeouts {
+            config.functions[at].timeout = Duration::from_secs_f64(secs);
+        }
+        for (at, key, value) in envs {
+            config.functions[at].env.push((key, value));
+        }
+        for spec in &self.route_functions {
+            let (route, name) = pair(spec, '=', "--route-function", "ROUTE=NAME")?;
+            config.routes.insert(route.to_owned(), name.to_owned());
+        }
+        config
+            .validate()
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("the functions cannot run")?;
+        Ok(config)
+    }
+}
+
+/// A function named `name` running `line` (a path, or a command line in shell syntax).
+fn function(name: &str, line: &str, flag: &str) -> anyhow::Result<LambdaConfig> {
+    let words = if std::path::Path::new(line).is_file() {
+        // A path with spaces in it still names one program.
+        vec![line.to_owned()]
+    } else {
+        shlex::split(line)
+            .with_context(|| format!("{flag} {line}: unbalanced quotes in the command line"))?
+    };
+    let Some((program, args)) = words.split_first().filter(|(p, _)| !p.is_empty()) else {
+        bail!("{flag}: the command of function '{name}' is empty; give the program that runs it");
+    };
+    let mut f = LambdaConfig::new(program);
+    f.args = args.to_vec();
+    f.function_name = name.to_owned();
+    Ok(f)
+}
+
+/// `spec` split at the first `sep`, the left side non-empty.
+fn pair<'a>(
+    spec: &'a str,
+    sep: char,
+    flag: &str,
+    form: &str,
+) -> anyhow::Result<(&'a str, &'a str)> {
+    match spec.split_once(sep) {
+        Some((a, b)) if !a.trim().is_empty() => Ok((a.trim(), b)),
+        _ => bail!("{flag} {spec}: expected {form}"),
+    }
+}
+
+/// Settings of the wsproxy function and endpoints every function gets.
 #[derive(Debug)]
-pub struct Function {
-    /// The `bootstrap` binary.
-    pub bootstrap: PathBuf,
-    /// Processes.
-    pub concurrency: usize,
-    /// Its settings; its environment is [`wsproxy_lambda::Config::to_local_env`].
+pub struct Base {
+    /// The wsproxy function's settings; their environment is
+    /// [`wsproxy_lambda::Config::to_local_env`], which every function gets.
     pub config: wsproxy_lambda::Config,
 }
 
-impl Function {
-    /// Checks the `bootstrap`; gives the gateway builder's Lambda setup
-    /// ([`wsproxy_gateway::GatewayBuilder::lambda`]), which adds the gateway's `@connections`
-    /// endpoint to the settings.
-    pub fn setup(self) -> anyhow::Result<impl FnOnce(&str) -> LambdaConfig + Send + 'static> {
-        anyhow::ensure!(
-            self.bootstrap.is_file(),
-            "--lambda {}: no such file; build it with `cargo build --release -p wsproxy-lambda --bin bootstrap` (target/release/bootstrap)",
-            self.bootstrap.display()
-        );
+impl Base {
+    /// The gateway builder's setup ([`wsproxy_gateway::GatewayBuilder::functions`]): the
+    /// functions with the gateway's `@connections` endpoint in their environment. The
+    /// configuration is checked here, with a placeholder endpoint.
+    pub fn setup(
+        self,
+        functions: &FunctionArgs,
+    ) -> anyhow::Result<impl FnOnce(&str) -> FunctionsConfig + Send + 'static> {
+        functions.config(&self.env("http://127.0.0.1:0/dev"))?;
+        let functions = functions.clone();
         Ok(move |endpoint: &str| {
-            let mut lambda = LambdaConfig::new(&self.bootstrap);
-            lambda.concurrency = self.concurrency.max(1);
+            let env = self.env(endpoint);
+            // Checked above with the same flags: only the endpoint differs.
+            let mut config = functions.config(&env).unwrap_or_default();
             if let Some(region) = wsproxy_lambda::process_env("AWS_REGION") {
-                lambda.region = region;
+                for f in &mut config.functions {
+                    f.region = region.clone();
+                }
             }
-            let config = wsproxy_lambda::Config {
-                endpoint: Some(endpoint.to_owned()),
-                ..self.config
-            };
-            lambda.env = config.to_local_env(wsproxy_lambda::process_env);
-            lambda
+            config
         })
+    }
+
+    fn env(&self, endpoint: &str) -> Vec<(String, String)> {
+        let config = wsproxy_lambda::Config {
+            endpoint: Some(endpoint.to_owned()),
+            ..self.config.clone()
+        };
+        config.to_local_env(wsproxy_lambda::process_env)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(lambda: Option<&str>, functions: &[&str], routes: &[&str]) -> FunctionArgs {
+        FunctionArgs {
+            lambda: lambda.map(str::to_owned),
+            functions: functions.iter().map(|s| (*s).to_owned()).collect(),
+            route_functions: routes.iter().map(|s| (*s).to_owned()).collect(),
+            lambda_concurrency: 1,
+            ..FunctionArgs::default()
+        }
+    }
+
+    #[test]
+    fn a_command_line_is_split_as_a_shell_would() {
+        let c = args(Some("sh -c 'exit 0'"), &[], &[]).config(&[]).unwrap();
+        assert_eq!(c.functions[0].bootstrap, PathBuf::from("sh"));
+        assert_eq!(c.functions[0].args, ["-c", "exit 0"]);
+    }
+
+    #[test]
+    fn bad_input_is_named() {
+        let err = |a: FunctionArgs| format!("{:#}", a.config(&[]).unwrap_err());
+        let e = err(args(None, &["a=sh"], &["$connect=b"]));
+        assert!(e.contains("'$connect'") && e.contains("'b'"), "{e}");
+        let e = err(args(None, &["a= "], &[]));
+        assert!(e.contains("empty"), "{e}");
+        let e = err(args(None, &["a=no-such-program-wsproxy"], &[]));
+        assert!(e.contains("command not found"), "{e}");
+        let e = err(args(None, &["a"], &[]));
+        assert!(e.contains("NAME=COMMAND"), "{e}");
     }
 }

@@ -78,7 +78,7 @@ pub struct ServeArgs {
     #[arg(long, env = "WSPROXY_NEW_CONNECTION_BURST", default_value_t = ConnectionLimits::default().new_connection_burst)]
     new_connection_burst: u32,
     /// Where the in-process core keeps connections.
-    #[arg(long, value_enum, default_value_t = Store::Memory, conflicts_with = "lambda")]
+    #[arg(long, value_enum, default_value_t = Store::Memory, conflicts_with_all = ["lambda", "functions"])]
     store: Store,
     /// DynamoDB table of connections (`--store dynamodb`, and the function's in `--lambda`).
     #[arg(
@@ -89,15 +89,11 @@ pub struct ServeArgs {
     table: String,
     /// DynamoDB requests the registry sends at once (`--store dynamodb`); more wait for a
     /// turn, at most 30 s. Lower it for a table or stand-in that answers slowly.
-    #[arg(long, env = "WSPROXY_DYNAMODB_IN_FLIGHT", default_value_t = wsproxy_aws::InFlight::DEFAULT_LIMIT, conflicts_with = "lambda")]
+    #[arg(long, env = "WSPROXY_DYNAMODB_IN_FLIGHT", default_value_t = wsproxy_aws::InFlight::DEFAULT_LIMIT, conflicts_with_all = ["lambda", "functions"])]
     dynamodb_in_flight: usize,
-    /// Run every route on this Lambda `bootstrap` binary (started as child processes, fed
-    /// through a local Lambda Runtime API) instead of the in-process core.
-    #[arg(long, value_name = "PATH")]
-    lambda: Option<std::path::PathBuf>,
-    /// Function processes in Lambda mode (concurrent events).
-    #[arg(long, default_value_t = 1, requires = "lambda")]
-    lambda_concurrency: usize,
+    /// Functions (Lambda mode): see `--lambda` and `--function`.
+    #[command(flatten)]
+    functions: crate::lambda::FunctionArgs,
 }
 
 /// Connection registries of the in-process core.
@@ -129,11 +125,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let config = gateway_config(&args);
     let stage = config.stage.clone();
     let mut builder = Gateway::builder().config(config);
-    builder = match &args.lambda {
-        Some(bootstrap) => {
-            let function = crate::lambda::Function {
-                bootstrap: bootstrap.clone(),
-                concurrency: args.lambda_concurrency,
+    builder = match args.functions.any() {
+        true => {
+            let base = crate::lambda::Base {
                 config: wsproxy_lambda::Config {
                     table: args.table.clone(),
                     backend_timeout: Duration::from_millis(args.backend_timeout_ms),
@@ -141,9 +135,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                     ..wsproxy_lambda::Config::new(&backend_url)
                 },
             };
-            builder.lambda(function.setup()?)
+            builder.functions(base.setup(&args.functions)?)
         }
-        None => {
+        false => {
             let timeout = Duration::from_millis(args.backend_timeout_ms);
             let backend = HttpBackend::new(&backend_url, timeout)?
                 .with_max_answer_bytes(args.backend_max_answer_bytes);
@@ -155,15 +149,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     let bound = builder.bind().await?;
     let addr = bound.local_addr();
-    if let (Some(lambda), Some(bootstrap)) = (bound.lambda(), &args.lambda) {
-        println!(
-            "lambda: {} ({} process(es)); Runtime and Invoke APIs on {}",
-            bootstrap.display(),
-            args.lambda_concurrency.max(1),
-            lambda.runtime_api_addr()
-        );
+    if let Some(functions) = bound.functions() {
+        for f in functions.all() {
+            println!(
+                "function {}: Runtime and Invoke APIs on {}",
+                f.function_name(),
+                f.runtime_api_addr()
+            );
+        }
     }
-
     if let Some(listener) = demo_listener {
         let demo = wsproxy_demo::DemoConfig {
             gateway_url: Some(format!("http://{addr}/{stage}")),

@@ -4,7 +4,7 @@
 //! stopping the function ([`crate::BoundGateway::serve`]).
 
 use crate::event::Integration;
-use crate::lambda::{LambdaConfig, LambdaIntegration};
+use crate::lambda::{Functions, FunctionsConfig, LambdaConfig};
 use crate::server::bound;
 use crate::{Connections, CoreIntegration, GatewayConfig, GatewayError};
 use axum::Router;
@@ -12,8 +12,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use wsproxy_core::{Backend, Proxy, ProxyConfig, Registry};
 
-/// Makes a function's configuration from the gateway's `@connections` base URL.
-type LambdaSetup = Box<dyn FnOnce(&str) -> LambdaConfig + Send>;
+/// Makes the functions' configuration from the gateway's `@connections` base URL.
+type LambdaSetup = Box<dyn FnOnce(&str) -> FunctionsConfig + Send>;
 
 /// Where the routes run.
 enum Routes {
@@ -23,7 +23,7 @@ enum Routes {
         backend: Arc<dyn Backend>,
         config: ProxyConfig,
     },
-    /// A real Lambda `bootstrap` behind a local Runtime API.
+    /// Real Lambda functions behind local Runtime APIs.
     Lambda(LambdaSetup),
     /// Any other integration.
     Other(Arc<dyn Integration>),
@@ -113,7 +113,17 @@ impl GatewayBuilder {
     /// `setup` makes from the gateway's `@connections` base URL (`http://127.0.0.1:PORT/{stage}`,
     /// known once the port is bound), e.g. for its `API_GATEWAY_ENDPOINT`. The function
     /// starts in [`GatewayBuilder::bind`] and stops when [`crate::BoundGateway::serve`] ends.
-    pub fn lambda(mut self, setup: impl FnOnce(&str) -> LambdaConfig + Send + 'static) -> Self {
+    pub fn lambda(self, setup: impl FnOnce(&str) -> LambdaConfig + Send + 'static) -> Self {
+        self.functions(move |endpoint| FunctionsConfig::single(setup(endpoint)))
+    }
+
+    /// Runs the routes on several functions ([`Functions`]), each route on the one
+    /// [`FunctionsConfig::routes`] names, as [`GatewayBuilder::lambda`] does for one. Every
+    /// function is checked before any starts.
+    pub fn functions(
+        mut self,
+        setup: impl FnOnce(&str) -> FunctionsConfig + Send + 'static,
+    ) -> Self {
         self.routes = Some(Routes::Lambda(Box::new(setup)));
         self
     }
@@ -176,7 +186,7 @@ impl GatewayBuilder {
             }
             Routes::Lambda(setup) => {
                 let endpoint = format!("http://{}/{}", reachable(addr), config.stage);
-                let lambda = LambdaIntegration::start(setup(&endpoint)).await?;
+                let lambda = Functions::start(setup(&endpoint)).await?;
                 (lambda.clone(), Some(lambda))
             }
             Routes::Other(integration) => (integration, None),

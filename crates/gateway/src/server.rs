@@ -2,7 +2,7 @@
 
 use crate::builder::{reachable, GatewayBuilder};
 use crate::event::Integration;
-use crate::lambda::LambdaIntegration;
+use crate::lambda::{Functions, LambdaIntegration};
 use crate::routes::RouteSelector;
 use crate::throttle::TokenBucket;
 use crate::{accept, connections_api, upgrade, Connections, GatewayConfig, GatewayError};
@@ -51,7 +51,7 @@ pub(crate) fn bound(
     integration: Arc<dyn Integration>,
     fallback: Option<Router>,
     listener: TcpListener,
-    lambda: Option<Arc<LambdaIntegration>>,
+    lambda: Option<Arc<Functions>>,
 ) -> Result<BoundGateway, GatewayError> {
     let selector = RouteSelector::new(&config.route_selection_expression, &config.routes)
         .map_err(GatewayError::Config)?;
@@ -102,7 +102,7 @@ pub struct BoundGateway {
     listener: TcpListener,
     router: Router,
     shared: Arc<Shared>,
-    lambda: Option<Arc<LambdaIntegration>>,
+    lambda: Option<Arc<Functions>>,
 }
 
 impl std::fmt::Debug for BoundGateway {
@@ -136,8 +136,14 @@ impl BoundGateway {
         &self.shared.connections
     }
 
-    /// The function, when the routes run on one ([`GatewayBuilder::lambda`]).
+    /// The function, when the routes run on one ([`GatewayBuilder::lambda`]); with several
+    /// ([`GatewayBuilder::functions`]), the one of the routes not mapped to another.
     pub fn lambda(&self) -> Option<&Arc<LambdaIntegration>> {
+        self.lambda.as_ref().map(|f| f.default_function())
+    }
+
+    /// The functions, when the routes run on functions.
+    pub fn functions(&self) -> Option<&Arc<Functions>> {
         self.lambda.as_ref()
     }
 
@@ -236,7 +242,7 @@ pub struct ServingGateway {
     local_addr: SocketAddr,
     endpoint: String,
     connections: Arc<Connections>,
-    lambda: Option<Arc<LambdaIntegration>>,
+    lambda: Option<Arc<Functions>>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), GatewayError>>>,
 }
@@ -257,8 +263,13 @@ impl ServingGateway {
         &self.connections
     }
 
-    /// The function, when the routes run on one.
+    /// The function, when the routes run on one (with several, the default one).
     pub fn lambda(&self) -> Option<&Arc<LambdaIntegration>> {
+        self.lambda.as_ref().map(|f| f.default_function())
+    }
+
+    /// The functions, when the routes run on functions.
+    pub fn functions(&self) -> Option<&Arc<Functions>> {
         self.lambda.as_ref()
     }
 

@@ -5,6 +5,7 @@ mod bench;
 mod deploy;
 mod doctor;
 mod errors;
+mod functions;
 mod moto;
 mod package;
 mod serve;

@@ -40,10 +40,7 @@ impl LambdaIntegration {
     pub async fn start(mut config: LambdaConfig) -> Result<Arc<Self>, GatewayError> {
         config.validate().map_err(GatewayError::Lambda)?;
         if config.concurrency > 0 {
-            // The processes run in the binary's directory, as in /var/task.
-            config.bootstrap = std::fs::canonicalize(&config.bootstrap).map_err(|e| {
-                GatewayError::Lambda(format!("{}: {e}", config.bootstrap.display()))
-            })?;
+            config.prepare().map_err(GatewayError::Lambda)?;
         }
         let slots = config.concurrency;
         let (kill_tx, kill_rx) = Processes::channels(slots);
@@ -106,6 +103,11 @@ impl LambdaIntegration {
     /// (with `concurrency: 0`, only it does). Each started process gets a port of its own.
     pub fn runtime_api_addr(&self) -> SocketAddr {
         self.runtime_addr
+    }
+
+    /// `AWS_LAMBDA_FUNCTION_NAME` of the function.
+    pub fn function_name(&self) -> &str {
+        &self.shared.config.function_name
     }
 
     /// `arn:aws:lambda:{region}:000000000000:function:{name}`.

@@ -1,5 +1,8 @@
-//! Lambda mode: every route runs on a real AWS Lambda `bootstrap` binary started as child
-//! processes, as serverless-offline does for Node functions.
+//! Lambda mode: the routes run on real Lambda functions, each a `bootstrap` binary or any
+//! command speaking the Runtime API (`python3 -m awslambdaric app.handler`), started as child
+//! processes, as serverless-offline does for Node functions. [`Functions`] sends each route
+//! to its own function ([`crate::GatewayBuilder::functions`]), as API Gateway's route
+//! integrations do.
 //!
 //! [`LambdaIntegration`] serves, on loopback only:
 //! - the **Runtime API** (`http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/...`): each
@@ -37,6 +40,7 @@
 //! ```
 
 mod event_json;
+mod functions;
 mod integration;
 mod invoke_api;
 mod processes;
@@ -45,6 +49,7 @@ mod runtime_api;
 mod spawn;
 
 pub use event_json::{integration_response, websocket_proxy_event};
+pub use functions::{Functions, FunctionsConfig};
 pub use integration::LambdaIntegration;
 
 use std::path::PathBuf;
@@ -53,9 +58,19 @@ use std::time::Duration;
 /// How to run the function.
 #[derive(Debug, Clone)]
 pub struct LambdaConfig {
-    /// The `bootstrap` executable (a `provided.al2023` custom runtime, e.g. built with the
-    /// `lambda_runtime` crate).
+    /// The program that runs the function: a `bootstrap` executable (a `provided.al2023`
+    /// custom runtime, e.g. built with the `lambda_runtime` crate) or any program speaking the
+    /// Runtime API (`python3` with `args` `-m awslambdaric app.handler`). A path (with a `/`)
+    /// is taken relative to `working_dir`, if set; a bare name is looked up on `PATH`.
     pub bootstrap: PathBuf,
+    /// The program's arguments.
+    pub args: Vec<String>,
+    /// Where the processes run (`LAMBDA_TASK_ROOT`, as `/var/task` on AWS); by default the
+    /// program's directory for a path, the current directory for a name found on `PATH`.
+    pub working_dir: Option<PathBuf>,
+    /// `_HANDLER`; by default the argument after `awslambdaric`/`aws-lambda-ric`, or
+    /// `bootstrap` for a program without arguments.
+    pub handler: Option<String>,
     /// `AWS_LAMBDA_FUNCTION_NAME`, and the name the Invoke API answers to.
     pub function_name: String,
     /// How many processes run at once; each takes one invocation at a time. 0 starts none:
@@ -82,6 +97,9 @@ impl LambdaConfig {
     pub fn new(bootstrap: impl Into<PathBuf>) -> Self {
         Self {
             bootstrap: bootstrap.into(),
+            args: Vec::new(),
+            working_dir: None,
+            handler: None,
             function_name: "wsproxy-local".to_owned(),
             concurrency: 1,
             env: Vec::new(),
@@ -116,26 +134,137 @@ impl LambdaConfig {
         if self.timeout.is_zero() {
             return Err("the function timeout must be greater than zero".to_owned());
         }
-        if self.concurrency > 0 && !self.bootstrap.is_file() {
+        if self.bootstrap.as_os_str().is_empty() {
             return Err(format!(
-                "{}: no such file; give the path of the function's `bootstrap` executable",
-                self.bootstrap.display()
+                "function '{}': the command is empty; give the program that runs it",
+                self.function_name
             ));
         }
-        #[cfg(unix)]
-        if self.concurrency > 0 {
-            use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(&self.bootstrap)
-                .map(|m| m.permissions().mode())
-                .unwrap_or(0);
-            if mode & 0o111 == 0 {
+        if let Some(dir) = &self.working_dir {
+            if !dir.is_dir() {
                 return Err(format!(
-                    "{} is not executable: chmod +x it",
-                    self.bootstrap.display()
+                    "function '{}': its directory {} does not exist",
+                    self.function_name,
+                    dir.display()
                 ));
             }
         }
+        if self.concurrency > 0 {
+            self.program()?;
+        }
         Ok(())
+    }
+}
+
+impl LambdaConfig {
+    /// The command line, for messages: the program and its arguments.
+    pub fn command_line(&self) -> String {
+        std::iter::once(self.bootstrap.display().to_string())
+            .chain(self.args.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// `_HANDLER`: the configured one, else the argument after a runtime interface client.
+    pub(crate) fn handler_name(&self) -> Option<String> {
+        if self.handler.is_some() {
+            return self.handler.clone();
+        }
+        if self.args.is_empty() {
+            return Some("bootstrap".to_owned());
+        }
+        let ric = |a: &String| a.ends_with("awslambdaric") || a.ends_with("aws-lambda-ric");
+        let at = self.args.iter().position(ric)?;
+        self.args.get(at + 1).cloned()
+    }
+
+    /// Resolves the program and the working directory to absolute paths (the processes run
+    /// in the program's directory by default, as in `/var/task`).
+    pub(crate) fn prepare(&mut self) -> Result<(), String> {
+        let program = self.program()?;
+        let is_path = self.bootstrap.components().count() > 1 || self.bootstrap.is_absolute();
+        let dir = match self.working_dir.take() {
+            Some(dir) => dir,
+            None if is_path => program
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_else(|| ".".into()),
+            None => ".".into(),
+        };
+        let dir = std::fs::canonicalize(&dir).map_err(|e| {
+            format!(
+                "function '{}': its directory {}: {e}",
+                self.function_name,
+                dir.display()
+            )
+        })?;
+        self.bootstrap = program;
+        self.working_dir = Some(dir);
+        Ok(())
+    }
+
+    /// The program to start, as an absolute path: a path resolved against `working_dir`, or
+    /// a name found on the function's `PATH`; an error says which is missing.
+    pub(crate) fn program(&self) -> Result<PathBuf, String> {
+        let name = &self.bootstrap;
+        let is_path = name.components().count() > 1 || name.is_absolute();
+        let found = if is_path {
+            let path = match &self.working_dir {
+                Some(dir) if name.is_relative() => dir.join(name),
+                _ => name.clone(),
+            };
+            if !path.is_file() {
+                return Err(format!(
+                    "function '{}': {}: no such file; give the path of the function's \
+                     executable (a `bootstrap`) or a program on PATH",
+                    self.function_name,
+                    path.display()
+                ));
+            }
+            path
+        } else {
+            let path = self
+                .env
+                .iter()
+                .rev()
+                .find(|(k, _)| k == "PATH")
+                .map(|(_, v)| std::ffi::OsString::from(v))
+                .or_else(|| std::env::var_os("PATH"))
+                .unwrap_or_default();
+            std::env::split_paths(&path)
+                .map(|dir| dir.join(name))
+                .find(|p| p.is_file() && is_executable(p))
+                .ok_or_else(|| {
+                    format!(
+                        "function '{}': command not found: `{}` is on no directory of PATH; \
+                         install it or give its full path",
+                        self.function_name,
+                        name.display()
+                    )
+                })?
+        };
+        if !is_executable(&found) {
+            return Err(format!(
+                "function '{}': {} is not executable: chmod +x it",
+                self.function_name,
+                found.display()
+            ));
+        }
+        std::fs::canonicalize(&found).map_err(|e| format!("{}: {e}", found.display()))
+    }
+}
+
+fn is_executable(path: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o111 != 0)
+            .unwrap_or(false)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file()
     }
 }
 
@@ -186,4 +315,33 @@ pub(crate) struct Shared {
     pub arn: String,
     pub dispatcher: std::sync::Arc<queue::Dispatcher>,
     pub processes: std::sync::Arc<processes::Processes>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_handler_is_the_argument_after_a_runtime_interface_client() {
+        let mut c = LambdaConfig::new("python3");
+        assert_eq!(c.handler_name().as_deref(), Some("bootstrap"));
+        c.args = ["-m", "awslambdaric", "app.handler"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(c.handler_name().as_deref(), Some("app.handler"));
+        c.args = vec!["server.py".into()];
+        assert_eq!(c.handler_name(), None);
+        c.handler = Some("index.handler".into());
+        assert_eq!(c.handler_name().as_deref(), Some("index.handler"));
+    }
+
+    #[test]
+    fn a_program_is_found_on_path_or_named_missing() {
+        let mut c = LambdaConfig::new("sh");
+        assert!(c.program().expect("sh is on PATH").is_absolute());
+        c.bootstrap = "no-such-program-wsproxy".into();
+        assert!(c.program().unwrap_err().contains("command not found"));
+        c.bootstrap = "./no/such/bootstrap".into();
+        assert!(c.program().unwrap_err().contains("no such file"));
+    }
 }

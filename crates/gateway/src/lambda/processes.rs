@@ -177,7 +177,7 @@ impl Processes {
     ) {
         let mut stop = self.stop.subscribe();
         let mut failures = 0u32;
-        let path = self.config.bootstrap.display().to_string();
+        let path = self.config.command_line();
         loop {
             if self.stopping() {
                 return;
@@ -214,8 +214,8 @@ impl Processes {
                 error!(
                     slot,
                     "the function ended {failures} times in a row before taking an invocation \
-                     (last: {reason}); giving up on this process slot. Check that {path} is a \
-                     Lambda runtime for this machine and its output above"
+                     (last: {reason}); giving up on this process slot. Check that `{path}` \
+                     runs a Lambda runtime on this machine, and its output above"
                 );
                 if self.gave_up.fetch_add(1, Ordering::SeqCst) + 1 == self.kills.len() {
                     self.dispatcher

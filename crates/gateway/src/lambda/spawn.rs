@@ -8,7 +8,7 @@ use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt as _, AsyncRead, BufReader};
 use tokio::process::Command;
 
-/// `bootstrap` with the environment Lambda gives a `provided.al2023` function, polling the
+/// The function's command with the environment Lambda gives a function, polling the
 /// Runtime API at `runtime`, invoking through `invoke`, plus the configured variables.
 pub(crate) fn command(
     c: &LambdaConfig,
@@ -17,6 +17,7 @@ pub(crate) fn command(
     invoke: SocketAddr,
 ) -> Command {
     let mut cmd = Command::new(&c.bootstrap);
+    cmd.args(&c.args);
     cmd.env_clear();
     for name in ["PATH", "LANG", "RUST_LOG", "RUST_BACKTRACE"] {
         if let Some(v) = std::env::var_os(name) {
@@ -26,12 +27,7 @@ pub(crate) fn command(
     if std::env::var_os("PATH").is_none() {
         cmd.env("PATH", "/usr/local/bin:/usr/bin:/bin");
     }
-    let task_root = c
-        .bootstrap
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(|p| p.to_path_buf())
-        .unwrap_or_else(|| ".".into());
+    let task_root = c.working_dir.clone().unwrap_or_else(|| ".".into());
     let stream = format!("local/[$LATEST]{slot}");
     let vars: [(&str, String); 14] = [
         ("AWS_LAMBDA_RUNTIME_API", runtime.to_string()),
@@ -47,12 +43,18 @@ pub(crate) fn command(
         ("AWS_REGION", c.region.clone()),
         ("AWS_DEFAULT_REGION", c.region.clone()),
         ("AWS_ENDPOINT_URL_LAMBDA", format!("http://{invoke}")),
-        ("_HANDLER", "bootstrap".to_owned()),
+        (
+            "AWS_LAMBDA_FUNCTION_TIMEOUT",
+            c.timeout.as_secs().max(1).to_string(),
+        ),
         ("LAMBDA_TASK_ROOT", task_root.display().to_string()),
         ("LAMBDA_RUNTIME_DIR", task_root.display().to_string()),
         ("TZ", ":UTC".to_owned()),
     ];
     cmd.envs(vars);
+    if let Some(handler) = c.handler_name() {
+        cmd.env("_HANDLER", handler);
+    }
     cmd.envs(c.env.iter().map(|(k, v)| (k, v)));
     cmd.current_dir(task_root)
         .stdin(Stdio::null())

@@ -1,0 +1,261 @@
+//! `wsproxy serve --lambda COMMAND --function NAME=COMMAND`: real function processes (a
+//! Python script speaking the Runtime API with the standard library only), routes going to
+//! different functions, a hang past the timeout, a crash at init, and bad flags.
+
+use futures::{SinkExt as _, StreamExt as _};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::process::{Child, Command};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+/// Longest wait for anything: generous, the machine is shared.
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The test function's script, after checking that `python3` runs.
+fn runtime_py() -> String {
+    let ok = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "these tests run a Python function: install python3 (any 3.x, no packages needed)"
+    );
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/functions");
+    dir.join("runtime.py").display().to_string()
+}
+
+/// A running `wsproxy serve` and everything it logged so far.
+struct Served {
+    child: Child,
+    ws: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Served {
+    async fn start(flags: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wsproxy"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["--backend-url", "http://127.0.0.1:9"])
+            .args(flags)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("wsproxy starts");
+        let log = Arc::new(Mutex::new(String::new()));
+        let mut err = BufReader::new(child.stderr.take().unwrap()).lines();
+        let sink = log.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = err.next_line().await {
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+        let ws = loop {
+            let line = tokio::time::timeout(WAIT, out.next_line())
+                .await
+                .expect("wsproxy printed its URL")
+                .unwrap()
+                .unwrap_or_else(|| panic!("wsproxy exited: {}", log.lock().unwrap()));
+            if let Some(url) = line.strip_prefix("wsproxy listening on ") {
+                break url.trim().to_owned();
+            }
+        };
+        tokio::spawn(async move { while let Ok(Some(_)) = out.next_line().await {} });
+        Self { child, ws, log }
+    }
+
+    async fn open(&self, query: &str) -> Result<Ws, WsError> {
+        let url = format!("{}?{query}", self.ws);
+        tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(url))
+            .await
+            .expect("the handshake ended")
+            .map(|(ws, _)| ws)
+    }
+
+    /// Waits until the log has a line containing every one of `parts`.
+    async fn logged(&self, parts: &[&str]) -> String {
+        let found = tokio::time::timeout(WAIT, async {
+            loop {
+                let log = self.log.lock().unwrap().clone();
+                if let Some(line) = log.lines().find(|l| parts.iter().all(|p| l.contains(p))) {
+                    return line.to_owned();
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await;
+        found.unwrap_or_else(|_| {
+            panic!(
+                "no log line with {parts:?}; the log:\n{}",
+                self.log.lock().unwrap()
+            )
+        })
+    }
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn next_text(ws: &mut Ws) -> String {
+    loop {
+        let frame = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("a message in time")
+            .expect("the socket is open")
+            .expect("a frame");
+        if let Message::Text(t) = frame {
+            return t.to_string();
+        }
+    }
+}
+
+fn status(result: Result<Ws, WsError>) -> u16 {
+    match result {
+        Err(WsError::Http(r)) => r.status().as_u16(),
+        Err(e) => panic!("expected an HTTP refusal, got {e}"),
+        Ok(_) => panic!("expected a refusal, the socket opened"),
+    }
+}
+
+#[tokio::test]
+async fn routes_run_on_their_functions_and_a_hang_is_replaced() {
+    let py = runtime_py();
+    let default = format!("python3 {py}");
+    // The arguments after the script only name the handler, as awslambdaric's do.
+    let other = format!("python3 -u {py} awslambdaric app.handler");
+    let dir = std::env::temp_dir();
+    let dir_flag = format!("other={}", dir.display());
+    let s = Served::start(&[
+        "--route",
+        "sendmessage",
+        "--lambda",
+        &default,
+        "--function",
+        &format!("other={other}"),
+        "--route-function",
+        "sendmessage=other",
+        "--function-env",
+        "other:GREETING=hi there",
+        "--function-timeout",
+        "other=1",
+        "--function-timeout",
+        "wsproxy-local=1",
+        "--function-dir",
+        &dir_flag,
+    ])
+    .await;
+
+    // $connect and $default on the default function, sendmessage on the other one, with
+    // its own variables, timeout and directory.
+    let mut ws = s.open("").await.expect("connected");
+    ws.send(Message::text("hello")).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, "wsproxy-local:hello:-:1:-");
+    let custom = r#"{"action":"sendmessage"}"#;
+    ws.send(Message::text(custom)).await.unwrap();
+    assert_eq!(
+        next_text(&mut ws).await,
+        format!("other:{custom}:hi there:1:app.handler")
+    );
+    // Each function's output, prefixed with its name.
+    s.logged(&["[other#0]", "init other in", dir.to_str().unwrap()])
+        .await;
+    s.logged(&["[wsproxy-local#0]", "init wsproxy-local"]).await;
+
+    // A message that hangs: killed after 1 s and replaced; the next message works.
+    ws.send(Message::text(r#"{"action":"sendmessage","x":"hang"}"#))
+        .await
+        .unwrap();
+    s.logged(&["[other#0]", "hanging on purpose"]).await;
+    ws.send(Message::text(r#"{"action":"sendmessage","x":"after"}"#))
+        .await
+        .unwrap();
+    assert!(next_text(&mut ws).await.contains("after"));
+    s.logged(&["timed out"]).await;
+
+    // A $connect that hangs: the upgrade is answered 502 as for any integration failure,
+    // and the next one runs on a fresh process.
+    assert_eq!(status(s.open("hang=1").await), 502);
+    assert_eq!(status(s.open("deny=1").await), 401);
+    let mut again = s.open("").await.expect("connected after the hang");
+    again.send(Message::text("still")).await.unwrap();
+    assert_eq!(next_text(&mut again).await, "wsproxy-local:still:-:1:-");
+    drop(s.child);
+}
+
+#[tokio::test]
+async fn a_function_that_crashes_at_init_is_given_up_and_the_others_keep_serving() {
+    let py = runtime_py();
+    let command = format!("python3 {py}");
+    let s = Served::start(&[
+        "--route",
+        "sendmessage",
+        "--lambda",
+        &command,
+        "--function-env",
+        "wsproxy-local:CRASH_AT_INIT=1",
+        "--function-timeout",
+        "wsproxy-local=2",
+        "--function",
+        &format!("ok={command}"),
+        "--route-function",
+        "$connect=ok",
+        "--route-function",
+        "sendmessage=ok",
+    ])
+    .await;
+    let mut ws = s
+        .open("")
+        .await
+        .expect("$connect runs on the healthy function");
+    // $default runs on the crashing function: that message is lost, the socket stays.
+    ws.send(Message::text("lost")).await.unwrap();
+    s.logged(&["[wsproxy-local#0]", "crashing at init"]).await;
+    s.logged(&["giving up", "python3"]).await;
+    let custom = r#"{"action":"sendmessage"}"#;
+    ws.send(Message::text(custom)).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, format!("ok:{custom}:-:30:-"));
+}
+
+/// `wsproxy serve` with `flags`, expected to refuse them: its stderr.
+async fn refused(flags: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_wsproxy"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["--backend-url", "http://127.0.0.1:9"])
+        .args(flags)
+        .output();
+    let out = tokio::time::timeout(WAIT, out).await.unwrap().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(!stdout.contains("listening"), "it listened: {stdout}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn bad_functions_are_refused_before_listening() {
+    let err = refused(&["--function", "a=true", "--route-function", "$connect=b"]).await;
+    assert!(
+        err.contains("route '$connect'") && err.contains("'b'") && err.contains("not defined"),
+        "{err}"
+    );
+    let err = refused(&["--function", "a="]).await;
+    assert!(
+        err.contains("function 'a'") && err.contains("empty"),
+        "{err}"
+    );
+    let err = refused(&["--lambda", "no-such-runtime-wsproxy app.handler"]).await;
+    assert!(
+        err.contains("no-such-runtime-wsproxy") && err.contains("command not found"),
+        "{err}"
+    );
+    let err = refused(&["--function", "a=true", "--function", "b=true"]).await;
+    assert!(err.contains("$default"), "{err}");
+    let err = refused(&["--function", "a=true", "--function-env", "b:K=V"]).await;
+    assert!(err.contains("no function is named 'b'"), "{err}");
+}
