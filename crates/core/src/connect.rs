@@ -13,7 +13,7 @@ impl Proxy {
     ///
     /// The connection is registered only after the backend accepted it (defect 1); a
     /// non-2xx answer refuses the upgrade and leaves no registry item.
-    #[instrument(skip_all, fields(connection_id = %connection_id, route = "$connect"))]
+    #[instrument(skip_all, fields(connection_id = %connection_id, request_id = %crate::RequestContext::current_id(), route = "$connect"))]
     pub async fn connect(
         &self,
         connection_id: &str,

@@ -46,7 +46,7 @@ impl Proxy {
             .map(
                 |v| match self.fits("the backend's initial message", &v.to_string()) {
                     Ok(()) => v,
-                    Err(error) => serde_json::json!({"type": "error", "error": error}),
+                    Err(error) => crate::message::error_frame(&error),
                 },
             )
             .collect()

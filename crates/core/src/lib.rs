@@ -14,6 +14,7 @@ mod memory;
 mod message;
 mod ports;
 mod proxy;
+mod request;
 mod secret;
 
 pub use id::{Id, IdError, IdKind, MAX_ID_BYTES};
@@ -23,6 +24,7 @@ pub use ports::{
     Backend, BackendError, PushError, Pusher, Registry, RegistryError, MAX_MESSAGE_BYTES,
 };
 pub use proxy::{ConnectOutcome, Proxy, ProxyConfig, RouteResponse};
+pub use request::RequestContext;
 pub use secret::Secret;
 
 /// Seconds since the Unix epoch, the time unit of the connection table.

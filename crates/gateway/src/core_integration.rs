@@ -2,7 +2,7 @@
 
 use crate::event::{EventType, Integration, RouteAnswer, RouteEvent};
 use bytes::Bytes;
-use wsproxy_core::{Proxy, RouteResponse};
+use wsproxy_core::{Proxy, RequestContext, RouteResponse};
 
 /// Runs every route on a [`Proxy`] in this process, as the Lambda would.
 #[derive(Clone)]
@@ -30,6 +30,15 @@ fn answer(response: RouteResponse) -> RouteAnswer {
 #[async_trait::async_trait]
 impl Integration for CoreIntegration {
     async fn handle(&self, event: RouteEvent) -> RouteAnswer {
+        // A request id as API Gateway makes one (and as the Lambda mode's event carries).
+        RequestContext::new(crate::new_connection_id())
+            .scope(self.route(event))
+            .await
+    }
+}
+
+impl CoreIntegration {
+    async fn route(&self, event: RouteEvent) -> RouteAnswer {
         let id = event.connection_id.as_str();
         match event.event_type {
             EventType::Connect => {

@@ -32,6 +32,9 @@ pub struct Delivery {
     pub endpoint: Option<String>,
     /// The messages, in order.
     pub messages: Vec<Value>,
+    /// The request id of the `$connect` that scheduled it, so its log lines carry it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl Delivery {
@@ -62,6 +65,8 @@ impl Host {
             connection_id: connection_id.to_owned(),
             endpoint: self.pusher.endpoint().map(str::to_owned),
             messages,
+            request_id: Some(wsproxy_core::RequestContext::current_id())
+                .filter(|id| !id.is_empty()),
         };
         let sent = self
             .lambda
@@ -125,6 +130,7 @@ mod tests {
             connection_id: "c1".into(),
             endpoint: None,
             messages: vec![json!({"a": 1})],
+            request_id: Some("Fx=".into()),
         };
         assert_eq!(Delivery::recognise(&d.to_event()), Some(d.clone()));
         let forged = json!({"requestContext": {"routeKey": "$default"}, "body": d.to_event().to_string(), KEY: d});
