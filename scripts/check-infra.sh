@@ -8,7 +8,10 @@
 #   - checkov (PyPI) into the venv .tools/venv-infra;
 #   - python-hcl2 (PyPI) into .tools/venv-infra/python-hcl2, a folder of its own: checkov
 #     depends on bc-python-hcl2, a fork installing the same `hcl2` module, and installed side
-#     by side one would overwrite the other's files.
+#     by side one would overwrite the other's files;
+#   - the offline aws provider (infra/terraform/offline-provider/install.sh): tf (PyPI) into
+#     .tools/venv-tf-provider, @cdktf/provider-aws 21.22.1 (npm) into .tools/offline-aws and
+#     the hashicorp/aws 6.25.0 schema built from it, a filesystem mirror and a CLI config.
 # Then:
 #   (a) terraform fmt -check -recursive infra/terraform;
 #   (b) parses every .tf file with python-hcl2; a parse error fails, naming the file;
@@ -18,11 +21,24 @@
 #       the module's variables.tf with infra/terraform/tests/module_variables (the validation
 #       rules of the three deployment options), and envs/dev's variables.tf + package.tf with
 #       infra/terraform/tests/env_dev_package (how websocket_lambda_package resolves).
-#   (e) the module README's inputs and outputs tables have a row for every variable and output.
-# (a) and (d) are skipped, with a message, when there is no `terraform` binary on PATH.
-# Needs no AWS credentials, and no network except PyPI for the first install: Terraform
-# providers are never downloaded (`terraform validate` and `plan` of the real configurations
-# need the aws provider, out of reach here, so they are not run).
+#   (e) the module README's inputs and outputs tables have a row for every variable and output,
+#       and the descriptions that must warn (account-wide setting, encryption key) do;
+#   (f) with the offline aws provider (hashicorp/aws 6.25.0's schema, nothing downloaded), in a
+#       copy of infra/terraform: `terraform validate` and `terraform plan` of envs/dev and the
+#       three examples, with no warning (envs/dev also applied, after which a plan must find
+#       no change); `terraform validate` of tests/planted_errors, which must fail with
+#       exactly its four planted errors; `terraform test` (apply mode) of the module's tests/
+#       and of the hybrid example's; the module's aws version range (init must refuse 5.25.0
+#       and 6.29.0); a plan of the module from a pinned git source (this checkout's HEAD)
+#       with the package from S3;
+#   (g) the function's IAM grants match modules/websocket_proxy/function_calls.json, and that
+#       file matches the AWS calls in the function's Rust code;
+#   (h) the offline provider's unit tests (infra/terraform/offline-provider/test_*.py).
+# (a), (d) and (f) are skipped, with a message, when there is no `terraform` binary on PATH.
+# Needs no AWS credentials, and no network except PyPI and npm for the first install.
+# Time on the 2-core CI machine: about 2 minutes with the tools installed (checkov and the
+# offline jobs of (f) take most of it; (f) runs three jobs at a time), plus about 2 minutes
+# for the first install (checkov, tf, the 37 MB npm package and the schema built from it).
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -67,6 +83,11 @@ install_tools() {
 }
 
 install_tools
+if command -v terraform >/dev/null 2>&1 || [ "${1:-}" = "--install" ]; then
+    infra/terraform/offline-provider/install.sh
+else
+    log "offline aws provider not installed: no \`terraform\` binary on PATH to use it"
+fi
 if [ "${1:-}" = "--install" ]; then
     exit 0
 fi
@@ -162,7 +183,7 @@ else
 fi
 
 # (e) the module README's inputs and outputs tables name every variable and output
-log "(e) modules/websocket_proxy/README.md lists every variable and output"
+log "(e) modules/websocket_proxy/README.md lists every variable and output; descriptions state what they must"
 if ! hcl2_python - "$tf_root/modules/websocket_proxy" <<'PY'; then
 import pathlib
 import sys
@@ -181,8 +202,73 @@ for kind, file in (("input", "variables.tf"), ("output", "outputs.tf")):
                 missing.append(f"{kind} {name}")
 for item in missing:
     print(f"check-infra: README.md has no table row for {item}", file=sys.stderr)
-sys.exit(1 if missing else 0)
+# Facts a description must state, or must not (issue 9, defect 8).
+with (module / "variables.tf").open() as fh:
+    descriptions = {k: v["description"] for b in hcl2.load(fh)["variable"] for k, v in b.items()}
+wrong = []
+for name, must, must_not in (
+    ("create_apigateway_cloudwatch_role", "`terraform destroy`", None),
+    ("kms_key_arn", "AWS-managed key aws/dynamodb", "AWS-owned"),
+):
+    if must not in descriptions[name] or (must_not and must_not in descriptions[name]):
+        wrong.append(name)
+        print(f"check-infra: the description of {name} must say {must!r}" + (f", not {must_not!r}" if must_not else ""), file=sys.stderr)
+sys.exit(1 if missing or wrong else 0)
 PY
+    failed=1
+fi
+
+# (f) the real configurations and the tests, with the offline aws provider (the jobs:
+# scripts/check-infra-offline.sh)
+# shellcheck source=scripts/check-infra-offline.sh
+. scripts/check-infra-offline.sh
+if [ "$have_terraform" -eq 1 ]; then
+    log "(f) offline aws provider: validate, plan, planted errors, terraform test"
+    mkdir -p "$work/jobs" "$work/copy/dist"
+    infra/terraform/offline-provider/install.sh "$work/offline-aws" >/dev/null
+    tar -c --exclude=.terraform --exclude=.terraform.lock.hcl --exclude='*.tfstate*' "$tf_root" |
+        tar -x -C "$work/copy"
+    # envs/dev and the managed example take the package from <repo>/dist/bootstrap.zip.
+    cp "$tf_root/modules/websocket_proxy/tests/fixtures/bootstrap.zip" "$work/copy/dist/"
+    c="$work/copy/$tf_root"
+    examples="$c/modules/websocket_proxy/examples"
+    offline_job "module tests" test_in "$c/modules/websocket_proxy"
+    offline_job "planted errors" planted_errors "$c/tests/planted_errors"
+    offline_job "envs-dev plan, apply, plan" apply_then_no_changes "$c/envs/dev" -var backend_url=https://api.example.com
+    offline_job "example-managed plan" validate_and_plan "$examples/managed" -var backend_url=https://api.example.com
+    offline_job "example-existing-function plan" validate_and_plan "$examples/existing-function"
+    offline_job "example-hybrid plan" validate_and_plan "$examples/hybrid"
+    offline_job "example-hybrid tests" test_in "$examples/hybrid"
+    offline_job "provider range" provider_range "$c/modules/websocket_proxy"
+    offline_job "git source and S3 package plan" git_source_plan
+    wait
+    for rc_file in "$work"/jobs/*.rc; do
+        name="$(basename "$rc_file" .rc)"
+        if [ "$(cat "$rc_file")" = 0 ]; then
+            log "(f) $name: $(grep -E '^(Success|Failure)!|^Plan:|^No changes|caught|^provider range|^git source' "$work/jobs/$name.log" | tr '\n' ' ')"
+        else
+            cat "$work/jobs/$name.log" >&2
+            log "FAIL: (f) $name"
+            failed=1
+        fi
+    done
+else
+    log "(f) SKIPPED: no \`terraform\` binary on PATH, the configurations are not validated or planned against the aws provider's schema"
+fi
+
+# (g) the function's calls: function_calls.json against the Rust code (the module's policy is
+# tested against function_calls.json in (f))
+log "(g) modules/websocket_proxy/function_calls.json matches the function's AWS calls in the code"
+if ! python3 scripts/check-function-calls.py; then
+    log "FAIL: function_calls.json and the function's code differ"
+    failed=1
+fi
+
+# (h) the offline provider's own unit tests (policy rendering, fake values)
+log "(h) offline provider unit tests"
+if ! OFFLINE_AWS_SCHEMA="$(ls .tools/offline-aws/schema.json 2>/dev/null)" \
+    python3 -B -m unittest discover -s infra/terraform/offline-provider -p 'test_*.py'; then
+    log "FAIL: the offline provider's unit tests"
     failed=1
 fi
 

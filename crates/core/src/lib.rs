@@ -17,6 +17,7 @@ mod proxy;
 mod request;
 mod secret;
 
+pub use fanout::GONE_GRACE_SECS;
 pub use id::{Id, IdError, IdKind, MAX_ID_BYTES};
 pub use item::{ConnectionItem, ConnectionType, ITEM_TTL_SECS};
 pub use memory::MemoryRegistry;

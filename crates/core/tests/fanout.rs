@@ -59,7 +59,10 @@ async fn slow_broken_and_gone_targets_do_not_hold_back_the_others() {
     let mut ids: Vec<String> = (0..200).map(|i| format!("c{i}")).collect();
     ids.extend(["slow", "broken", "gone"].map(String::from));
     for id in &ids {
-        let item = ConnectionItem::new("feed", id, ConnectionType::Feed, None, Secret::default());
+        let mut item =
+            ConnectionItem::new("feed", id, ConnectionType::Feed, None, Secret::default());
+        // Older than the grace a Gone push gives a connection whose $connect may be running.
+        item.created_at -= wsproxy_core::GONE_GRACE_SECS;
         registry.put(&item).await.unwrap();
     }
     let sockets = Arc::new(Sockets::default());
@@ -211,5 +214,44 @@ async fn a_registry_error_on_one_partition_does_not_stop_the_broadcast_to_the_ot
     assert!(
         text.contains("may not have reached everyone") && text.contains("throttled"),
         "{text}"
+    );
+}
+
+/// A push answers Gone while the target's `$connect` is still running (its socket opens
+/// after): the item that `$connect` has just written is kept, or the socket would open with
+/// no item and miss every broadcast. An item older than the grace is removed.
+#[tokio::test]
+async fn a_gone_push_keeps_an_item_written_within_the_grace_and_removes_an_older_one() {
+    let registry = Arc::new(MemoryRegistry::new());
+    let sender = ConnectionItem::new("feed", "c0", ConnectionType::Feed, None, Secret::default());
+    registry.put(&sender).await.unwrap();
+    // "gone" answers Gone: once as a connection in its $connect, once as a dead one.
+    let connecting = ConnectionItem::new(
+        "feed",
+        "gone",
+        ConnectionType::Feed,
+        None,
+        Secret::default(),
+    );
+    registry.put(&connecting).await.unwrap();
+    let proxy = Proxy::new(
+        registry.clone(),
+        Arc::new(FeedBackend),
+        Arc::new(Sockets::default()),
+    );
+    assert_eq!(proxy.message("c0", r#"{"title":"x"}"#).await.status, 200);
+    assert_eq!(
+        registry.by_connection("gone").await.unwrap().len(),
+        1,
+        "an item written just now is kept"
+    );
+
+    let mut dead = connecting.clone();
+    dead.created_at -= wsproxy_core::GONE_GRACE_SECS;
+    registry.put(&dead).await.unwrap();
+    assert_eq!(proxy.message("c0", r#"{"title":"y"}"#).await.status, 200);
+    assert!(
+        registry.by_connection("gone").await.unwrap().is_empty(),
+        "an item older than the grace is removed"
     );
 }

@@ -186,13 +186,15 @@ async fn gone_through_the_core_removes_the_connection() {
     let (faults, pusher, _ws, id) = pusher_rig().await;
     faults.fail_always(OP, Fault::apigw(410, "GoneException"));
     let registry = Arc::new(MemoryRegistry::new());
-    let item = ConnectionItem::new(
+    let mut item = ConnectionItem::new(
         "b-1",
         &id,
         ConnectionType::Chat,
         Some("u-1".into()),
         Secret::new("t"),
     );
+    // Older than the grace a Gone push gives a connection whose $connect may be running.
+    item.created_at -= wsproxy_core::GONE_GRACE_SECS;
     registry.put(&item).await.unwrap();
     let (backend, _) = backend().await;
     let proxy = Proxy::new(registry.clone(), Arc::new(backend), Arc::new(pusher));

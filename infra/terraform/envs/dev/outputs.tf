@@ -27,6 +27,11 @@ output "lambda_source_code_hash" {
   value       = module.websocket_proxy.lambda_source_code_hash
 }
 
+output "lambda_code_sha256" {
+  description = "base64 SHA-256 of the code the function runs, as Lambda reports it: differs from lambda_source_code_hash after a `wsproxy deploy` outside Terraform (the next apply puts the package back)."
+  value       = module.websocket_proxy.lambda_code_sha256
+}
+
 output "websocket_lambda_package_path" {
   description = "websocket_lambda_package as Terraform resolved it (absolute)."
   value       = local.websocket_lambda_package

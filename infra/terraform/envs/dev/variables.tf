@@ -70,7 +70,7 @@ variable "connections_table_name" {
 }
 
 variable "create_apigateway_cloudwatch_role" {
-  description = "Set the region's API Gateway CloudWatch Logs role (an account-wide setting). Needed once per account and region, when creating the stage fails with \"CloudWatch Logs role ARN must be set in account settings to enable logging\"."
+  description = "Set the region's API Gateway CloudWatch Logs role (an account-wide setting). Needed once per account and region, when creating the stage fails with \"CloudWatch Logs role ARN must be set in account settings to enable logging\". `terraform destroy` deletes the role but leaves the account setting pointing at it, breaking API Gateway logging in the region: keep it in one long-lived configuration."
   type        = bool
   default     = false
 }

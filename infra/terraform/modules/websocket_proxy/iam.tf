@@ -1,8 +1,9 @@
 ################################################################################
 # The function's role and its least-privilege policy
 #
-#   create_lambda_role = true               -> role "<name>-lambda" + inline policy (Options 1, 2)
+#   create_lambda_role = true               -> role "<name>-lambda" + inline policy (Option 1)
 #   create_lambda_role = false, role given  -> inline policy on existing_lambda_role_name
+#                                              (Option 1, or Option 2: the function's own role)
 #   create_lambda_role = false, no role     -> nothing: IAM is the user's (Option 3)
 ################################################################################
 
@@ -10,11 +11,12 @@ locals {
   role_name = local.create_role ? try(aws_iam_role.this[0].name, null) : var.existing_lambda_role_name
   role_arn  = local.create_role ? try(aws_iam_role.this[0].arn, null) : try(data.aws_iam_role.existing[0].arn, null)
 
-  # POST (push), GET (status) and DELETE (close) on this API's stage only.
-  manage_connections_arns = [
-    for method in ["POST", "GET", "DELETE"] :
-    "${aws_apigatewayv2_api.this.execution_arn}/${var.stage_name}/${method}/@connections/*"
-  ]
+  # POST (push) on this API's stage only.
+  manage_connections_arn = "${aws_apigatewayv2_api.this.execution_arn}/${var.stage_name}/POST/@connections/*"
+
+  # Option 2: the role the existing function runs with (its ARN may hold a path:
+  # arn:aws:iam::ACCOUNT:role/service-role/NAME).
+  existing_function_role_name = try(reverse(split("/", data.aws_lambda_function.existing[0].role))[0], null)
 }
 
 data "aws_iam_policy_document" "assume" {
@@ -48,17 +50,20 @@ data "aws_iam_role" "existing" {
   name = var.existing_lambda_role_name
 }
 
-# Rendered in every option: Option 3 gets it as the lambda_policy_json output.
+# Rendered in every option: Option 3 gets it as the lambda_policy_json output. Exactly the
+# calls the function makes, as listed in function_calls.json (tests/iam.tftest.hcl checks the
+# two agree, scripts/check-infra.sh that the list matches the Rust code). Table
+# administration (DescribeTable, CreateTable, UpdateTimeToLive) is `wsproxy table`'s and
+# `wsproxy doctor`'s, run with the operator's credentials, not the function's.
 data "aws_iam_policy_document" "this" {
-  # Items: register, read, remove (BatchWriteItem deletes a connection's items). No Scan.
+  # Register a connection, read a booking's connections, delete a connection's items
+  # (BatchWriteItem). No GetItem, DeleteItem or Scan: the code makes none of them.
   statement {
     sid    = "ConnectionTableItems"
     effect = "Allow"
     actions = [
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-      "dynamodb:DeleteItem",
       "dynamodb:BatchWriteItem",
+      "dynamodb:PutItem",
       "dynamodb:Query",
     ]
     resources = [aws_dynamodb_table.this.arn]
@@ -72,18 +77,12 @@ data "aws_iam_policy_document" "this" {
     resources = ["${aws_dynamodb_table.this.arn}/index/connection_id-index"]
   }
 
-  statement {
-    sid       = "ConnectionTableDescribe"
-    effect    = "Allow"
-    actions   = ["dynamodb:DescribeTable"]
-    resources = [aws_dynamodb_table.this.arn]
-  }
-
+  # PostToConnection only: the function never reads (GET) or closes (DELETE) a connection.
   statement {
     sid       = "ManageConnections"
     effect    = "Allow"
     actions   = ["execute-api:ManageConnections"]
-    resources = local.manage_connections_arns
+    resources = [local.manage_connections_arn]
   }
 
   # Post-connect delivery: the function invokes itself asynchronously at the end of $connect
@@ -95,13 +94,25 @@ data "aws_iam_policy_document" "this" {
     resources = [local.function_arn]
   }
 
-  # Its own log group. Option 1's group is Terraform's; an existing function may have to
-  # create its group on first run.
+  # Its own log streams (written by the Lambda runtime).
   statement {
-    sid       = "OwnLogs"
+    sid       = "OwnLogStreams"
     effect    = "Allow"
-    actions   = concat(["logs:CreateLogStream", "logs:PutLogEvents"], local.create_lambda ? [] : ["logs:CreateLogGroup"])
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${local.function_log_arn}:*"]
+  }
+
+  # An existing function may have to create its log group on first run (Option 1's group is
+  # Terraform's). CreateLogGroup is checked against the group's ARN without ":*".
+  dynamic "statement" {
+    for_each = local.create_lambda ? [] : [local.function_log_arn]
+
+    content {
+      sid       = "OwnLogGroup"
+      effect    = "Allow"
+      actions   = ["logs:CreateLogGroup"]
+      resources = [statement.value]
+    }
   }
 
   dynamic "statement" {
@@ -122,6 +133,14 @@ resource "aws_iam_role_policy" "this" {
   name   = "${var.name}-wsproxy"
   role   = local.role_name
   policy = data.aws_iam_policy_document.this.json
+
+  lifecycle {
+    # Option 2: a policy on a role the function does not run with gives the function nothing.
+    precondition {
+      condition     = local.create_lambda || local.role_name == local.existing_function_role_name
+      error_message = "existing_lambda_role_name is \"${coalesce(local.role_name, "<null>")}\", but the function ${coalesce(var.existing_lambda_function_name, "<null>")} runs with the role \"${coalesce(local.existing_function_role_name, "<unknown>")}\": set existing_lambda_role_name to the function's role, or give the function that role."
+    }
+  }
 }
 
 ################################################################################

@@ -212,18 +212,22 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_117:not in a VPC: the function reaches DynamoDB, API Gateway and the backend URL over AWS endpoints and the internet; a VPC would need NAT or endpoints for the same
   #checkov:skip=CKV_AWS_272:no code signing: the package is the reproducible zip from `wsproxy package`, its hash pinned by source_code_hash
 
-  function_name    = var.name
-  description      = "wsproxy WebSocket proxy (${var.name})"
-  role             = local.role_arn
-  filename         = var.lambda_package
-  source_code_hash = filebase64sha256(var.lambda_package)
-  package_type     = "Zip"
-  runtime          = "provided.al2023"
-  handler          = "bootstrap"
-  architectures    = ["x86_64"]
-  memory_size      = var.lambda_memory_size
-  timeout          = var.lambda_timeout
-  kms_key_arn      = var.kms_key_arn
+  function_name = var.name
+  description   = "wsproxy WebSocket proxy (${var.name})"
+  role          = local.role_arn
+  # The package: a local file (lambda_package) or an S3 object (lambda_s3_*), never both.
+  filename          = var.lambda_package
+  s3_bucket         = var.lambda_s3_bucket
+  s3_key            = var.lambda_s3_key
+  s3_object_version = var.lambda_s3_object_version
+  source_code_hash  = var.lambda_package != null ? filebase64sha256(var.lambda_package) : var.lambda_s3_source_code_hash
+  package_type      = "Zip"
+  runtime           = "provided.al2023"
+  handler           = "bootstrap"
+  architectures     = ["x86_64"]
+  memory_size       = var.lambda_memory_size
+  timeout           = var.lambda_timeout
+  kms_key_arn       = var.kms_key_arn
 
   environment {
     variables = merge(var.lambda_environment_variables, {
@@ -245,11 +249,10 @@ resource "aws_lambda_function" "this" {
 }
 
 # The post-connect delivery is the function's only asynchronous invocation of itself; a
-# retry would deliver the initial payloads late or twice, so there is none.
+# retry would deliver the initial payloads late or twice, so there is none. In every option:
+# an existing function's default is 2 retries.
 resource "aws_lambda_function_event_invoke_config" "this" {
-  count = local.create_lambda ? 1 : 0
-
-  function_name                = aws_lambda_function.this[0].function_name
+  function_name                = try(aws_lambda_function.this[0].function_name, data.aws_lambda_function.existing[0].function_name)
   maximum_retry_attempts       = 0
   maximum_event_age_in_seconds = 60
 }

@@ -61,8 +61,13 @@ output "lambda_function_arn" {
 }
 
 output "lambda_source_code_hash" {
-  description = "Option 1: base64 SHA-256 of the uploaded package, the same as `wsproxy package` prints. null otherwise."
+  description = "Option 1: base64 SHA-256 of the package Terraform deploys (of the lambda_package file, the same as `wsproxy package` prints, or lambda_s3_source_code_hash); see lambda_code_sha256 for what the function runs. null otherwise."
   value       = try(aws_lambda_function.this[0].source_code_hash, null)
+}
+
+output "lambda_code_sha256" {
+  description = "base64 SHA-256 of the code the function runs, as Lambda reports it (in every option). With Option 1 it equals lambda_source_code_hash until someone deploys other code outside Terraform (e.g. `wsproxy deploy`): then it differs, and the next `terraform apply` puts lambda_package back."
+  value       = try(aws_lambda_function.this[0].code_sha256, data.aws_lambda_function.existing[0].code_sha256, null)
 }
 
 output "lambda_log_group_name" {
@@ -75,7 +80,7 @@ output "lambda_log_group_name" {
 ################################################################################
 
 output "lambda_role_arn" {
-  description = "ARN of the role carrying the module's policy: the role created (create_lambda_role = true; with an existing function, give it this role) or existing_lambda_role_name's. null when IAM is left to you (Option 3)."
+  description = "ARN of the role carrying the module's policy: the role created (create_lambda_role = true, Option 1) or existing_lambda_role_name's. null when IAM is left to you (Option 3)."
   value       = local.role_arn
 }
 

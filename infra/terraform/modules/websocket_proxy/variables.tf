@@ -29,7 +29,7 @@ variable "create_lambda" {
 }
 
 variable "lambda_package" {
-  description = "Option 1 only: path of bootstrap.zip made by `wsproxy package`. A relative path is resolved against the directory Terraform runs in (after any -chdir), not this module's folder: pass an absolute path, e.g. abspath(\"$${path.module}/RELATIVE/PATH/bootstrap.zip\") in the calling configuration. Its filebase64sha256() is the function's source_code_hash, so the code is uploaded again exactly when the zip changes."
+  description = "Option 1 only, or the lambda_s3_* inputs instead: path of bootstrap.zip made by `wsproxy package`. A relative path is resolved against the directory Terraform runs in (after any -chdir), not this module's folder: pass an absolute path, e.g. abspath(\"$${path.module}/RELATIVE/PATH/bootstrap.zip\") in the calling configuration. Its filebase64sha256() is the function's source_code_hash, so the code is uploaded again exactly when the zip changes."
   type        = string
   default     = null
 
@@ -38,8 +38,12 @@ variable "lambda_package" {
     error_message = "lambda_package is only used when create_lambda = true (Option 1). With an existing function (create_lambda = false), remove it: the module does not change that function's code (`wsproxy deploy --function-name NAME --package ZIP` updates it)."
   }
   validation {
-    condition     = !var.create_lambda || var.lambda_package != null
-    error_message = "lambda_package is required when create_lambda = true (Option 1): the path of bootstrap.zip made by `wsproxy package`. To wire in an existing function instead, set create_lambda = false and existing_lambda_function_name."
+    condition     = !var.create_lambda || var.lambda_package != null || var.lambda_s3_bucket != null
+    error_message = "Option 1 (create_lambda = true) needs the package: lambda_package, the path of bootstrap.zip made by `wsproxy package`, or lambda_s3_bucket and lambda_s3_key where `wsproxy package --upload s3://BUCKET/KEY` put it. To wire in an existing function instead, set create_lambda = false and existing_lambda_function_name."
+  }
+  validation {
+    condition     = var.lambda_package == null || var.lambda_s3_bucket == null
+    error_message = "Give the package one way: lambda_package (a local file) or lambda_s3_bucket/lambda_s3_key (an S3 object), not both."
   }
   validation {
     condition     = var.lambda_package == null ? true : endswith(var.lambda_package, ".zip")
@@ -48,6 +52,62 @@ variable "lambda_package" {
   validation {
     condition     = var.lambda_package == null ? true : try(fileexists(var.lambda_package), false)
     error_message = "lambda_package: no file at ${abspath(coalesce(var.lambda_package, "."))} (given as \"${coalesce(var.lambda_package, "<null>")}\"; a relative path is resolved against the directory terraform runs in). Build it with `wsproxy package`, or fix the path; `wsproxy doctor --env DIR` shows how the path resolves."
+  }
+}
+
+variable "lambda_s3_bucket" {
+  description = "Option 1, instead of lambda_package: the S3 bucket holding bootstrap.zip (`wsproxy package --upload s3://BUCKET/KEY` puts it there and prints the values to set). In the function's region. With lambda_s3_key, and preferably lambda_s3_object_version."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_s3_bucket == null || var.create_lambda
+    error_message = "lambda_s3_bucket is only used when create_lambda = true (Option 1): the module does not change an existing function's code (`wsproxy deploy` does)."
+  }
+  validation {
+    condition     = (var.lambda_s3_bucket == null) == (var.lambda_s3_key == null)
+    error_message = "lambda_s3_bucket and lambda_s3_key go together: the bucket and the key of bootstrap.zip (s3://BUCKET/KEY)."
+  }
+  validation {
+    condition     = var.lambda_s3_bucket == null ? true : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.lambda_s3_bucket))
+    error_message = "lambda_s3_bucket must be a bucket name (3 to 63 lowercase letters, digits, '.' or '-'), not an s3:// URL or an ARN: for s3://my-bucket/wsproxy/bootstrap.zip give \"my-bucket\" and lambda_s3_key = \"wsproxy/bootstrap.zip\"."
+  }
+}
+
+variable "lambda_s3_key" {
+  description = "Option 1, with lambda_s3_bucket: the key of bootstrap.zip in that bucket, e.g. \"wsproxy/bootstrap.zip\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_s3_key == null ? true : length(var.lambda_s3_key) > 0 && !startswith(var.lambda_s3_key, "/") && !startswith(var.lambda_s3_key, "s3://")
+    error_message = "lambda_s3_key must be the object's key without a leading '/' or s3://BUCKET/: for s3://my-bucket/wsproxy/bootstrap.zip give \"wsproxy/bootstrap.zip\"."
+  }
+}
+
+variable "lambda_s3_object_version" {
+  description = "Option 1, with lambda_s3_bucket: the version of the S3 object (a versioned bucket). Setting the version `wsproxy package --upload` printed makes a new upload a visible change in the plan, and the deployment reproducible."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_s3_object_version == null || var.lambda_s3_bucket != null
+    error_message = "lambda_s3_object_version is only used with lambda_s3_bucket and lambda_s3_key."
+  }
+}
+
+variable "lambda_s3_source_code_hash" {
+  description = "Option 1, with lambda_s3_bucket: base64 SHA-256 of the S3 object (as `wsproxy package --upload` prints it), the function's source_code_hash. Optional; given, a code change shows in the plan even without a new object version."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_s3_source_code_hash == null || var.lambda_s3_bucket != null
+    error_message = "lambda_s3_source_code_hash is only used with lambda_s3_bucket and lambda_s3_key (a local lambda_package's hash is computed from the file)."
+  }
+  validation {
+    condition     = var.lambda_s3_source_code_hash == null ? true : can(regex("^[A-Za-z0-9+/]{43}=$", var.lambda_s3_source_code_hash))
+    error_message = "lambda_s3_source_code_hash must be a base64 SHA-256 (44 characters ending in '='), as `wsproxy package` prints it, not a hex digest."
   }
 }
 
@@ -71,13 +131,18 @@ variable "existing_lambda_function_name" {
 }
 
 variable "create_lambda_role" {
-  description = "true (default): create the IAM role \"<name>-lambda\" with the least-privilege policy; with create_lambda = true the function runs with it, with create_lambda = false (Option 2) its ARN is output for you to give to the existing function. false: create no role; the policy is attached to existing_lambda_role_name when given, or IAM is left entirely to you (Option 3, create_lambda = false only)."
+  description = "Option 1 only: true (default) creates the IAM role \"<name>-lambda\" with the least-privilege policy, which the function runs with. false: create no role; the policy is attached to existing_lambda_role_name (required with Option 1). With an existing function (create_lambda = false) set it to false: Option 2 gives existing_lambda_role_name (the function's own role, checked against the function), Option 3 leaves IAM entirely to you."
   type        = bool
   default     = true
+
+  validation {
+    condition     = var.create_lambda || !var.create_lambda_role
+    error_message = "create_lambda_role = true with an existing function (create_lambda = false) would create a role the function does not use, while its own role gets no rights on the table. Set create_lambda_role = false and existing_lambda_role_name = the function's role name (Option 2; `aws lambda get-function-configuration --function-name NAME --query Role` shows it), or create_lambda_role = false alone to manage IAM yourself (Option 3, the policy is in the lambda_policy_json output)."
+  }
 }
 
 variable "existing_lambda_role_name" {
-  description = "Only with create_lambda_role = false: name of an existing role (e.g. the existing function's execution role) to which the module attaches its least-privilege policy as an inline policy. With create_lambda = true the function runs with this role. Leave null (with create_lambda = false) to manage IAM entirely yourself."
+  description = "Only with create_lambda_role = false: name of an existing role to which the module attaches its least-privilege policy as an inline policy. With create_lambda = true the function runs with this role. Option 2 (create_lambda = false): the existing function's own role; the plan fails if the function runs with another. Leave null (with create_lambda = false) to manage IAM entirely yourself (Option 3)."
   type        = string
   default     = null
 
@@ -182,7 +247,7 @@ variable "log_retention_in_days" {
 }
 
 variable "kms_key_arn" {
-  description = "Optional customer-managed KMS key for the table, the log groups and (Option 1) the function's environment. null: AWS-owned or AWS-managed keys (the table is still encrypted at rest). The key policy must let DynamoDB, CloudWatch Logs (logs.<region>.amazonaws.com) and Lambda use it."
+  description = "Optional customer-managed KMS key for the table, the log groups and (Option 1) the function's environment. null: the table is encrypted with the AWS-managed key aws/dynamodb (server-side encryption is enabled without a key of yours; KMS charges apply), the log groups with CloudWatch Logs' own encryption and the function's environment with Lambda's default key. The key policy must let DynamoDB, CloudWatch Logs (logs.<region>.amazonaws.com) and Lambda use it."
   type        = string
   default     = null
 
@@ -230,7 +295,7 @@ variable "throttling_burst_limit" {
 }
 
 variable "create_apigateway_cloudwatch_role" {
-  description = "API Gateway writes a WebSocket stage's access logs only when the region's API Gateway account settings name a CloudWatch Logs role; without one, creating the stage fails with \"CloudWatch Logs role ARN must be set in account settings to enable logging\". true: create that role and set it (aws_api_gateway_account, a setting of the whole account and region, shared with every other API there). Leave false when the account already has it."
+  description = "API Gateway writes a WebSocket stage's access logs only when the region's API Gateway account settings name a CloudWatch Logs role; without one, creating the stage fails with \"CloudWatch Logs role ARN must be set in account settings to enable logging\". true: create that role and set it (aws_api_gateway_account, a setting of the whole account and region, shared with every other API there). Leave false when the account already has it. Beware: `terraform destroy` deletes the role but cannot unset the account setting, which keeps pointing at the deleted role, so every API's logging in that region breaks until the setting names a live role again: keep it in one long-lived configuration only."
   type        = bool
   default     = false
 }

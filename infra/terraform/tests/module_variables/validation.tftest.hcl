@@ -23,7 +23,8 @@ run "option1_with_existing_role" {
   }
 }
 
-run "option2_existing_function_new_role" {
+# A new role beside an existing function would be used by nothing (issue 9, defect 4).
+run "option2_existing_function_new_role_refused" {
   command = plan
   variables {
     create_lambda                 = false
@@ -31,6 +32,7 @@ run "option2_existing_function_new_role" {
     lambda_package                = null
     backend_url                   = null
   }
+  expect_failures = [var.create_lambda_role]
 }
 
 run "option2_existing_function_existing_role" {
@@ -86,10 +88,93 @@ run "package_given_with_existing_function" {
   command = plan
   variables {
     create_lambda                 = false
+    create_lambda_role            = false
     existing_lambda_function_name = "my-function"
     backend_url                   = null
   }
   expect_failures = [var.lambda_package]
+}
+
+# --- the package from S3 (lambda_s3_*) -----------------------------------------------------
+
+run "option1_from_s3" {
+  command = plan
+  variables {
+    lambda_package             = null
+    lambda_s3_bucket           = "my-artifacts"
+    lambda_s3_key              = "wsproxy/bootstrap.zip"
+    lambda_s3_object_version   = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
+    lambda_s3_source_code_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+  }
+}
+
+run "package_given_both_ways" {
+  command = plan
+  variables {
+    lambda_s3_bucket = "my-artifacts"
+    lambda_s3_key    = "wsproxy/bootstrap.zip"
+  }
+  expect_failures = [var.lambda_package]
+}
+
+run "s3_bucket_without_key" {
+  command = plan
+  variables {
+    lambda_package   = null
+    lambda_s3_bucket = "my-artifacts"
+  }
+  expect_failures = [var.lambda_s3_bucket]
+}
+
+run "s3_bucket_is_a_url" {
+  command = plan
+  variables {
+    lambda_package   = null
+    lambda_s3_bucket = "s3://my-artifacts"
+    lambda_s3_key    = "wsproxy/bootstrap.zip"
+  }
+  expect_failures = [var.lambda_s3_bucket]
+}
+
+run "s3_key_with_leading_slash" {
+  command = plan
+  variables {
+    lambda_package   = null
+    lambda_s3_bucket = "my-artifacts"
+    lambda_s3_key    = "/wsproxy/bootstrap.zip"
+  }
+  expect_failures = [var.lambda_s3_key]
+}
+
+run "s3_version_without_bucket" {
+  command = plan
+  variables { lambda_s3_object_version = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY" }
+  expect_failures = [var.lambda_s3_object_version]
+}
+
+run "s3_hash_not_base64" {
+  command = plan
+  variables {
+    lambda_package             = null
+    lambda_s3_bucket           = "my-artifacts"
+    lambda_s3_key              = "wsproxy/bootstrap.zip"
+    lambda_s3_source_code_hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+  }
+  expect_failures = [var.lambda_s3_source_code_hash]
+}
+
+run "s3_with_existing_function" {
+  command = plan
+  variables {
+    create_lambda                 = false
+    create_lambda_role            = false
+    existing_lambda_function_name = "my-function"
+    lambda_package                = null
+    backend_url                   = null
+    lambda_s3_bucket              = "my-artifacts"
+    lambda_s3_key                 = "wsproxy/bootstrap.zip"
+  }
+  expect_failures = [var.lambda_s3_bucket]
 }
 
 # --- existing_lambda_function_name --------------------------------------------------------
@@ -97,9 +182,10 @@ run "package_given_with_existing_function" {
 run "function_name_required_with_existing_function" {
   command = plan
   variables {
-    create_lambda  = false
-    lambda_package = null
-    backend_url    = null
+    create_lambda      = false
+    create_lambda_role = false
+    lambda_package     = null
+    backend_url        = null
   }
   expect_failures = [var.existing_lambda_function_name]
 }
@@ -114,6 +200,7 @@ run "function_name_not_an_arn" {
   command = plan
   variables {
     create_lambda                 = false
+    create_lambda_role            = false
     existing_lambda_function_name = "arn:aws:lambda:us-east-1:123456789012:function:my-function"
     lambda_package                = null
     backend_url                   = null
@@ -156,6 +243,7 @@ run "backend_url_given_with_existing_function" {
   command = plan
   variables {
     create_lambda                 = false
+    create_lambda_role            = false
     existing_lambda_function_name = "my-function"
     lambda_package                = null
   }
@@ -193,6 +281,7 @@ run "environment_given_with_existing_function" {
   command = plan
   variables {
     create_lambda                 = false
+    create_lambda_role            = false
     existing_lambda_function_name = "my-function"
     lambda_package                = null
     backend_url                   = null

@@ -1,15 +1,15 @@
 # Option 2: the function exists already (created by hand or by another stack) and keeps its
 # code, which `wsproxy deploy --function-name NAME --package ZIP` updates. The module creates
-# the table, the API, the permission for API Gateway to invoke the function, and either a
-# role for it (create_lambda_role = true: give the function that role) or, as here, an inline
-# policy on the function's current role.
+# the table, the API, the permission for API Gateway to invoke the function, its asynchronous
+# invocation config (no retries) and an inline policy on the role the function runs with
+# (the plan fails if existing_lambda_role_name is not that role).
 
 terraform {
   required_version = ">= 1.9"
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.0"
+      version = ">= 5.26, < 6.29"
     }
   }
 }

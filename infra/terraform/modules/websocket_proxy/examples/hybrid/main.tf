@@ -7,7 +7,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.0"
+      version = ">= 5.26, < 6.29"
     }
   }
 }
@@ -28,6 +28,14 @@ module "websocket_proxy" {
 
 output "policy_for_the_function_role" {
   value = module.websocket_proxy.lambda_policy_json
+}
+
+# The function's environment is its own: set these on it (contract section 1).
+output "set_on_the_function" {
+  value = {
+    CONNECTIONS_TABLE    = module.websocket_proxy.dynamodb_table_name
+    API_GATEWAY_ENDPOINT = module.websocket_proxy.connections_endpoint
+  }
 }
 
 output "websocket_url" {
