@@ -12,6 +12,8 @@ mod id;
 mod item;
 mod memory;
 mod message;
+mod metered;
+pub mod metrics;
 mod ports;
 mod proxy;
 mod request;

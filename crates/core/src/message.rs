@@ -1,5 +1,6 @@
 //! Messages (`$default` and custom routes): forward to the backend, deliver its answer.
 
+use crate::metrics::{FANOUT_TARGETS, MESSAGES};
 use crate::{
     ConnectionItem, ConnectionType, Id, IdError, IdKind, Proxy, RegistryError, RouteResponse,
     Secret,
@@ -16,8 +17,9 @@ impl Proxy {
     /// Handles a client message (`$default` or a custom route) with its body as received.
     #[instrument(skip_all, fields(connection_id = %connection_id, request_id = %crate::RequestContext::current_id(), route = "message"))]
     pub async fn message(&self, connection_id: &str, body: &str) -> RouteResponse {
+        metrics::counter!(MESSAGES.name).increment(1);
         let message = parse_body(body);
-        let items = match self.registry.by_connection(connection_id).await {
+        let items = match self.metered_registry.by_connection(connection_id).await {
             Ok(items) => items,
             Err(e) => {
                 warn!(error = %e, "registry lookup failed");
@@ -117,6 +119,7 @@ impl Proxy {
         }
         .unwrap_or_else(|| vec![connection_id.to_owned()]);
         let count = targets.len();
+        metrics::histogram!(FANOUT_TARGETS.name).record(count as f64);
         let delivery = self.fan_out(targets, Bytes::from(payload)).await;
         info!(
             targets = count,
@@ -210,7 +213,9 @@ impl Proxy {
         kind: ConnectionType,
         missed: &mut Vec<RegistryError>,
     ) -> Vec<String> {
-        let lookups = partitions.iter().map(|p| self.registry.by_partition(p));
+        let lookups = partitions
+            .iter()
+            .map(|p| self.metered_registry.by_partition(p));
         let mut ids = BTreeSet::new();
         for (partition, found) in partitions
             .iter()

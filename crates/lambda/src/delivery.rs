@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{error, info, warn};
+use wsproxy_core::metrics::POST_CONNECT_DELIVERIES;
 use wsproxy_core::{PushError, Pusher};
 
 /// The top-level key of a delivery event.
@@ -102,6 +103,8 @@ impl Host {
                 {
                     Ok(()) => {
                         delivered += 1;
+                        metrics::counter!(POST_CONNECT_DELIVERIES.name, "outcome" => "delivered")
+                            .increment(1);
                         break;
                     }
                     Err(PushError::Gone(_)) if Instant::now() + pause < deadline => {
@@ -109,6 +112,8 @@ impl Host {
                         pause = (pause * 2).min(Duration::from_millis(400));
                     }
                     Err(e) => {
+                        metrics::counter!(POST_CONNECT_DELIVERIES.name, "outcome" => "failed")
+                            .increment(1);
                         warn!(error = %e, "post-connect message not delivered");
                         return json!({"delivered": delivered, "error": e.to_string()});
                     }

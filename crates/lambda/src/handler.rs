@@ -11,6 +11,7 @@ use std::sync::Arc;
 use tracing::{info_span, warn, Instrument as _};
 use wsproxy_aws::DynamoDbRegistry;
 use wsproxy_backend_http::HttpBackend;
+use wsproxy_core::metrics::HANDLER_DURATION;
 use wsproxy_core::{Proxy, Registry, RequestContext, RouteResponse};
 
 /// What lives for the process's life: the core over its three ports, and the SDK clients.
@@ -105,8 +106,35 @@ impl Host {
         if let Some(header) = xray {
             ctx = ctx.with_xray_trace(header);
         }
+        let route = match payload.pointer("/requestContext/routeKey") {
+            Some(Value::String(route)) => route.clone(),
+            _ if Delivery::recognise(&payload).is_some() => "delivery".to_owned(),
+            _ => "unknown".to_owned(),
+        };
+        let start = std::time::Instant::now();
         // Boxed: the future is deep enough to reach the compiler's layout recursion limit.
-        ctx.scope(Box::pin(self.route(payload))).await
+        let answer = ctx.scope(Box::pin(self.route(payload))).await;
+        metrics::histogram!(HANDLER_DURATION.name, "route" => route.clone())
+            .record(start.elapsed().as_secs_f64() * 1000.0);
+        self.write_metrics(&route);
+        answer
+    }
+
+    /// Writes what this invocation recorded as one EMF line on stdout, if the EMF
+    /// recorder is installed (the `bootstrap` installs it).
+    fn write_metrics(&self, route: &str) {
+        let Some(recorder) = crate::emf::installed() else {
+            return;
+        };
+        let function = self.config.function_name.as_deref().unwrap_or("wsproxy");
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        if let Some(line) = recorder.take_line(function, route, now_ms) {
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{line}");
+        }
     }
 
     /// Handles one invocation's payload inside its [`RequestContext`].
