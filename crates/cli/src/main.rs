@@ -13,6 +13,13 @@ mod table;
 
 use clap::{Parser, Subcommand};
 
+/// jemalloc instead of glibc's malloc: under socket churn glibc's per-thread arenas keep
+/// growing (+11% RSS over two minutes of the soak, +2.5% with jemalloc: BENCHMARKS.md).
+/// `--no-default-features` builds with glibc's malloc.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// wsproxy: a WebSocket proxy in front of an HTTP backend, on AWS or on one machine.
 #[derive(Debug, Parser)]
 #[command(name = "wsproxy", version, about)]

@@ -1,4 +1,4 @@
-//! Delivery to one or many sockets: bounded concurrency, per-push timeout, Gone cleanup.
+//! Fan-out: pushes to one or many sockets, bounded concurrency, per-push timeout, Gone cleanup.
 
 use crate::metrics::PUSHES;
 use crate::{Proxy, PushError};
@@ -7,9 +7,9 @@ use futures::{stream, StreamExt};
 use serde_json::Value;
 use tracing::{debug, warn};
 
-/// What happened to one delivery.
+/// How the pushes of one fan-out went: how many arrived, found their socket gone, failed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Delivery {
+pub(crate) struct FanOutCounts {
     pub delivered: usize,
     pub gone: usize,
     pub failed: usize,
@@ -17,7 +17,7 @@ pub(crate) struct Delivery {
 
 impl Proxy {
     /// Sends one JSON value to one connection.
-    pub(crate) async fn send_json(&self, connection_id: &str, value: &Value) -> Delivery {
+    pub(crate) async fn send_json(&self, connection_id: &str, value: &Value) -> FanOutCounts {
         self.fan_out([connection_id.to_owned()], Bytes::from(value.to_string()))
             .await
     }
@@ -61,7 +61,7 @@ impl Proxy {
         &self,
         targets: impl IntoIterator<Item = String>,
         payload: Bytes,
-    ) -> Delivery {
+    ) -> FanOutCounts {
         let limit = self.config.fanout_concurrency.max(1);
         stream::iter(targets)
             .map(|id| {
@@ -90,7 +90,7 @@ impl Proxy {
                 }
             })
             .buffer_unordered(limit)
-            .fold(Delivery::default(), |mut d, o| async move {
+            .fold(FanOutCounts::default(), |mut d, o| async move {
                 let outcome = match o {
                     Outcome::Delivered => {
                         d.delivered += 1;

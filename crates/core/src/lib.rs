@@ -7,6 +7,7 @@
 
 mod connect;
 mod disconnect;
+mod endpoints;
 mod fanout;
 mod id;
 mod item;

@@ -2,8 +2,8 @@
 
 use crate::metrics::{FANOUT_TARGETS, MESSAGES};
 use crate::{
-    ConnectionItem, ConnectionType, Id, IdError, IdKind, Proxy, RegistryError, RouteResponse,
-    Secret,
+    endpoints, ConnectionItem, ConnectionType, Id, IdError, IdKind, Proxy, RegistryError,
+    RouteResponse, Secret,
 };
 use bytes::Bytes;
 use serde_json::{json, Map, Value};
@@ -68,17 +68,17 @@ impl Proxy {
                     }
                     Err(e) => return self.reply_error(connection_id, 400, e.to_string()).await,
                 };
-                let path = format!("/api/chat/ws/{}/message", b.segment());
+                let path = endpoints::chat_message(&b);
                 booking_id = Some(b);
                 let body = json!({"connection_id": connection_id, "message": Value::Object(message), "token": token.expose()});
                 (path, body)
             }
             ConnectionType::Notification => (
-                "/api/notifications/ws/message".to_owned(),
+                endpoints::NOTIFICATION_MESSAGE.to_owned(),
                 json!({"connection_id": connection_id, "message": Value::Object(message), "token": token.expose()}),
             ),
             ConnectionType::Feed => (
-                "/api/ws/items-feed/message".to_owned(),
+                endpoints::FEED_MESSAGE.to_owned(),
                 json!({"connection_id": connection_id, "message": Value::Object(message)}),
             ),
         };
@@ -120,12 +120,12 @@ impl Proxy {
         .unwrap_or_else(|| vec![connection_id.to_owned()]);
         let count = targets.len();
         metrics::histogram!(FANOUT_TARGETS.name).record(count as f64);
-        let delivery = self.fan_out(targets, Bytes::from(payload)).await;
+        let counts = self.fan_out(targets, Bytes::from(payload)).await;
         info!(
             targets = count,
-            delivered = delivery.delivered,
-            gone = delivery.gone,
-            failed = delivery.failed,
+            delivered = counts.delivered,
+            gone = counts.gone,
+            failed = counts.failed,
             "answer delivered"
         );
         if let Some(e) = missed.first() {
@@ -183,7 +183,7 @@ impl Proxy {
     ///
     /// An unusable id is left out, as a failed lookup is: the booking still gets the message.
     async fn participants(&self, booking: &Id, token: &Secret) -> Vec<String> {
-        let path = format!("/api/chat/ws/{}/participants", booking.segment());
+        let path = endpoints::chat_participants(booking);
         match self
             .backend
             .post(&path, &json!({"token": token.expose()}))

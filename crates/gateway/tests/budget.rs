@@ -10,7 +10,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use wsproxy_gateway::{
-    EventType, Gateway, GatewayConfig, Integration, RouteAnswer, RouteEvent, SendError,
+    EventType, Gateway, GatewayConfig, Integration, IntegrationResponse, RouteEvent, SendError,
 };
 
 const REASON: &str = "Policy Violation: the client is not reading its messages";
@@ -170,7 +170,7 @@ struct SlowRoute {
 
 #[async_trait::async_trait]
 impl Integration for SlowRoute {
-    async fn handle(&self, event: RouteEvent) -> RouteAnswer {
+    async fn handle(&self, event: RouteEvent) -> IntegrationResponse {
         match event.event_type {
             EventType::Message => {
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
@@ -183,7 +183,7 @@ impl Integration for SlowRoute {
             }
             EventType::Connect => {}
         }
-        RouteAnswer::ok()
+        IntegrationResponse::ok()
     }
 }
 
@@ -236,11 +236,11 @@ struct StuckRoute {
 
 #[async_trait::async_trait]
 impl Integration for StuckRoute {
-    async fn handle(&self, event: RouteEvent) -> RouteAnswer {
+    async fn handle(&self, event: RouteEvent) -> IntegrationResponse {
         if event.event_type == EventType::Message {
             let _never = self.gate.acquire().await;
         }
-        RouteAnswer::ok()
+        IntegrationResponse::ok()
     }
 }
 

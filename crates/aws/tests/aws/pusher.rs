@@ -10,7 +10,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use wsproxy_aws::ApiGatewayPusher;
 use wsproxy_core::{PushError, Pusher};
-use wsproxy_gateway::{EventType, Gateway, GatewayConfig, Integration, RouteAnswer, RouteEvent};
+use wsproxy_gateway::{
+    EventType, Gateway, GatewayConfig, Integration, IntegrationResponse, RouteEvent,
+};
 
 pub(crate) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -19,8 +21,8 @@ struct TellId;
 
 #[async_trait::async_trait]
 impl Integration for TellId {
-    async fn handle(&self, event: RouteEvent) -> RouteAnswer {
-        let mut answer = RouteAnswer::ok();
+    async fn handle(&self, event: RouteEvent) -> IntegrationResponse {
+        let mut answer = IntegrationResponse::ok();
         if event.event_type == EventType::Connect {
             answer.after_open = vec![Bytes::from(event.connection_id)];
         }

@@ -232,7 +232,7 @@ async fn a_missing_table_is_table_missing_with_the_fix() {
     ];
     for err in errors {
         assert!(
-            matches!(&err, RegistryError::TableMissing { table: t } if *t == table),
+            matches!(&err, RegistryError::TableMissing { table: t, .. } if *t == table),
             "{err:?}"
         );
         assert!(

@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use wsproxy_gateway::{
-    Connections, EventType, Gateway, GatewayConfig, Integration, RouteAnswer, RouteEvent,
+    Connections, EventType, Gateway, GatewayConfig, Integration, IntegrationResponse, RouteEvent,
     SendError, ServingGateway,
 };
 
@@ -98,14 +98,14 @@ impl Recorder {
 
 #[async_trait::async_trait]
 impl Integration for Recorder {
-    async fn handle(&self, event: RouteEvent) -> RouteAnswer {
+    async fn handle(&self, event: RouteEvent) -> IntegrationResponse {
         self.events.lock().unwrap().push(event.clone());
         self.changed.notify_waiters();
         if event.event_type != EventType::Connect {
-            return RouteAnswer::ok();
+            return IntegrationResponse::ok();
         }
         if event.query.get("deny").map(String::as_str) == Some("1") {
-            return RouteAnswer::new(401, r#"{"error":"nope"}"#);
+            return IntegrationResponse::new(401, r#"{"error":"nope"}"#);
         }
         let id = event.connection_id.clone();
         if event.query.contains_key("slow") {
@@ -126,7 +126,7 @@ impl Integration for Recorder {
                 }
             });
         }
-        let mut answer = RouteAnswer::ok();
+        let mut answer = IntegrationResponse::ok();
         answer.after_open = vec![Bytes::from(format!(r#"{{"hello":"{id}"}}"#))];
         if let Some(p) = event.query.get("echo_protocol") {
             answer

@@ -1,4 +1,5 @@
-//! The `@connections` management API: POST (send), GET (describe), DELETE (close).
+//! The `@connections` API (API Gateway's management API) over the open sockets of
+//! [`crate::Connections`]: POST (send), GET (describe), DELETE (close).
 
 use crate::ids::new_request_id;
 use crate::server::Shared;
