@@ -2,6 +2,7 @@
 
 use crate::event::{EventType, Integration, IntegrationResponse, RouteEvent};
 use bytes::Bytes;
+use wsproxy_core::metrics::HANDLER_DURATION;
 use wsproxy_core::{Proxy, RequestContext, RouteResponse};
 
 /// Runs every route on a [`Proxy`] in this process, as the Lambda would.
@@ -30,10 +31,15 @@ fn integration_response(response: RouteResponse) -> IntegrationResponse {
 #[async_trait::async_trait]
 impl Integration for CoreIntegration {
     async fn handle(&self, event: RouteEvent) -> IntegrationResponse {
+        let route = event.route_key.clone();
+        let start = std::time::Instant::now();
         // A request id as API Gateway makes one (and as the Lambda mode's event carries).
-        RequestContext::new(crate::new_connection_id())
+        let response = RequestContext::new(crate::new_connection_id())
             .scope(self.route(event))
-            .await
+            .await;
+        metrics::histogram!(HANDLER_DURATION.name, "route" => route)
+            .record(start.elapsed().as_secs_f64() * 1000.0);
+        response
     }
 }
 
