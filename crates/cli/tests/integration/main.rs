@@ -1,0 +1,12 @@
+//! Integration tests of the `wsproxy` binary, one test binary: each runs the real
+//! executable (`CARGO_BIN_EXE_wsproxy`) as a user would, with moto as AWS where needed.
+
+mod deploy;
+mod doctor;
+mod moto;
+mod package;
+mod serve;
+mod serve_limits;
+mod served;
+mod shutdown;
+mod table;
