@@ -35,6 +35,10 @@ impl Function {
                 ..self.config
             };
             lambda.env = config.to_local_env(wsproxy_lambda::process_env);
+            // WSPROXY_METRICS=off reaches the function (to measure what metrics cost).
+            if let Some(metrics) = wsproxy_lambda::process_env("WSPROXY_METRICS") {
+                lambda.env.push(("WSPROXY_METRICS".to_owned(), metrics));
+            }
             lambda
         })
     }

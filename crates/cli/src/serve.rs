@@ -97,7 +97,7 @@ pub struct ServeArgs {
     dynamodb_in_flight: usize,
     /// Run every route on this Lambda `bootstrap` binary (started as child processes, fed
     /// through a local Lambda Runtime API) instead of the in-process core.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", env = "WSPROXY_LAMBDA")]
     lambda: Option<std::path::PathBuf>,
     /// Function processes in Lambda mode (concurrent events).
     #[arg(long, default_value_t = 1, requires = "lambda")]

@@ -11,7 +11,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         wsproxy_telemetry::Format::LambdaJson,
         wsproxy_telemetry::env_filter("info"),
     );
-    wsproxy_lambda::emf::install();
+    // WSPROXY_METRICS=off leaves metrics out (to measure what they cost).
+    if std::env::var("WSPROXY_METRICS").as_deref() != Ok("off") {
+        wsproxy_lambda::emf::install();
+    }
     let host = match wsproxy_lambda::init().await {
         Ok(host) => Arc::new(host),
         Err(e) => {
