@@ -3,6 +3,7 @@
 
 mod deploy;
 mod doctor;
+mod metrics;
 mod moto;
 mod package;
 mod serve;

@@ -1,6 +1,6 @@
 //! `infra/terraform/modules/websocket_proxy/metrics.json` is the metric list the code
 //! records (`wsproxy_core::metrics::ALL`), so the alarms and dashboard can be checked
-//! against it. `WSPROXY_BLESS=1 cargo test -p wsproxy-core --test metrics_json` rewrites it.
+//! against it. `WSPROXY_BLESS=1 cargo test -p wsproxy-core --test integration metrics_json` rewrites it.
 
 use std::path::PathBuf;
 
@@ -18,7 +18,7 @@ fn the_terraform_modules_metric_list_is_the_codes() {
     let have = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         have == want,
-        "{} is not the list in crates/core/src/metrics.rs: run `WSPROXY_BLESS=1 cargo test -p wsproxy-core --test metrics_json` and commit it",
+        "{} is not the list in crates/core/src/metrics.rs: run `WSPROXY_BLESS=1 cargo test -p wsproxy-core --test integration metrics_json` and commit it",
         path.display()
     );
 }

@@ -6,9 +6,7 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
 
-/// Only its `invoke` is used here.
-#[allow(dead_code)]
-mod function;
+use crate::function;
 
 /// CloudWatch's metric units (EMF's `Unit` must be one of them).
 const UNITS: &[&str] = &[
