@@ -9,6 +9,7 @@ mod connections_api;
 mod ids;
 mod lifecycle;
 mod messages;
+mod request_id;
 mod store_errors;
 
 use wsproxy_e2e::{Harness, TestBackend};

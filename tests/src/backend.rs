@@ -12,7 +12,7 @@
 
 use crate::big::{self, Writes};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -30,6 +30,10 @@ pub struct Call {
     pub path: String,
     /// JSON body.
     pub body: Value,
+    /// Its `X-Request-Id` header, if any.
+    pub request_id: Option<String>,
+    /// Its `traceparent` header, if any.
+    pub traceparent: Option<String>,
 }
 
 /// The running backend.
@@ -93,13 +97,26 @@ struct Shared {
     writes: Arc<Writes>,
 }
 
-async fn handle(State(shared): State<Shared>, Path(path): Path<String>, body: String) -> Response {
+async fn handle(
+    State(shared): State<Shared>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
     let calls = &shared.calls;
     let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     let path = format!("/{path}");
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     calls.lock().unwrap().push(Call {
         path: path.clone(),
         body: body.clone(),
+        request_id: header("x-request-id"),
+        traceparent: header("traceparent"),
     });
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let token = body["token"].as_str().unwrap_or_default();

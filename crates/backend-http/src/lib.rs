@@ -1,11 +1,12 @@
 //! The backend port over HTTP: one pooled reqwest client, a per-call timeout, a bounded
-//! answer read, and the error mapping of the contract's section 3.
+//! answer read, the error mapping of the contract's section 3, and the event's
+//! `X-Request-Id` and `traceparent` on every call ([`RequestContext::current`]).
 
 use async_trait::async_trait;
 use serde_json::Value;
 use std::time::Duration;
 use tracing::{debug, warn};
-use wsproxy_core::{Backend, BackendError};
+use wsproxy_core::{Backend, BackendError, RequestContext};
 
 /// The contract's default limit for one backend call (`BACKEND_TIMEOUT_MS`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(3000);
@@ -13,6 +14,12 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(3000);
 /// The default limit of one answer's body: API Gateway's message quota (128 KiB), since
 /// a bigger answer could not be pushed to a client anyway.
 pub const DEFAULT_MAX_ANSWER_BYTES: usize = wsproxy_core::MAX_MESSAGE_BYTES;
+
+/// The header that carries the event's request id (API Gateway's `requestContext.requestId`).
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The W3C Trace Context header: `00-{trace id}-{span id}-{flags}`, a new span id per call.
+pub const TRACEPARENT_HEADER: &str = "traceparent";
 
 /// A backend URL that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -80,10 +87,13 @@ impl HttpBackend {
 impl Backend for HttpBackend {
     async fn post(&self, path: &str, body: &Value) -> Result<Value, BackendError> {
         let url = format!("{}{}", self.base, path);
-        let response = self
-            .client
-            .post(&url)
-            .json(body)
+        let mut request = self.client.post(&url).json(body);
+        if let Some(ctx) = RequestContext::current() {
+            request = request
+                .header(REQUEST_ID_HEADER, ctx.request_id())
+                .header(TRACEPARENT_HEADER, ctx.traceparent());
+        }
+        let response = request
             .send()
             .await
             .map_err(|e| self.transport_error(path, &e))?;

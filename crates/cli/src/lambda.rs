@@ -16,7 +16,7 @@ pub struct FunctionArgs {
     /// `bootstrap` (e.g. target/release/bootstrap), or a command line speaking the Lambda
     /// Runtime API, e.g. "python3 -m awslambdaric app.handler". Its name is `wsproxy-local`;
     /// it takes every route no --route-function sends elsewhere.
-    #[arg(long, value_name = "COMMAND")]
+    #[arg(long, value_name = "COMMAND", env = "WSPROXY_LAMBDA")]
     pub lambda: Option<String>,
     /// A named function (repeatable): NAME=COMMAND, e.g. auth="node auth.js". Send routes to
     /// it with --route-function.
@@ -199,7 +199,12 @@ impl Base {
             endpoint: Some(endpoint.to_owned()),
             ..self.config.clone()
         };
-        config.to_local_env(wsproxy_lambda::process_env)
+        let mut env = config.to_local_env(wsproxy_lambda::process_env);
+        // WSPROXY_METRICS=off reaches the function (to measure what metrics cost).
+        if let Some(metrics) = wsproxy_lambda::process_env("WSPROXY_METRICS") {
+            env.push(("WSPROXY_METRICS".to_owned(), metrics));
+        }
+        env
     }
 }
 

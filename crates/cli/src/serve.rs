@@ -77,6 +77,10 @@ pub struct ServeArgs {
     /// New WebSocket connections accepted at once before the per-second rate applies.
     #[arg(long, env = "WSPROXY_NEW_CONNECTION_BURST", default_value_t = ConnectionLimits::default().new_connection_burst)]
     new_connection_burst: u32,
+    /// Address of the admin listener, which serves `GET /metrics` (Prometheus text); off
+    /// unless set. Keep it off the clients' network (e.g. 127.0.0.1:9090).
+    #[arg(long, env = "WSPROXY_ADMIN_LISTEN")]
+    admin_listen: Option<SocketAddr>,
     /// Where the in-process core keeps connections.
     #[arg(long, value_enum, default_value_t = Store::Memory, conflicts_with_all = ["lambda", "functions"])]
     store: Store,
@@ -108,6 +112,16 @@ pub enum Store {
 /// Runs the gateway until Ctrl-C or SIGTERM, then closes every socket gracefully.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     crate::limits::raise_fd_limit();
+    let admin = match args.admin_listen {
+        Some(addr) => {
+            let handle = wsproxy_gateway::admin::install_prometheus()?;
+            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+                format!("could not listen on {addr} for --admin-listen: is the port free?")
+            })?;
+            Some((listener, handle))
+        }
+        None => None,
+    };
     let demo_listener = if args.demo {
         Some(
             tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -173,6 +187,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     println!("wsproxy listening on ws://{addr}/{stage}");
     println!("@connections API: http://{addr}/{stage}/@connections/{{connection_id}}");
     println!("backend: {backend_url}");
+    if let Some((listener, handle)) = admin {
+        println!("metrics: http://{}/metrics", listener.local_addr()?);
+        tokio::spawn(async move {
+            if let Err(e) = wsproxy_gateway::admin::serve(listener, handle).await {
+                tracing::error!(error = %e, "the admin listener stopped");
+            }
+        });
+    }
     bound.serve(shutdown_signal()).await?;
     Ok(())
 }

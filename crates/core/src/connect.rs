@@ -1,5 +1,6 @@
 //! `$connect`: validate the query, authenticate with the backend, then register.
 
+use crate::metrics::{status_class, CONNECTS_ACCEPTED, CONNECTS_REFUSED};
 use crate::{
     endpoints, BackendError, ConnectOutcome, ConnectionItem, ConnectionType, Id, IdKind, Proxy,
     RouteResponse, Secret,
@@ -13,12 +14,30 @@ impl Proxy {
     ///
     /// The connection is registered only after the backend accepted it (defect 1); a
     /// non-2xx answer refuses the upgrade and leaves no registry item.
-    #[instrument(skip_all, fields(connection_id = %connection_id, route = "$connect"))]
+    #[instrument(skip_all, fields(connection_id = %connection_id, request_id = %crate::RequestContext::current_id(), route = "$connect"))]
     pub async fn connect(
         &self,
         connection_id: &str,
         query: &HashMap<String, String>,
     ) -> ConnectOutcome {
+        let outcome = self.admit(connection_id, query).await;
+        let status = outcome.response.status;
+        if outcome.response.is_success() {
+            let kind = query
+                .get("type")
+                .map(String::as_str)
+                .filter(|t| !t.is_empty());
+            metrics::counter!(CONNECTS_ACCEPTED.name, "connection_type" => kind.unwrap_or("booking").to_owned())
+                .increment(1);
+        } else {
+            metrics::counter!(CONNECTS_REFUSED.name, "status_class" => status_class(status))
+                .increment(1);
+        }
+        outcome
+    }
+
+    /// [`Proxy::connect`] without its metrics.
+    async fn admit(&self, connection_id: &str, query: &HashMap<String, String>) -> ConnectOutcome {
         let param = |k: &str| query.get(k).map(String::as_str).filter(|v| !v.is_empty());
         let kind = match param("type").unwrap_or("booking").parse::<ConnectionType>() {
             Ok(kind) => kind,
@@ -109,7 +128,7 @@ impl Proxy {
         };
         let user_id = user_id.map(String::from);
         let item = ConnectionItem::new(partition, connection_id, kind, user_id, token);
-        if let Err(e) = self.registry.put(&item).await {
+        if let Err(e) = self.metered_registry.put(&item).await {
             warn!(error = %e, "could not register the connection");
             return ConnectOutcome::refused(500, format!("could not register the connection: {e}"));
         }

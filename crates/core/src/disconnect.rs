@@ -5,9 +5,9 @@ use tracing::{info, instrument, warn};
 
 impl Proxy {
     /// Handles `$disconnect`: removes every registry item of the connection.
-    #[instrument(skip_all, fields(connection_id = %connection_id, route = "$disconnect"))]
+    #[instrument(skip_all, fields(connection_id = %connection_id, request_id = %crate::RequestContext::current_id(), route = "$disconnect"))]
     pub async fn disconnect(&self, connection_id: &str) -> RouteResponse {
-        match self.registry.remove_connection(connection_id).await {
+        match self.metered_registry.remove_connection(connection_id).await {
             Ok(removed) => {
                 info!(removed, "disconnected");
                 RouteResponse::ok("disconnected")

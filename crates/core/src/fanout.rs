@@ -1,5 +1,6 @@
 //! Fan-out: pushes to one or many sockets, bounded concurrency, per-push timeout, Gone cleanup.
 
+use crate::metrics::PUSHES;
 use crate::{Proxy, PushError};
 use bytes::Bytes;
 use futures::{stream, StreamExt};
@@ -46,7 +47,7 @@ impl Proxy {
             .map(
                 |v| match self.fits("the backend's initial message", &v.to_string()) {
                     Ok(()) => v,
-                    Err(error) => serde_json::json!({"type": "error", "error": error}),
+                    Err(error) => crate::message::error_frame(&error),
                 },
             )
             .collect()
@@ -90,11 +91,21 @@ impl Proxy {
             })
             .buffer_unordered(limit)
             .fold(FanOutCounts::default(), |mut d, o| async move {
-                match o {
-                    Outcome::Delivered => d.delivered += 1,
-                    Outcome::Gone => d.gone += 1,
-                    Outcome::Failed => d.failed += 1,
-                }
+                let outcome = match o {
+                    Outcome::Delivered => {
+                        d.delivered += 1;
+                        "delivered"
+                    }
+                    Outcome::Gone => {
+                        d.gone += 1;
+                        "gone"
+                    }
+                    Outcome::Failed => {
+                        d.failed += 1;
+                        "failed"
+                    }
+                };
+                metrics::counter!(PUSHES.name, "outcome" => outcome).increment(1);
                 d
             })
             .await
@@ -109,7 +120,7 @@ impl Proxy {
     /// broadcast. A connection that really is gone loses its fresh items at the first
     /// broadcast after the grace, or by time to live.
     async fn remove_gone(&self, id: &str) {
-        let items = match self.registry.by_connection(id).await {
+        let items = match self.metered_registry.by_connection(id).await {
             Ok(items) => items,
             Err(e) => {
                 warn!(target_connection = %id, error = %e, "could not remove a gone connection");
@@ -127,7 +138,7 @@ impl Proxy {
             return;
         }
         debug!(target_connection = %id, removed = stale.len(), "push answered Gone; removing its items");
-        if let Err(e) = self.registry.delete(&stale).await {
+        if let Err(e) = self.metered_registry.delete(&stale).await {
             warn!(target_connection = %id, error = %e, "could not remove a gone connection");
         }
     }

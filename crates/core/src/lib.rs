@@ -13,8 +13,11 @@ mod id;
 mod item;
 mod memory;
 mod message;
+mod metered;
+pub mod metrics;
 mod ports;
 mod proxy;
+mod request;
 mod secret;
 
 pub use fanout::GONE_GRACE_SECS;
@@ -25,6 +28,7 @@ pub use ports::{
     Backend, BackendError, PushError, Pusher, Registry, RegistryError, MAX_MESSAGE_BYTES,
 };
 pub use proxy::{ConnectOutcome, Proxy, ProxyConfig, RouteResponse};
+pub use request::RequestContext;
 pub use secret::Secret;
 
 /// Seconds since the Unix epoch, the time unit of the connection table.

@@ -1,5 +1,6 @@
 //! Messages (`$default` and custom routes): forward to the backend, deliver its answer.
 
+use crate::metrics::{FANOUT_TARGETS, MESSAGES};
 use crate::{
     endpoints, ConnectionItem, ConnectionType, Id, IdError, IdKind, Proxy, RegistryError,
     RouteResponse, Secret,
@@ -14,10 +15,11 @@ const UNKNOWN_CONNECTION: &str = "Connection metadata not found. Please reconnec
 
 impl Proxy {
     /// Handles a client message (`$default` or a custom route) with its body as received.
-    #[instrument(skip_all, fields(connection_id = %connection_id, route = "message"))]
+    #[instrument(skip_all, fields(connection_id = %connection_id, request_id = %crate::RequestContext::current_id(), route = "message"))]
     pub async fn message(&self, connection_id: &str, body: &str) -> RouteResponse {
+        metrics::counter!(MESSAGES.name).increment(1);
         let message = parse_body(body);
-        let items = match self.registry.by_connection(connection_id).await {
+        let items = match self.metered_registry.by_connection(connection_id).await {
             Ok(items) => items,
             Err(e) => {
                 warn!(error = %e, "registry lookup failed");
@@ -117,6 +119,7 @@ impl Proxy {
         }
         .unwrap_or_else(|| vec![connection_id.to_owned()]);
         let count = targets.len();
+        metrics::histogram!(FANOUT_TARGETS.name).record(count as f64);
         let counts = self.fan_out(targets, Bytes::from(payload)).await;
         info!(
             targets = count,
@@ -210,7 +213,9 @@ impl Proxy {
         kind: ConnectionType,
         missed: &mut Vec<RegistryError>,
     ) -> Vec<String> {
-        let lookups = partitions.iter().map(|p| self.registry.by_partition(p));
+        let lookups = partitions
+            .iter()
+            .map(|p| self.metered_registry.by_partition(p));
         let mut ids = BTreeSet::new();
         for (partition, found) in partitions
             .iter()
@@ -232,7 +237,7 @@ impl Proxy {
         ids.into_iter().collect()
     }
 
-    /// Sends `{"type":"error","error":...}` to the sender and answers the route with `status`.
+    /// Sends an [`error_frame`] to the sender and answers the route with `status`.
     async fn reply_error(
         &self,
         connection_id: &str,
@@ -240,10 +245,19 @@ impl Proxy {
         error: impl Into<String>,
     ) -> RouteResponse {
         let error = error.into();
-        self.send_json(connection_id, &json!({"type": "error", "error": error}))
-            .await;
+        self.send_json(connection_id, &error_frame(&error)).await;
         RouteResponse::error(status, error)
     }
+}
+
+/// The error frame a sender receives: `{"type":"error","error":...,"requestId":...}`, the
+/// request id only inside a [`crate::RequestContext::scope`].
+pub(crate) fn error_frame(error: &str) -> Value {
+    let mut frame = json!({"type": "error", "error": error});
+    if let Some(ctx) = crate::RequestContext::current() {
+        frame["requestId"] = Value::String(ctx.request_id().to_owned());
+    }
+    frame
 }
 
 /// A body that is not a JSON object is `{"text": "<body as received>"}` (defect 7).

@@ -1,5 +1,6 @@
 //! The proxy: its ports, its settings, and what a route answers.
 
+use crate::metered::{MeteredBackend, MeteredRegistry};
 use crate::{Backend, Pusher, Registry};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -26,7 +27,10 @@ impl Default for ProxyConfig {
 /// The wsproxy core, shared by every host.
 #[derive(Clone)]
 pub struct Proxy {
-    pub(crate) registry: Arc<dyn Registry>,
+    /// The registry as given, returned by [`Proxy::registry`].
+    registry: Arc<dyn Registry>,
+    /// The same, its calls recorded: what the routes use.
+    pub(crate) metered_registry: Arc<dyn Registry>,
     pub(crate) backend: Arc<dyn Backend>,
     pub(crate) pusher: Arc<dyn Pusher>,
     pub(crate) config: ProxyConfig,
@@ -50,8 +54,9 @@ impl Proxy {
         config: ProxyConfig,
     ) -> Self {
         Self {
+            metered_registry: Arc::new(MeteredRegistry(registry.clone())),
             registry,
-            backend,
+            backend: Arc::new(MeteredBackend(backend)),
             pusher,
             config,
         }

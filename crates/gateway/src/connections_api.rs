@@ -17,6 +17,7 @@ use std::time::SystemTime;
 use time::macros::format_description;
 use time::OffsetDateTime;
 use tracing::{debug, info, info_span, Instrument as _};
+use wsproxy_core::metrics::CONNECTIONS_API_CALLS;
 
 /// The close code and reason of a socket closed by `DeleteConnection` (as API Gateway reports it).
 const DELETED: (u16, &str) = (1000, "Connection Closed Normally");
@@ -38,12 +39,14 @@ pub(crate) async fn handle(
             &request_id,
         );
     };
-    let span =
-        info_span!("connections_api", connection_id = %connection_id, method = %req.method());
+    let method = req.method().to_string();
+    let span = info_span!("connections_api", connection_id = %connection_id, method = %method);
     let response = serve(&gw, peer, req, &connection_id)
         .instrument(span.clone())
         .await;
     span.in_scope(|| info!(status = response.status().as_u16(), "@connections answered"));
+    metrics::counter!(CONNECTIONS_API_CALLS.name, "method" => method, "status" => response.status().as_u16().to_string())
+        .increment(1);
     with_request_id(response, &request_id)
 }
 

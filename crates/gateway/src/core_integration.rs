@@ -2,7 +2,8 @@
 
 use crate::event::{EventType, Integration, IntegrationResponse, RouteEvent};
 use bytes::Bytes;
-use wsproxy_core::{Proxy, RouteResponse};
+use wsproxy_core::metrics::HANDLER_DURATION;
+use wsproxy_core::{Proxy, RequestContext, RouteResponse};
 
 /// Runs every route on a [`Proxy`] in this process, as the Lambda would.
 #[derive(Clone)]
@@ -30,6 +31,20 @@ fn integration_response(response: RouteResponse) -> IntegrationResponse {
 #[async_trait::async_trait]
 impl Integration for CoreIntegration {
     async fn handle(&self, event: RouteEvent) -> IntegrationResponse {
+        let route = event.route_key.clone();
+        let start = std::time::Instant::now();
+        // A request id as API Gateway makes one (and as the Lambda mode's event carries).
+        let response = RequestContext::new(crate::new_connection_id())
+            .scope(self.route(event))
+            .await;
+        metrics::histogram!(HANDLER_DURATION.name, "route" => route)
+            .record(start.elapsed().as_secs_f64() * 1000.0);
+        response
+    }
+}
+
+impl CoreIntegration {
+    async fn route(&self, event: RouteEvent) -> IntegrationResponse {
         let id = event.connection_id.as_str();
         match event.event_type {
             EventType::Connect => {

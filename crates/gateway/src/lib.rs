@@ -18,6 +18,7 @@
 //! Lambda `bootstrap` binary as child processes behind a local Lambda Runtime API.
 
 mod accept;
+pub mod admin;
 mod budget;
 mod builder;
 mod config;

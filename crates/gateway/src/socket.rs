@@ -19,6 +19,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 use tracing::{debug, info, warn, Instrument as _};
+use wsproxy_core::metrics::{BYTES_IN, BYTES_OUT, OPEN_SOCKETS, SOCKETS_CLOSED};
 
 /// How long a closing socket waits for its peer (close reply, queued writes) before dropping it.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -109,11 +110,14 @@ where
         idle: quotas.idle_timeout,
         ends_at: started + quotas.max_duration,
     };
+    metrics::gauge!(OPEN_SOCKETS.name).increment(1.0);
     let ending = reader.run(&mut stream, close, failed_rx).await;
+    metrics::gauge!(OPEN_SOCKETS.name).decrement(1.0);
     // Gone from the table at once: pushes from now on are 410.
     connections.remove(&handle);
     drop(messages);
     let (code, reason) = ending.code_and_reason();
+    metrics::counter!(SOCKETS_CLOSED.name, "code" => code.to_string()).increment(1);
     debug!(code, reason, "closing");
 
     let _ = close_tx.send(ending.frame_to_send());
@@ -220,6 +224,7 @@ impl Reader<'_> {
                     };
                     last_frame = Instant::now();
                     self.handle.touch();
+                    metrics::counter!(BYTES_IN.name).increment(message.len() as u64);
                     let (body, binary) = match message {
                         Message::Text(text) => (text.as_str().to_owned(), false),
                         Message::Binary(data) => (base64::engine::general_purpose::STANDARD.encode(&data), true),
@@ -306,6 +311,7 @@ where
             }
             message = outgoing.recv(), if writing => match message {
                 Some(data) => {
+                    metrics::counter!(BYTES_OUT.name).increment(data.len() as u64);
                     budget.hand_message(data.len());
                     if let Err(e) = sink.send(to_message(data)).await {
                         writing = false;

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{error, info, warn};
+use wsproxy_core::metrics::POST_CONNECT_DELIVERIES;
 use wsproxy_core::{PushError, Pusher};
 
 /// The top-level key of a delivery event.
@@ -32,6 +33,9 @@ pub struct Delivery {
     pub endpoint: Option<String>,
     /// The messages, in order.
     pub messages: Vec<Value>,
+    /// The request id of the `$connect` that scheduled it, so its log lines carry it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl Delivery {
@@ -62,6 +66,8 @@ impl Host {
             connection_id: connection_id.to_owned(),
             endpoint: self.pusher.endpoint().map(str::to_owned),
             messages,
+            request_id: Some(wsproxy_core::RequestContext::current_id())
+                .filter(|id| !id.is_empty()),
         };
         let sent = self
             .lambda
@@ -97,6 +103,8 @@ impl Host {
                 {
                     Ok(()) => {
                         delivered += 1;
+                        metrics::counter!(POST_CONNECT_DELIVERIES.name, "outcome" => "delivered")
+                            .increment(1);
                         break;
                     }
                     Err(PushError::Gone(_)) if Instant::now() + pause < deadline => {
@@ -104,6 +112,8 @@ impl Host {
                         pause = (pause * 2).min(Duration::from_millis(400));
                     }
                     Err(e) => {
+                        metrics::counter!(POST_CONNECT_DELIVERIES.name, "outcome" => "failed")
+                            .increment(1);
                         warn!(error = %e, "post-connect message not delivered");
                         return json!({"delivered": delivered, "error": e.to_string()});
                     }
@@ -125,6 +135,7 @@ mod tests {
             connection_id: "c1".into(),
             endpoint: None,
             messages: vec![json!({"a": 1})],
+            request_id: Some("Fx=".into()),
         };
         assert_eq!(Delivery::recognise(&d.to_event()), Some(d.clone()));
         let forged = json!({"requestContext": {"routeKey": "$default"}, "body": d.to_event().to_string(), KEY: d});

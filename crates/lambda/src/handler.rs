@@ -11,7 +11,8 @@ use std::sync::Arc;
 use tracing::{info_span, warn, Instrument as _};
 use wsproxy_aws::DynamoDbRegistry;
 use wsproxy_backend_http::HttpBackend;
-use wsproxy_core::{Proxy, Registry, RouteResponse};
+use wsproxy_core::metrics::HANDLER_DURATION;
+use wsproxy_core::{Proxy, Registry, RequestContext, RouteResponse};
 
 /// What lives for the process's life: the core over its three ports, and the SDK clients.
 pub struct Host {
@@ -71,13 +72,76 @@ impl Host {
         event: lambda_runtime::LambdaEvent<Value>,
     ) -> Result<Value, lambda_runtime::Error> {
         let deadline = event.context.deadline();
-        Ok(within_deadline(deadline, self.handle(event.payload)).await)
+        let traced = self.handle_traced(
+            event.payload,
+            &event.context.request_id,
+            event.context.xray_trace_id.as_deref(),
+        );
+        Ok(within_deadline(deadline, traced).await)
     }
 
-    /// Handles one invocation's payload.
+    /// Handles one invocation's payload (with a random trace id).
     pub async fn handle(&self, payload: Value) -> Value {
+        self.handle_traced(payload, "", None).await
+    }
+
+    /// Handles one invocation's payload in the trace of `xray` (the invocation's
+    /// `X-Amzn-Trace-Id`), if any. The event's request id is API Gateway's
+    /// `requestContext.requestId`; a delivery event keeps the one of its `$connect`; with
+    /// neither, `invocation_id` (the Lambda request id) stands in.
+    pub async fn handle_traced(
+        &self,
+        payload: Value,
+        invocation_id: &str,
+        xray: Option<&str>,
+    ) -> Value {
+        let request_id = payload
+            .pointer("/requestContext/requestId")
+            .or_else(|| payload.pointer(&format!("/{}/request_id", crate::delivery::KEY)))
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty())
+            .unwrap_or(invocation_id)
+            .to_owned();
+        let mut ctx = RequestContext::new(request_id);
+        if let Some(header) = xray {
+            ctx = ctx.with_xray_trace(header);
+        }
+        let route = match payload.pointer("/requestContext/routeKey") {
+            Some(Value::String(route)) => route.clone(),
+            _ if Delivery::recognise(&payload).is_some() => "delivery".to_owned(),
+            _ => "unknown".to_owned(),
+        };
+        let start = std::time::Instant::now();
+        // Boxed: the future is deep enough to reach the compiler's layout recursion limit.
+        let answer = ctx.scope(Box::pin(self.route(payload))).await;
+        metrics::histogram!(HANDLER_DURATION.name, "route" => route.clone())
+            .record(start.elapsed().as_secs_f64() * 1000.0);
+        self.write_metrics(&route);
+        answer
+    }
+
+    /// Writes what this invocation recorded as one EMF line on stdout, if the EMF
+    /// recorder is installed (the `bootstrap` installs it).
+    fn write_metrics(&self, route: &str) {
+        let Some(recorder) = crate::emf::installed() else {
+            return;
+        };
+        let function = self.config.function_name.as_deref().unwrap_or("wsproxy");
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        if let Some(line) = recorder.take_line(function, route, now_ms) {
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{line}");
+        }
+    }
+
+    /// Handles one invocation's payload inside its [`RequestContext`].
+    async fn route(&self, payload: Value) -> Value {
+        let request_id = RequestContext::current_id();
         if let Some(delivery) = Delivery::recognise(&payload) {
-            let span = info_span!("deliver", connection_id = %delivery.connection_id);
+            let span = info_span!("deliver", connection_id = %delivery.connection_id, request_id = %request_id);
             return self.deliver(delivery).instrument(span).await;
         }
         let query = query_parameters(&payload);
@@ -105,7 +169,7 @@ impl Host {
                     .ensure_endpoint(&format!("https://{domain}/{stage}"));
             }
         }
-        let span = info_span!("event", connection_id = %connection_id, route = %route);
+        let span = info_span!("event", connection_id = %connection_id, request_id = %request_id, route = %route);
         let kind = ctx.event_type.as_deref().unwrap_or(match route {
             "$connect" => "CONNECT",
             "$disconnect" => "DISCONNECT",

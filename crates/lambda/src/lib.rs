@@ -13,6 +13,8 @@ mod config;
 #[cfg(feature = "function")]
 mod delivery;
 #[cfg(feature = "function")]
+pub mod emf;
+#[cfg(feature = "function")]
 mod handler;
 #[cfg(feature = "function")]
 mod pusher;

@@ -1,5 +1,6 @@
 //! `bootstrap`: the wsproxy Lambda host ([`wsproxy_lambda::Host`]) under `lambda_runtime`.
-//! Logs are JSON lines with the connection id and route.
+//! Logs are JSON lines with the connection id, request id and route; metrics are one
+//! CloudWatch EMF line per invocation ([`wsproxy_lambda::emf`]).
 
 use lambda_runtime::{service_fn, LambdaEvent};
 use std::sync::Arc;
@@ -10,6 +11,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         wsproxy_telemetry::Format::LambdaJson,
         wsproxy_telemetry::env_filter("info"),
     );
+    // WSPROXY_METRICS=off leaves metrics out (to measure what they cost).
+    if std::env::var("WSPROXY_METRICS").as_deref() != Ok("off") {
+        wsproxy_lambda::emf::install();
+    }
     let host = match wsproxy_lambda::init().await {
         Ok(host) => Arc::new(host),
         Err(e) => {

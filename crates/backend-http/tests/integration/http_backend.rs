@@ -96,3 +96,37 @@ fn bad_urls_are_refused() {
         );
     }
 }
+
+/// Every call of an event carries its request id and a W3C `traceparent` of its trace,
+/// a new span id each; a call outside any event carries neither.
+#[tokio::test]
+async fn calls_carry_the_request_id_and_traceparent() {
+    use axum::http::HeaderMap;
+    use wsproxy_core::RequestContext;
+    let headers = |h: HeaderMap| async move {
+        let get = |name: &str| h.get(name).map(|v| v.to_str().unwrap().to_owned());
+        Json(json!({"id": get("x-request-id"), "tp": get("traceparent")}))
+    };
+    let base = serve(Router::new().route("/h", post(headers))).await;
+    let backend = HttpBackend::new(&base, Duration::from_secs(2)).unwrap();
+    let outside = backend.post("/h", &json!({})).await.unwrap();
+    assert_eq!(outside, json!({"id": null, "tp": null}));
+
+    let ctx = RequestContext::new("Kf2mGHWZIAMFQ8w=");
+    let (a, b) = ctx
+        .clone()
+        .scope(async {
+            let a = backend.post("/h", &json!({})).await.unwrap();
+            (a, backend.post("/h", &json!({})).await.unwrap())
+        })
+        .await;
+    for answer in [&a, &b] {
+        assert_eq!(answer["id"], "Kf2mGHWZIAMFQ8w=");
+        let tp = answer["tp"].as_str().unwrap();
+        let parts: Vec<&str> = tp.split('-').collect();
+        assert_eq!(parts.len(), 4, "{tp}");
+        assert_eq!((parts[0], parts[1], parts[3]), ("00", ctx.trace_id(), "00"));
+        assert_eq!(parts[2].len(), 16, "{tp}");
+    }
+    assert_ne!(a["tp"], b["tp"], "each call is its own span");
+}

@@ -6,6 +6,7 @@ mod deploy;
 mod doctor;
 mod errors;
 mod functions;
+mod metrics;
 mod moto;
 mod package;
 mod serve;

@@ -5,4 +5,6 @@ mod answer_size;
 mod backend_paths;
 mod fanout;
 mod ids;
+mod metrics_json;
 mod no_tokens_in_logs;
+mod request_id;

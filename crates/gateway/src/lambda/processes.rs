@@ -12,6 +12,7 @@ use tokio::process::Child;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tracing::{error, info, warn};
+use wsproxy_core::metrics::{FUNCTION_PROCESSES, FUNCTION_RESTARTS};
 
 /// A process that has not asked for an invocation this long after it started is reported
 /// (AWS's init phase limit).
@@ -186,7 +187,9 @@ impl Processes {
             let (reason, took, killed) =
                 match super::spawn::command(&self.config, slot, runtime, invoke).spawn() {
                     Ok(child) => {
+                        metrics::gauge!(FUNCTION_PROCESSES.name).increment(1.0);
                         let (reason, killed) = self.run(slot, generation, child, &mut kills).await;
+                        metrics::gauge!(FUNCTION_PROCESSES.name).decrement(1.0);
                         let took = self.ended(slot, &reason);
                         (reason, took, killed)
                     }
@@ -196,6 +199,7 @@ impl Processes {
             if self.stopping() {
                 return;
             }
+            metrics::counter!(FUNCTION_RESTARTS.name).increment(1);
             if lost > 0 && !killed {
                 warn!(
                     slot,

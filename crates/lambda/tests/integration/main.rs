@@ -3,6 +3,7 @@
 //! local Invoke API.
 
 mod bad_events;
+mod emf;
 mod event_properties;
 mod function;
 mod push_deadline;
