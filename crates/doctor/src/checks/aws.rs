@@ -23,6 +23,7 @@ pub struct AwsClients {
 pub async fn check(
     env: &Environment,
     module: &ProxyModule,
+    state: &State,
     package: Option<&str>,
     aws: &Result<AwsClients, String>,
 ) -> Vec<Finding> {
@@ -30,8 +31,6 @@ pub async fn check(
         Ok(aws) => aws,
         Err(why) => return vec![Finding::new("aws", Status::Skip, why.clone())],
     };
-    // Read only now: a remote state costs a `terraform state pull`.
-    let state = &State::read(&env.dir).await;
     let mut out = Vec::new();
     if let State::Unknown(why) = state {
         out.push(Finding::new(
