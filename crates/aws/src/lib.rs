@@ -24,6 +24,7 @@ mod pusher;
 mod registry;
 mod report;
 mod requests;
+mod s3_package;
 mod table;
 
 pub use dynamodb_retry::{dynamodb_client, DynamoDbRetry};
@@ -38,6 +39,9 @@ pub use pusher::ApiGatewayPusher;
 pub use registry::DynamoDbRegistry;
 pub use report::{IndexState, TableReport, TtlState};
 pub use requests::{Request, RequestLog};
+pub use s3_package::{
+    package_object_sha256, upload_package, S3Location, S3PackageError, UploadedPackage,
+};
 pub use table::{check_table, create_table, TableOutcome};
 
 /// The global secondary index on `connection_id` (projection ALL).
