@@ -163,14 +163,25 @@ async fn a_silent_client_is_closed_at_the_idle_timeout() {
 #[tokio::test]
 async fn stale_items_are_removed_by_the_first_gone_push_and_others_still_get_it() {
     let (backend, gw) = setup().await;
-    let ghost = ConnectionItem::new(
+    // Written a minute ago: past the grace a Gone push gives a `$connect` still running.
+    let mut ghost = ConnectionItem::new(
         "b1",
         "GhostConnId0=",
         ConnectionType::Chat,
         None,
         Secret::new("t"),
     );
+    ghost.created_at -= 60;
     gw.registry.put(&ghost).await.unwrap();
+    // Written just now, as by a `$connect` whose socket has not opened yet: kept.
+    let connecting = ConnectionItem::new(
+        "b1",
+        "Connecting00=",
+        ConnectionType::Chat,
+        None,
+        Secret::new("t"),
+    );
+    gw.registry.put(&connecting).await.unwrap();
     let mut alice = Client::open(&gw.ws_url("type=chat&booking_id=b1&token=tok-alice")).await;
     alice.recv_json().await;
     let mut bob = Client::open(&gw.ws_url("type=chat&booking_id=b1&token=tok-bob")).await;
@@ -178,13 +189,22 @@ async fn stale_items_are_removed_by_the_first_gone_push_and_others_still_get_it(
     alice.send_json(&json!({"text": "hello"})).await;
     assert_eq!(bob.recv_json().await["text"], "hello");
     assert_eq!(alice.recv_json().await["text"], "hello");
-    gw.wait_for_items(2).await;
+    gw.wait_for_items(3).await;
     assert!(gw
         .registry
         .by_connection("GhostConnId0=")
         .await
         .unwrap()
         .is_empty());
+    assert_eq!(
+        gw.registry
+            .by_connection("Connecting00=")
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "an item written in the last 30 s is kept: its $connect may still be running"
+    );
     let bob_id = backend.connection_id_of("tok-bob");
     assert_nothing_pending(&gw, &mut bob, &bob_id).await;
 }

@@ -5,9 +5,9 @@ mod answer_size;
 mod bad_input;
 mod churn;
 mod connect;
+mod connections_api;
 mod ids;
 mod lifecycle;
-mod management;
 mod messages;
 mod store_errors;
 

@@ -1,9 +1,9 @@
 //! Where the suite's connection items live in each setup, and how a test counts them.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use wsproxy_aws::{create_table, dynamodb_client, DynamoDbRegistry, InFlight, TableError};
 use wsproxy_core::{MemoryRegistry, Registry};
+use wsproxy_test_support::moto;
 
 /// Counts every item of the connection table, expired or not.
 #[derive(Clone)]
@@ -45,10 +45,9 @@ impl ItemCounter {
 /// The SDK configuration of the DynamoDB setups: the environment's (moto, in
 /// scripts/test.sh), or `endpoint` instead of its endpoint.
 async fn sdk_config(endpoint: Option<&str>) -> aws_config::SdkConfig {
-    assert!(
-        endpoint.is_some() || std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some(),
-        "the DynamoDB setups need a DynamoDB-compatible server: run scripts/test.sh, or eval \"$(scripts/moto.sh start)\" first"
-    );
+    if endpoint.is_none() {
+        moto::dynamodb_endpoint();
+    }
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
     if let Some(url) = endpoint {
         loader = loader.endpoint_url(url);
@@ -61,14 +60,9 @@ async fn sdk_config(endpoint: Option<&str>) -> aws_config::SdkConfig {
 /// A server without the time-to-live API (dynalite) gets the table, its keys and its index:
 /// what the registry uses. Expiry is the one thing tests on it cannot see.
 pub async fn fresh_table(endpoint: Option<&str>) -> (aws_sdk_dynamodb::Client, String) {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
     let sdk = sdk_config(endpoint).await;
     let client = aws_sdk_dynamodb::Client::new(&sdk);
-    let table = format!(
-        "e2e-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
+    let table = moto::unique_name("e2e");
     match create_table(&client, &table).await {
         Ok(_) => {}
         Err(TableError::Aws {

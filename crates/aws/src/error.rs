@@ -167,9 +167,10 @@ const THROTTLING: &[&str] = &[
     "RequestLimitExceeded",
 ];
 
-/// Maps a failed registry call: a missing table is [`RegistryError::TableMissing`], the
-/// rest [`RegistryError::Unavailable`] naming the operation, the table and the service's
-/// error; throttling says that the client's `attempts` (when known) are spent and what to do.
+/// Maps a failed registry call: a missing table is [`RegistryError::TableMissing`] (its fix
+/// the `wsproxy table create` command), the rest [`RegistryError::Unavailable`] naming the
+/// operation, the table and the service's error; throttling says that the client's
+/// `attempts` (when known) are spent and what to do.
 pub(crate) fn registry_error<E, R>(
     operation: &str,
     table: &str,
@@ -185,6 +186,7 @@ where
         Some("ResourceNotFoundException") => {
             return RegistryError::TableMissing {
                 table: table.to_owned(),
+                fix: format!("create it with `wsproxy table create --table {table}`"),
             }
         }
         Some(throttled) if THROTTLING.contains(&throttled) => {

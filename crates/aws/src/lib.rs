@@ -8,7 +8,8 @@
 //! [`CONNECTION_INDEX`] on `connection_id` so that a connection's items are found by a
 //! Query, never a Scan.
 //!
-//! Clients come from the caller. Built from `aws_config` defaults they honour `AWS_REGION`,
+//! Clients come from the caller. Built from [`sdk_config`] (the `aws_config` defaults, the
+//! one loader wsproxy uses) they honour `AWS_REGION`,
 //! `AWS_ENDPOINT_URL`, the per-service `AWS_ENDPOINT_URL_DYNAMODB` and
 //! `AWS_ENDPOINT_URL_LAMBDA`, and the credentials chain. Retries are chosen on purpose:
 //! [`DynamoDbRetry`] for the registry's client ([`dynamodb_client`]), [`PushRetry`] for the
@@ -25,6 +26,7 @@ mod registry;
 mod report;
 mod requests;
 mod s3_package;
+mod sdk_config;
 mod table;
 
 pub use dynamodb_retry::{dynamodb_client, DynamoDbRetry};
@@ -42,6 +44,7 @@ pub use requests::{Request, RequestLog};
 pub use s3_package::{
     package_object_sha256, upload_package, S3Location, S3PackageError, UploadedPackage,
 };
+pub use sdk_config::sdk_config;
 pub use table::{check_table, create_table, TableOutcome};
 
 /// The global secondary index on `connection_id` (projection ALL).

@@ -38,19 +38,13 @@ impl ApiGatewayPusher {
         }
     }
 
-    /// A pusher on `endpoint` with region and credentials from `sdk`.
+    /// A pusher on `endpoint`, e.g. `https://{api_id}.execute-api.{region}.amazonaws.com/{stage}`
+    /// or `http://127.0.0.1:8080/dev`, with region and credentials from `sdk`.
     pub fn from_sdk(sdk: &aws_config::SdkConfig, endpoint: &str) -> Self {
         let conf = config::Builder::from(sdk)
             .endpoint_url(endpoint.trim_end_matches('/'))
             .build();
         Self::new(Client::from_conf(conf))
-    }
-
-    /// A pusher on `endpoint`, e.g. `https://{api_id}.execute-api.{region}.amazonaws.com/{stage}`
-    /// or `http://127.0.0.1:8080/dev`, with region and credentials from the environment
-    /// (`aws_config` defaults).
-    pub async fn from_endpoint(endpoint: &str) -> Self {
-        Self::from_sdk(&aws_config::load_from_env().await, endpoint)
     }
 
     /// The same pusher with other retry settings.

@@ -7,7 +7,7 @@ use crate::CONNECTION_INDEX;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::query::QueryError;
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use std::collections::HashSet;
 use std::error::Error as StdError;
@@ -27,8 +27,8 @@ const BATCH_BACKOFF: Duration = Duration::from_millis(50);
 ///
 /// Lookups by connection are Queries on the [`CONNECTION_INDEX`]; items whose `ttl` has
 /// passed are never returned. Throttling is retried by the SDK client given to
-/// [`DynamoDbRegistry::new`]: build it with [`crate::dynamodb_client`] (as
-/// [`DynamoDbRegistry::from_env`] does) for wsproxy's retries ([`crate::DynamoDbRetry`]).
+/// [`DynamoDbRegistry::new`]: build it with [`crate::dynamodb_client`] for wsproxy's
+/// retries ([`crate::DynamoDbRetry`]).
 /// Once they are spent a call answers [`RegistryError::Unavailable`] saying so. At most
 /// [`InFlight::limit`] requests are in flight at once ([`DynamoDbRegistry::with_in_flight`]).
 #[derive(Debug)]
@@ -57,16 +57,30 @@ impl DynamoDbRegistry {
         self
     }
 
-    /// A registry on `table` with a client from the environment (`AWS_REGION`,
-    /// `AWS_ENDPOINT_URL_DYNAMODB`, credentials chain) and wsproxy's retries.
-    pub async fn from_env(table: impl Into<String>) -> Self {
-        let config = aws_config::load_from_env().await;
-        Self::new(crate::dynamodb_client(&config), table)
-    }
-
     /// The table's name.
     pub fn table(&self) -> &str {
         &self.table
+    }
+
+    /// Writes many items at once, e.g. to fill a table for a benchmark: BatchWriteItem,
+    /// 25 items a request, unprocessed items resent with backoff. An error names no token.
+    pub async fn put_many(&self, items: &[ConnectionItem]) -> Result<(), RegistryError> {
+        let requests: Vec<WriteRequest> = items
+            .iter()
+            .map(|i| {
+                let put = PutRequest::builder()
+                    .set_item(Some(item_codec::encode(i)))
+                    .build()
+                    .expect("the item is set");
+                WriteRequest::builder().put_request(put).build()
+            })
+            .collect();
+        for chunk in requests.chunks(BATCH_SIZE) {
+            self.write_batch(chunk.to_vec())
+                .await
+                .map_err(|e| scrub_tokens(e, items))?;
+        }
+        Ok(())
     }
 
     /// Maps a failed call, naming how many attempts the client makes.
@@ -171,8 +185,9 @@ impl DynamoDbRegistry {
         }
     }
 
-    /// Deletes one batch (at most 25 keys), resending unprocessed items with backoff.
-    async fn delete_batch(&self, mut requests: Vec<WriteRequest>) -> Result<(), RegistryError> {
+    /// Writes one batch (at most 25 puts or deletes), resending unprocessed items with
+    /// backoff.
+    async fn write_batch(&self, mut requests: Vec<WriteRequest>) -> Result<(), RegistryError> {
         let mut pause = BATCH_BACKOFF;
         for attempt in 1..=BATCH_ATTEMPTS {
             let turn = self.in_flight.turn("BatchWriteItem", &self.table).await?;
@@ -208,6 +223,20 @@ impl DynamoDbRegistry {
 enum QueryFailure {
     Sdk(Box<SdkError<QueryError>>),
     Saturated(RegistryError),
+}
+
+/// The error of a batch of puts with every item's token masked.
+fn scrub_tokens(err: RegistryError, items: &[ConnectionItem]) -> RegistryError {
+    match err {
+        RegistryError::Unavailable(message) => RegistryError::Unavailable(
+            items
+                .iter()
+                .map(|i| i.token.expose())
+                .filter(|t| !t.is_empty())
+                .fold(message, |m, t| m.replace(t, "***")),
+        ),
+        other => other,
+    }
 }
 
 /// True when a Query failed because the index does not exist or is still being built.
@@ -295,7 +324,7 @@ impl Registry for DynamoDbRegistry {
             })
             .collect();
         for chunk in requests.chunks(BATCH_SIZE) {
-            self.delete_batch(chunk.to_vec()).await?;
+            self.write_batch(chunk.to_vec()).await?;
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 use aws_credential_types::provider::ProvideCredentials;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 use wsproxy_doctor::checks::{self, AwsClients, Options};
 use wsproxy_doctor::Environment;
@@ -30,8 +31,8 @@ pub struct DoctorArgs {
     json: bool,
 }
 
-/// Runs the checks, prints the report and exits 1 if any check failed.
-pub async fn run(args: DoctorArgs) -> anyhow::Result<()> {
+/// Runs the checks, prints the report and answers exit code 1 if any check failed.
+pub async fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let env = Environment::load(&args.env, &args.var_files);
     let region = env.as_ref().ok().and_then(|e| e.region.clone());
     let aws = if args.no_aws {
@@ -50,15 +51,16 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<()> {
     } else {
         print!("{}", report.to_text());
     }
-    if !report.ok() {
-        std::process::exit(1);
-    }
-    Ok(())
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// Clients in the environment's region, when credentials are there.
 async fn clients(region: Option<&str>) -> Result<AwsClients, String> {
-    let sdk = crate::aws::sdk_config_in(region).await;
+    let sdk = wsproxy_aws::sdk_config(region).await;
     let Some(region) = sdk.region().map(|r| r.to_string()) else {
         return Err("no AWS region: set the aws provider's region or AWS_REGION".into());
     };

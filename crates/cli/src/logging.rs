@@ -1,4 +1,5 @@
-//! Log setup: `RUST_LOG` filters, text or JSON lines, rate-limited warnings.
+//! Log setup: `RUST_LOG` filters (the AWS SDK quiet by default), text or JSON lines,
+//! rate-limited warnings.
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -9,11 +10,12 @@ pub enum Format {
     Json,
 }
 
-/// Installs the global subscriber (stderr; `RUST_LOG` or `info`).
+/// Installs the global subscriber (stderr; `RUST_LOG` or `info`, the AWS SDK's own crates
+/// at `error` unless `RUST_LOG` names them).
 pub fn init(format: Format) {
     let format = match format {
         Format::Text => wsproxy_telemetry::Format::Text,
         Format::Json => wsproxy_telemetry::Format::Json,
     };
-    wsproxy_telemetry::init(format, wsproxy_telemetry::env_filter("info"));
+    wsproxy_telemetry::init(format, wsproxy_telemetry::env_filter_quiet_sdk("info"));
 }

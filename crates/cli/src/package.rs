@@ -84,7 +84,7 @@ pub fn run(args: PackageArgs) -> anyhow::Result<()> {
 /// override (AWS_ENDPOINT_URL, e.g. a local S3) in path-style addressing, as local servers
 /// expect.
 async fn upload_to(location: &S3Location, bytes: Vec<u8>) -> anyhow::Result<UploadedPackage> {
-    let sdk = crate::aws::sdk_config_in(None).await;
+    let sdk = wsproxy_aws::sdk_config(None).await;
     let s3 = aws_sdk_s3::config::Builder::from(&sdk)
         .force_path_style(sdk.endpoint_url().is_some())
         .build();

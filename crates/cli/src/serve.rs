@@ -188,7 +188,7 @@ async fn registry(args: &ServeArgs) -> anyhow::Result<Arc<dyn Registry>> {
     match args.store {
         Store::Memory => Ok(Arc::new(MemoryRegistry::new())),
         Store::Dynamodb => {
-            let client = wsproxy_aws::dynamodb_client(&crate::aws::sdk_config_in(None).await);
+            let client = wsproxy_aws::dynamodb_client(&wsproxy_aws::sdk_config(None).await);
             let report = wsproxy_aws::check_table(&client, &args.table).await?;
             if !report.exists {
                 bail!(

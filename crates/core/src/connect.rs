@@ -1,8 +1,8 @@
 //! `$connect`: validate the query, authenticate with the backend, then register.
 
 use crate::{
-    BackendError, ConnectOutcome, ConnectionItem, ConnectionType, Id, IdKind, Proxy, RouteResponse,
-    Secret,
+    endpoints, BackendError, ConnectOutcome, ConnectionItem, ConnectionType, Id, IdKind, Proxy,
+    RouteResponse, Secret,
 };
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -49,45 +49,61 @@ impl Proxy {
         };
         let request = json!({ "connection_id": connection_id, "token": token.expose() });
         let accepted = match (kind, booking_id) {
-            (ConnectionType::Booking, Some(b)) => {
-                let path = format!("/api/ws/bookings/{}/connect", b.segment());
-                self.authenticate(&path, &request).await.and_then(|answer| {
+            (ConnectionType::Booking, Some(b)) => self
+                .authenticate(&endpoints::booking_connect(&b), &request)
+                .await
+                .and_then(|answer| {
                     let initial = present(answer.get("initial"));
-                    Ok((
-                        String::from(b),
-                        user_id(&answer)?,
-                        initial.into_iter().collect(),
-                    ))
-                })
-            }
-            (ConnectionType::Chat, Some(b)) => {
-                let path = format!("/api/chat/ws/{}/connect", b.segment());
-                self.authenticate(&path, &request).await.and_then(|answer| {
+                    Ok(Accepted {
+                        partition: String::from(b),
+                        user_id: user_id(&answer)?,
+                        after_open: initial.into_iter().collect(),
+                    })
+                }),
+            (ConnectionType::Chat, Some(b)) => self
+                .authenticate(&endpoints::chat_connect(&b), &request)
+                .await
+                .and_then(|answer| {
                     let ack = chat_ack(Some(b.as_str()));
-                    Ok((String::from(b), user_id(&answer)?, vec![ack]))
-                })
-            }
+                    Ok(Accepted {
+                        partition: String::from(b),
+                        user_id: user_id(&answer)?,
+                        after_open: vec![ack],
+                    })
+                }),
             (ConnectionType::Chat, None) => self
-                .authenticate("/api/chat/ws/connect", &request)
+                .authenticate(endpoints::USER_CHAT_CONNECT, &request)
                 .await
                 .and_then(require_user)
-                .map(|(uid, _)| (uid.user_partition(), Some(uid), vec![chat_ack(None)])),
+                .map(|(uid, _)| Accepted {
+                    partition: uid.user_partition(),
+                    user_id: Some(uid),
+                    after_open: vec![chat_ack(None)],
+                }),
             (ConnectionType::Notification, _) => self
-                .authenticate("/api/notifications/ws/connect", &request)
+                .authenticate(endpoints::NOTIFICATION_CONNECT, &request)
                 .await
                 .and_then(require_user)
                 .map(|(uid, answer)| {
                     let initial = present(answer.get("initial"));
-                    (
-                        uid.user_partition(),
-                        Some(uid),
-                        initial.into_iter().collect(),
-                    )
+                    Accepted {
+                        partition: uid.user_partition(),
+                        user_id: Some(uid),
+                        after_open: initial.into_iter().collect(),
+                    }
                 }),
-            (ConnectionType::Feed, _) => Ok(("feed".to_owned(), None, Vec::new())),
+            (ConnectionType::Feed, _) => Ok(Accepted {
+                partition: "feed".to_owned(),
+                user_id: None,
+                after_open: Vec::new(),
+            }),
             (ConnectionType::Booking, None) => unreachable!("checked above"),
         };
-        let (partition, user_id, after_open) = match accepted {
+        let Accepted {
+            partition,
+            user_id,
+            after_open,
+        } = match accepted {
             Ok(accepted) => accepted,
             Err(refusal) => return refusal,
         };
@@ -116,6 +132,16 @@ impl Proxy {
             }
         })
     }
+}
+
+/// A connect the backend accepted: what to register, and what to send once the socket is open.
+struct Accepted {
+    /// The registry partition: the booking id, `user_{user_id}` or `feed` (contract section 5).
+    partition: String,
+    /// The user the backend named, if any; stored with the item.
+    user_id: Option<Id>,
+    /// Messages (JSON) for the new socket, pushed only after it has opened (contract section 2).
+    after_open: Vec<Value>,
 }
 
 /// The ack a chat socket receives once open.

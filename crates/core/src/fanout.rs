@@ -1,4 +1,4 @@
-//! Delivery to one or many sockets: bounded concurrency, per-push timeout, Gone cleanup.
+//! Fan-out: pushes to one or many sockets, bounded concurrency, per-push timeout, Gone cleanup.
 
 use crate::{Proxy, PushError};
 use bytes::Bytes;
@@ -6,9 +6,9 @@ use futures::{stream, StreamExt};
 use serde_json::Value;
 use tracing::{debug, warn};
 
-/// What happened to one delivery.
+/// How the pushes of one fan-out went: how many arrived, found their socket gone, failed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Delivery {
+pub(crate) struct FanOutCounts {
     pub delivered: usize,
     pub gone: usize,
     pub failed: usize,
@@ -16,7 +16,7 @@ pub(crate) struct Delivery {
 
 impl Proxy {
     /// Sends one JSON value to one connection.
-    pub(crate) async fn send_json(&self, connection_id: &str, value: &Value) -> Delivery {
+    pub(crate) async fn send_json(&self, connection_id: &str, value: &Value) -> FanOutCounts {
         self.fan_out([connection_id.to_owned()], Bytes::from(value.to_string()))
             .await
     }
@@ -60,7 +60,7 @@ impl Proxy {
         &self,
         targets: impl IntoIterator<Item = String>,
         payload: Bytes,
-    ) -> Delivery {
+    ) -> FanOutCounts {
         let limit = self.config.fanout_concurrency.max(1);
         stream::iter(targets)
             .map(|id| {
@@ -74,10 +74,7 @@ impl Proxy {
                     match outcome {
                         Ok(Ok(())) => Outcome::Delivered,
                         Ok(Err(PushError::Gone(_))) => {
-                            debug!(target_connection = %id, "push answered Gone; removing it");
-                            if let Err(e) = self.registry.remove_connection(&id).await {
-                                warn!(target_connection = %id, error = %e, "could not remove a gone connection");
-                            }
+                            self.remove_gone(&id).await;
                             Outcome::Gone
                         }
                         Ok(Err(e)) => {
@@ -92,7 +89,7 @@ impl Proxy {
                 }
             })
             .buffer_unordered(limit)
-            .fold(Delivery::default(), |mut d, o| async move {
+            .fold(FanOutCounts::default(), |mut d, o| async move {
                 match o {
                     Outcome::Delivered => d.delivered += 1,
                     Outcome::Gone => d.gone += 1,
@@ -103,6 +100,42 @@ impl Proxy {
             .await
     }
 }
+
+impl Proxy {
+    /// Removes the items of a connection a push found gone, but those written less than
+    /// [`GONE_GRACE_SECS`] ago: a push answers Gone while the connection's `$connect` is
+    /// still running too (its socket opens only after), and removing the item `$connect`
+    /// has just written would leave the socket open with no item, unreachable by any
+    /// broadcast. A connection that really is gone loses its fresh items at the first
+    /// broadcast after the grace, or by time to live.
+    async fn remove_gone(&self, id: &str) {
+        let items = match self.registry.by_connection(id).await {
+            Ok(items) => items,
+            Err(e) => {
+                warn!(target_connection = %id, error = %e, "could not remove a gone connection");
+                return;
+            }
+        };
+        let now = crate::now_epoch_secs();
+        let (stale, fresh): (Vec<_>, Vec<_>) = items
+            .into_iter()
+            .partition(|item| now - item.created_at >= GONE_GRACE_SECS);
+        if !fresh.is_empty() {
+            debug!(target_connection = %id, kept = fresh.len(), "push answered Gone; keeping the items written in the last {GONE_GRACE_SECS} s (its $connect may still be running)");
+        }
+        if stale.is_empty() {
+            return;
+        }
+        debug!(target_connection = %id, removed = stale.len(), "push answered Gone; removing its items");
+        if let Err(e) = self.registry.delete(&stale).await {
+            warn!(target_connection = %id, error = %e, "could not remove a gone connection");
+        }
+    }
+}
+
+/// How old an item must be before a Gone push removes it: longer than any `$connect` runs
+/// (API Gateway gives an integration 29 s).
+pub const GONE_GRACE_SECS: i64 = 30;
 
 enum Outcome {
     Delivered,

@@ -7,6 +7,7 @@
 
 mod connect;
 mod disconnect;
+mod endpoints;
 mod fanout;
 mod id;
 mod item;
@@ -16,6 +17,7 @@ mod ports;
 mod proxy;
 mod secret;
 
+pub use fanout::GONE_GRACE_SECS;
 pub use id::{Id, IdError, IdKind, MAX_ID_BYTES};
 pub use item::{ConnectionItem, ConnectionType, ITEM_TTL_SECS};
 pub use memory::MemoryRegistry;

@@ -1,8 +1,8 @@
 //! Messages (`$default` and custom routes): forward to the backend, deliver its answer.
 
 use crate::{
-    ConnectionItem, ConnectionType, Id, IdError, IdKind, Proxy, RegistryError, RouteResponse,
-    Secret,
+    endpoints, ConnectionItem, ConnectionType, Id, IdError, IdKind, Proxy, RegistryError,
+    RouteResponse, Secret,
 };
 use bytes::Bytes;
 use serde_json::{json, Map, Value};
@@ -66,17 +66,17 @@ impl Proxy {
                     }
                     Err(e) => return self.reply_error(connection_id, 400, e.to_string()).await,
                 };
-                let path = format!("/api/chat/ws/{}/message", b.segment());
+                let path = endpoints::chat_message(&b);
                 booking_id = Some(b);
                 let body = json!({"connection_id": connection_id, "message": Value::Object(message), "token": token.expose()});
                 (path, body)
             }
             ConnectionType::Notification => (
-                "/api/notifications/ws/message".to_owned(),
+                endpoints::NOTIFICATION_MESSAGE.to_owned(),
                 json!({"connection_id": connection_id, "message": Value::Object(message), "token": token.expose()}),
             ),
             ConnectionType::Feed => (
-                "/api/ws/items-feed/message".to_owned(),
+                endpoints::FEED_MESSAGE.to_owned(),
                 json!({"connection_id": connection_id, "message": Value::Object(message)}),
             ),
         };
@@ -117,12 +117,12 @@ impl Proxy {
         }
         .unwrap_or_else(|| vec![connection_id.to_owned()]);
         let count = targets.len();
-        let delivery = self.fan_out(targets, Bytes::from(payload)).await;
+        let counts = self.fan_out(targets, Bytes::from(payload)).await;
         info!(
             targets = count,
-            delivered = delivery.delivered,
-            gone = delivery.gone,
-            failed = delivery.failed,
+            delivered = counts.delivered,
+            gone = counts.gone,
+            failed = counts.failed,
             "answer delivered"
         );
         if let Some(e) = missed.first() {
@@ -180,7 +180,7 @@ impl Proxy {
     ///
     /// An unusable id is left out, as a failed lookup is: the booking still gets the message.
     async fn participants(&self, booking: &Id, token: &Secret) -> Vec<String> {
-        let path = format!("/api/chat/ws/{}/participants", booking.segment());
+        let path = endpoints::chat_participants(booking);
         match self
             .backend
             .post(&path, &json!({"token": token.expose()}))

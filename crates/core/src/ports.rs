@@ -39,11 +39,14 @@ pub enum RegistryError {
     /// The store answered with an error or could not be reached.
     #[error("connection registry error: {0}; check that the store is running and reachable")]
     Unavailable(String),
-    /// The table does not exist.
-    #[error("connection table '{table}' does not exist: create it with `wsproxy table create --table {table}`")]
+    /// The registry's table does not exist, so no connection can be kept or found.
+    #[error("connection table '{table}' does not exist: {fix}")]
     TableMissing {
         /// The table's name.
         table: String,
+        /// What to do about it, in the host's terms (the AWS host names the command that
+        /// creates the table).
+        fix: String,
     },
 }
 

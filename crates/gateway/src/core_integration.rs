@@ -1,6 +1,6 @@
 //! The in-process integration: routes run on [`wsproxy_core::Proxy`] directly.
 
-use crate::event::{EventType, Integration, RouteAnswer, RouteEvent};
+use crate::event::{EventType, Integration, IntegrationResponse, RouteEvent};
 use bytes::Bytes;
 use wsproxy_core::{Proxy, RouteResponse};
 
@@ -23,18 +23,18 @@ impl std::fmt::Debug for CoreIntegration {
     }
 }
 
-fn answer(response: RouteResponse) -> RouteAnswer {
-    RouteAnswer::new(response.status, response.body)
+fn integration_response(response: RouteResponse) -> IntegrationResponse {
+    IntegrationResponse::new(response.status, response.body)
 }
 
 #[async_trait::async_trait]
 impl Integration for CoreIntegration {
-    async fn handle(&self, event: RouteEvent) -> RouteAnswer {
+    async fn handle(&self, event: RouteEvent) -> IntegrationResponse {
         let id = event.connection_id.as_str();
         match event.event_type {
             EventType::Connect => {
                 let outcome = self.proxy.connect(id, &event.query).await;
-                let mut a = answer(outcome.response);
+                let mut a = integration_response(outcome.response);
                 a.after_open = outcome
                     .after_open
                     .iter()
@@ -43,12 +43,12 @@ impl Integration for CoreIntegration {
                 a
             }
             // The body as the Lambda would see it (base64 for binary frames).
-            EventType::Message => answer(
+            EventType::Message => integration_response(
                 self.proxy
                     .message(id, event.body.as_deref().unwrap_or(""))
                     .await,
             ),
-            EventType::Disconnect => answer(self.proxy.disconnect(id).await),
+            EventType::Disconnect => integration_response(self.proxy.disconnect(id).await),
         }
     }
 }

@@ -107,3 +107,75 @@ pub(crate) fn classify(e: WsError) -> Ending {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
+
+    #[test]
+    fn read_errors_map_to_api_gateways_close_codes() {
+        let cases = [
+            (
+                WsError::Capacity(CapacityError::MessageTooLong {
+                    size: 2,
+                    max_size: 1,
+                }),
+                (1009, "Message too big"),
+                true,
+            ),
+            (WsError::Utf8, (1007, "Invalid frame payload data"), true),
+            (
+                WsError::Protocol(ProtocolError::UnmaskedFrameFromClient),
+                (1002, "Protocol error"),
+                true,
+            ),
+            (
+                WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake),
+                (1006, "connection closed without a close frame"),
+                false,
+            ),
+        ];
+        for (error, expected, sends_a_frame) in cases {
+            let ending = classify(error);
+            assert_eq!(ending.code_and_reason(), expected, "{ending:?}");
+            let frame = ending.frame_to_send();
+            assert_eq!(frame.is_some(), sends_a_frame, "{ending:?}");
+            if let Some(f) = frame {
+                assert_eq!((u16::from(f.code), f.reason.as_str()), expected);
+            }
+        }
+        let io = WsError::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        let ending = classify(io);
+        assert!(matches!(ending, Ending::Lost { .. }), "{ending:?}");
+        assert_eq!(ending.code_and_reason().0, 1006);
+    }
+
+    #[test]
+    fn a_client_close_is_reported_as_sent_and_not_answered_by_the_gateway() {
+        let ending = by_client(Some(CloseFrame {
+            code: CloseCode::from(4001),
+            reason: "bye".into(),
+        }));
+        assert_eq!(ending.code_and_reason(), (4001, "bye"));
+        assert!(
+            ending.frame_to_send().is_none(),
+            "tungstenite replies itself"
+        );
+        let ending = by_client(None);
+        assert_eq!(
+            ending.code_and_reason(),
+            (1005, "Client-side close frame status not set")
+        );
+    }
+
+    #[test]
+    fn a_socket_over_its_budget_is_closed_with_1008() {
+        let ending = over_budget("pongs");
+        let frame = ending
+            .frame_to_send()
+            .expect("the gateway sends a close frame");
+        assert_eq!(u16::from(frame.code), OVER_BUDGET_CODE);
+        assert_eq!(ending.code_and_reason(), (1008, OVER_BUDGET_REASON));
+    }
+}

@@ -107,9 +107,11 @@ impl std::fmt::Debug for RouteEvent {
     }
 }
 
-/// What an integration answers: API Gateway's `{statusCode, body, headers}`.
+/// What an [`Integration`] returns for one event: API Gateway's integration response,
+/// `{statusCode, body, headers}`, plus what `$connect` sends once the socket is open. The
+/// in-process integration makes it from the core's [`wsproxy_core::RouteResponse`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RouteAnswer {
+pub struct IntegrationResponse {
     /// HTTP status; for `$connect` a non-2xx refuses the upgrade with it.
     pub status: u16,
     /// The body; for a refused `$connect` it is the HTTP body the client sees.
@@ -120,8 +122,8 @@ pub struct RouteAnswer {
     pub after_open: Vec<Bytes>,
 }
 
-impl RouteAnswer {
-    /// An answer with `status` and `body`, no headers, nothing after open.
+impl IntegrationResponse {
+    /// A response with `status` and `body`, no headers, nothing after open.
     pub fn new(status: u16, body: impl Into<String>) -> Self {
         Self {
             status,
@@ -153,8 +155,8 @@ impl RouteAnswer {
 /// What runs a route: in-process ([`crate::CoreIntegration`]) or a Lambda function.
 #[async_trait::async_trait]
 pub trait Integration: Send + Sync + 'static {
-    /// Handles one event; for `$connect` the answer decides the handshake.
-    async fn handle(&self, event: RouteEvent) -> RouteAnswer;
+    /// Handles one event; for `$connect` the response decides the handshake.
+    async fn handle(&self, event: RouteEvent) -> IntegrationResponse;
 }
 
 /// What every event of one connection shares.
@@ -200,7 +202,10 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 /// Calls the integration; a panic becomes a 500 answer instead of killing the socket.
-pub(crate) async fn invoke(integration: &dyn Integration, event: RouteEvent) -> RouteAnswer {
+pub(crate) async fn invoke(
+    integration: &dyn Integration,
+    event: RouteEvent,
+) -> IntegrationResponse {
     use futures::FutureExt as _;
     let route = event.route_key.clone();
     match std::panic::AssertUnwindSafe(integration.handle(event))
@@ -210,7 +215,7 @@ pub(crate) async fn invoke(integration: &dyn Integration, event: RouteEvent) -> 
         Ok(answer) => answer,
         Err(_) => {
             tracing::error!(route = %route, "the integration panicked");
-            RouteAnswer::new(500, r#"{"message": "Internal server error"}"#)
+            IntegrationResponse::new(500, r#"{"message": "Internal server error"}"#)
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::event::Integration;
 use crate::lambda::LambdaIntegration;
 use crate::routes::RouteSelector;
 use crate::throttle::TokenBucket;
-use crate::{accept, management, upgrade, Connections, GatewayConfig, GatewayError};
+use crate::{accept, connections_api, upgrade, Connections, GatewayConfig, GatewayError};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
@@ -85,7 +85,7 @@ fn router(shared: Arc<Shared>, fallback: Option<Router>) -> Router {
     let stage = shared.config.stage.clone();
     let gateway = Router::new()
         .route(&format!("/{stage}"), any(upgrade::handle))
-        .route(&format!("/{stage}/{{*rest}}"), any(management::handle))
+        .route(&format!("/{stage}/{{*rest}}"), any(connections_api::handle))
         .with_state(shared);
     match fallback {
         Some(fallback) => gateway.fallback_service(fallback),

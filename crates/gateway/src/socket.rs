@@ -329,3 +329,6 @@ async fn dispatch_loop(integration: Arc<dyn Integration>, mut backlog: mpsc::Rec
         debug!(route = %route, status = answer.status, "route answered");
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,7 +7,7 @@ use crate::handshake::{self, plain};
 use crate::routes::CONNECT_ROUTE;
 use crate::server::{Shared, TaskGuard};
 use crate::socket::{self, SocketContext, ABNORMAL};
-use crate::RouteAnswer;
+use crate::IntegrationResponse;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::response::Response;
@@ -261,7 +261,7 @@ fn header_map(headers: &HeaderMap) -> HashMap<String, String> {
 }
 
 /// The HTTP answer of a refused `$connect`: its status, headers and body.
-fn refusal(answer: &RouteAnswer) -> Response {
+fn refusal(answer: &IntegrationResponse) -> Response {
     let status = StatusCode::from_u16(answer.status)
         .ok()
         .filter(|s| s.as_u16() >= 200)
@@ -321,11 +321,11 @@ mod tests {
 
     #[test]
     fn refusal_keeps_status_and_body() {
-        let r = refusal(&RouteAnswer::new(401, r#"{"error":"nope"}"#));
+        let r = refusal(&IntegrationResponse::new(401, r#"{"error":"nope"}"#));
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
         assert_eq!(
-            refusal(&RouteAnswer::new(42, "")).status(),
+            refusal(&IntegrationResponse::new(42, "")).status(),
             StatusCode::BAD_GATEWAY
         );
     }

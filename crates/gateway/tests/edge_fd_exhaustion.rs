@@ -2,6 +2,7 @@
 //! serves again once descriptors free. Its own test binary, as it lowers the process's
 //! open-files limit.
 
+#[path = "integration/common.rs"]
 mod common;
 
 use common::TestGateway;

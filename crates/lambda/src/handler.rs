@@ -36,7 +36,7 @@ impl Host {
     /// Builds the clients once, at init: the DynamoDB registry of `config.table`, the
     /// backend, the `@connections` pusher and the Lambda client, from the AWS environment.
     pub async fn init(config: Config) -> Result<Self, InitError> {
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let sdk = wsproxy_aws::sdk_config(None).await;
         let registry = DynamoDbRegistry::new(wsproxy_aws::dynamodb_client(&sdk), &config.table);
         Self::with_registry(config, Arc::new(registry), &sdk)
     }

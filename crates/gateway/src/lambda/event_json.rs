@@ -1,6 +1,6 @@
 //! API Gateway's WebSocket proxy event (what the Lambda receives) and its answer.
 
-use crate::event::{EventType, RouteAnswer, RouteEvent};
+use crate::event::{EventType, IntegrationResponse, RouteEvent};
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 use time::macros::format_description;
@@ -165,11 +165,11 @@ pub(crate) fn trace_root() -> String {
     format!("1-{:08x}-{}", crate::event::now_ms() / 1000, &id[..24])
 }
 
-/// The function's answer `{"statusCode": N, "body": "...", "headers": {...}}` as a
-/// [`RouteAnswer`] (nothing `after_open`: in Lambda mode the function pushes such messages
-/// itself). A missing or invalid `statusCode`, or an answer that is not a JSON object, is a
-/// 502, as API Gateway answers a malformed Lambda proxy response.
-pub fn route_answer(response: &[u8]) -> RouteAnswer {
+/// The function's answer `{"statusCode": N, "body": "...", "headers": {...}}` as an
+/// [`IntegrationResponse`] (nothing `after_open`: in Lambda mode the function pushes such
+/// messages itself). A missing or invalid `statusCode`, or an answer that is not a JSON object,
+/// is a 502, as API Gateway answers a malformed Lambda proxy response.
+pub fn integration_response(response: &[u8]) -> IntegrationResponse {
     let Ok(Value::Object(answer)) = serde_json::from_slice::<Value>(response) else {
         return malformed("the function's answer is not a JSON object");
     };
@@ -214,7 +214,7 @@ pub fn route_answer(response: &[u8]) -> RouteAnswer {
             }
         }
     }
-    let mut out = RouteAnswer::new(status as u16, body);
+    let mut out = IntegrationResponse::new(status as u16, body);
     out.headers = headers;
     out
 }
@@ -228,7 +228,7 @@ fn header_value(value: &Value) -> Option<String> {
     }
 }
 
-fn malformed(why: &str) -> RouteAnswer {
+fn malformed(why: &str) -> IntegrationResponse {
     tracing::warn!(
         "{why}: answering 502 (a Lambda proxy answer is {{\"statusCode\": N, \"body\": \"...\"}})"
     );
@@ -236,8 +236,8 @@ fn malformed(why: &str) -> RouteAnswer {
 }
 
 /// API Gateway's answer when the integration failed.
-pub(crate) fn internal_error() -> RouteAnswer {
-    RouteAnswer::new(502, r#"{"message": "Internal server error"}"#)
+pub(crate) fn internal_error() -> IntegrationResponse {
+    IntegrationResponse::new(502, r#"{"message": "Internal server error"}"#)
 }
 
 #[cfg(test)]
@@ -259,16 +259,22 @@ mod tests {
 
     #[test]
     fn answers() {
-        let a = route_answer(br#"{"statusCode": 401, "body": "no", "headers": {"X-A": "1"}}"#);
+        let a =
+            integration_response(br#"{"statusCode": 401, "body": "no", "headers": {"X-A": "1"}}"#);
         assert_eq!((a.status, a.body.as_str()), (401, "no"));
         assert_eq!(a.header("x-a"), Some("1"));
         assert!(a.after_open.is_empty());
-        assert_eq!(route_answer(br#"{"statusCode": "200"}"#).status, 200);
-        assert_eq!(route_answer(br#"{"body": "x"}"#).status, 502);
-        assert_eq!(route_answer(br#"{"statusCode": 42}"#).status, 502);
-        assert_eq!(route_answer(b"null").status, 502);
-        assert_eq!(route_answer(b"not json").status, 502);
-        let b = route_answer(br#"{"statusCode": 200, "body": "aGk=", "isBase64Encoded": true}"#);
+        assert_eq!(
+            integration_response(br#"{"statusCode": "200"}"#).status,
+            200
+        );
+        assert_eq!(integration_response(br#"{"body": "x"}"#).status, 502);
+        assert_eq!(integration_response(br#"{"statusCode": 42}"#).status, 502);
+        assert_eq!(integration_response(b"null").status, 502);
+        assert_eq!(integration_response(b"not json").status, 502);
+        let b = integration_response(
+            br#"{"statusCode": 200, "body": "aGk=", "isBase64Encoded": true}"#,
+        );
         assert_eq!(b.body, "hi");
     }
 }

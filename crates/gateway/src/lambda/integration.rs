@@ -1,10 +1,10 @@
 //! [`LambdaIntegration`]: the gateway's routes run on the function's processes.
 
-use super::event_json::{internal_error, route_answer, websocket_proxy_event};
+use super::event_json::{integration_response, internal_error, websocket_proxy_event};
 use super::processes::Processes;
 use super::queue::{Dispatcher, Outcome};
 use super::{runtime_api, LambdaConfig, LambdaStats, Shared};
-use crate::event::{Integration, RouteAnswer, RouteEvent};
+use crate::event::{Integration, IntegrationResponse, RouteEvent};
 use crate::GatewayError;
 use bytes::Bytes;
 use std::net::SocketAddr;
@@ -212,11 +212,11 @@ impl Drop for LambdaIntegration {
 
 #[async_trait::async_trait]
 impl Integration for LambdaIntegration {
-    async fn handle(&self, event: RouteEvent) -> RouteAnswer {
+    async fn handle(&self, event: RouteEvent) -> IntegrationResponse {
         let payload = websocket_proxy_event(&event, &self.shared.config.api_id);
         let route = event.route_key.as_str();
         match self.run(Bytes::from(payload.to_string())).await {
-            Outcome::Response(body) => route_answer(&body),
+            Outcome::Response(body) => integration_response(&body),
             Outcome::FunctionError { error_type, body } => {
                 let text = String::from_utf8_lossy(&body);
                 warn!(

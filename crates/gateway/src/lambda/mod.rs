@@ -10,7 +10,7 @@
 //!
 //! Every [`crate::RouteEvent`] becomes API Gateway's WebSocket proxy event
 //! ([`websocket_proxy_event`]) and the function's `{statusCode, body, headers}` becomes the
-//! [`crate::RouteAnswer`] ([`route_answer`]).
+//! [`crate::IntegrationResponse`] ([`integration_response`]).
 //!
 //! # Wiring it to a gateway
 //!
@@ -44,7 +44,7 @@ mod queue;
 mod runtime_api;
 mod spawn;
 
-pub use event_json::{route_answer, websocket_proxy_event};
+pub use event_json::{integration_response, websocket_proxy_event};
 pub use integration::LambdaIntegration;
 
 use std::path::PathBuf;

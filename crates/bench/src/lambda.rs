@@ -1,0 +1,144 @@
+//! `wsproxy bench lambda`: the real `bootstrap` under the gateway's Lambda mode: its init
+//! time (process start to its first call for the next event) and its peak RSS after a
+//! run of connects, messages and disconnects through the gateway, over several runs.
+
+use super::client::{next_text, open_chat};
+use super::stats::summarize;
+use anyhow::Context;
+use futures::SinkExt;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+use wsproxy_gateway::lambda::LambdaConfig;
+use wsproxy_gateway::Gateway;
+
+/// Flags of `wsproxy bench lambda`.
+#[derive(Debug, clap::Args)]
+pub struct LambdaBench {
+    /// The `bootstrap` to measure (build it with `cargo build --release -p wsproxy-lambda`).
+    #[arg(long, default_value = "target/release/bootstrap")]
+    bootstrap: PathBuf,
+    /// Fresh function processes to start.
+    #[arg(long, default_value_t = 7)]
+    runs: usize,
+    /// Chat sessions (connect, one message, close) each run drives through the function.
+    #[arg(long, default_value_t = 100)]
+    sessions: usize,
+}
+
+/// Runs the measurement and prints a Markdown table.
+pub async fn run(args: LambdaBench) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some()
+            || std::env::var_os("AWS_ENDPOINT_URL").is_some(),
+        "bench lambda needs a DynamoDB-compatible server: eval \"$(scripts/moto.sh start)\" first"
+    );
+    let size = std::fs::metadata(&args.bootstrap)
+        .with_context(|| {
+            format!(
+                "{}: build it with `cargo build --release -p wsproxy-lambda`",
+                args.bootstrap.display()
+            )
+        })?
+        .len();
+    let table = format!("bench-lambda-{}", std::process::id());
+    let sdk = wsproxy_aws::sdk_config(None).await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    wsproxy_aws::create_table(&dynamodb, &table).await?;
+    let demo = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let backend_url = format!("http://{}", demo.local_addr()?);
+    tokio::spawn(wsproxy_demo::serve_backend(
+        demo,
+        wsproxy_demo::DemoConfig::default(),
+    ));
+
+    let (mut inits, mut peaks) = (Vec::new(), Vec::new());
+    for _ in 0..args.runs {
+        let (init, peak_kib) = one_run(&args, &table, &backend_url).await?;
+        inits.push(init);
+        peaks.push(Duration::from_millis(peak_kib));
+    }
+    dynamodb.delete_table().table_name(&table).send().await?;
+    let init = summarize(inits);
+    let peak = summarize(peaks);
+    println!("| measure | result |\n|---|---|");
+    println!(
+        "| init (process start to its first GET /next), median / max | {:.1} ms / {:.1} ms ({} runs) |",
+        init.p50.as_secs_f64() * 1000.0,
+        init.max.as_secs_f64() * 1000.0,
+        init.n
+    );
+    println!(
+        "| peak RSS after {} chat sessions, median / max | {:.1} MiB / {:.1} MiB |",
+        args.sessions,
+        peak.p50.as_millis() as f64 / 1024.0,
+        peak.max.as_millis() as f64 / 1024.0
+    );
+    println!(
+        "| `{}` size | {:.1} MiB |",
+        args.bootstrap.display(),
+        size as f64 / (1024.0 * 1024.0)
+    );
+    Ok(())
+}
+
+/// One fresh process: its init time and its peak RSS (KiB) after the sessions.
+async fn one_run(
+    args: &LambdaBench,
+    table: &str,
+    backend_url: &str,
+) -> anyhow::Result<(Duration, u64)> {
+    anyhow::ensure!(
+        args.bootstrap.is_file(),
+        "--bootstrap {}: no such file; build it with `cargo build --release -p wsproxy-lambda --bin bootstrap`",
+        args.bootstrap.display()
+    );
+    let bootstrap = args.bootstrap.clone();
+    let config = wsproxy_lambda::Config {
+        table: table.to_owned(),
+        ..wsproxy_lambda::Config::new(backend_url)
+    };
+    // One process, its environment as `wsproxy serve --lambda` gives it.
+    let function = move |endpoint: &str| {
+        let mut lambda = LambdaConfig::new(&bootstrap);
+        let config = wsproxy_lambda::Config {
+            endpoint: Some(endpoint.to_owned()),
+            ..config
+        };
+        lambda.env = config.to_local_env(wsproxy_lambda::process_env);
+        lambda
+    };
+    let mut gateway = Gateway::builder()
+        .listen("127.0.0.1:0".parse()?)
+        .lambda(function)
+        .bind()
+        .await?
+        .spawn();
+    let lambda = gateway.lambda().context("no function")?.clone();
+    let ws = format!("ws://{}/dev", gateway.local_addr());
+    anyhow::ensure!(
+        lambda.ready(Duration::from_secs(10)).await,
+        "the function did not start"
+    );
+    for i in 0..args.sessions {
+        let mut socket = open_chat(
+            &ws,
+            "bench-lambda",
+            if i % 2 == 0 { "alice" } else { "bob" },
+        )
+        .await?;
+        socket.send(Message::text(r#"{"text":"hello"}"#)).await?;
+        next_text(&mut socket).await?;
+        socket.close(None).await?;
+    }
+    // Stops the gateway, then the function; its figures stay readable.
+    let _ = gateway.shutdown().await;
+    let stats = lambda.stats();
+    let process = stats.processes.first().context("no function process ran")?;
+    Ok((
+        process
+            .init
+            .context("the process never asked for an event")?,
+        process.peak_rss_kib.context("no RSS reading")?,
+    ))
+}

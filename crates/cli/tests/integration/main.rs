@@ -1,0 +1,14 @@
+//! Integration tests of the `wsproxy` binary, one test binary: each runs the real
+//! executable (`CARGO_BIN_EXE_wsproxy`) as a user would, with moto as AWS where needed.
+
+mod bench;
+mod deploy;
+mod doctor;
+mod errors;
+mod moto;
+mod package;
+mod serve;
+mod serve_limits;
+mod served;
+mod shutdown;
+mod table;

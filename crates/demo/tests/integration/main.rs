@@ -1,0 +1,3 @@
+//! Integration tests of wsproxy-demo, one binary: the demo backend over HTTP.
+
+mod backend;

@@ -1,0 +1,16 @@
+//! Integration tests of wsproxy-gateway, one binary: real WebSocket clients, raw TCP and
+//! HTTP against a gateway on 127.0.0.1:0, with a recording integration, the wsproxy core,
+//! or a real Lambda function behind it. `edge_fd_exhaustion` is a binary of its own (see
+//! `Cargo.toml`).
+
+mod budget;
+mod common;
+mod connections_api;
+mod core_integration;
+mod edge_limits;
+mod lambda_events;
+mod lambda_function;
+mod lambda_runtime_api;
+mod lambda_setup;
+mod properties;
+mod websocket;

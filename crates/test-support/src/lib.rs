@@ -1,0 +1,16 @@
+//! Helpers the workspace's tests share, so that each is written once: moto's endpoints,
+//! SDK clients and unique names ([`moto`]), tables as older deployments left them
+//! ([`table`]), log lines captured for a test ([`logs`]), routers served on loopback
+//! ([`http`]), property-test settings ([`props`]) and the local Lambda Invoke API
+//! ([`lambda`]).
+//!
+//! A dev-dependency only; nothing here is part of wsproxy.
+
+pub mod http;
+pub mod lambda;
+pub mod logs;
+pub mod moto;
+pub mod props;
+pub mod table;
+
+pub use logs::Logs;
