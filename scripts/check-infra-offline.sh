@@ -113,3 +113,37 @@ provider_range() { # MODULE: its aws constraint must refuse 5.25.0 and 6.29.0, t
         fi
     done
 }
+migration() { # DIR (tests/migration): the old layout applied, then the migration planned against its state
+    local dir="$1" zip="$work/copy/dist/bootstrap.zip" json="$work/migration"
+    local check=(python3 -B "$dir/check_migration.py")
+    init_in "$dir/old" && tfo -chdir="$dir/old" apply -auto-approve -input=false -no-color -var "lambda_zip=$zip" >/dev/null ||
+        { echo "migration: applying the old layout failed"; return 1; }
+    echo "migration: old layout applied"
+    # Steps 2-4 (docs/MIGRATING.md) in the old root's state: plan, check, apply, check.
+    cp "$dir/old/terraform.tfstate" "$dir/migrate/"
+    init_in "$dir/migrate" &&
+        tfo -chdir="$dir/migrate" plan -input=false -no-color -out=plan -var "lambda_zip=$zip" -var "wsproxy_package=$zip" >/dev/null &&
+        tfo -chdir="$dir/migrate" show -json plan >"$json-migrate.json" && "${check[@]}" migrate "$json-migrate.json" &&
+        tfo -chdir="$dir/migrate" apply -input=false -no-color plan >/dev/null &&
+        tfo -chdir="$dir/migrate" show -json >"$json-applied.json" && "${check[@]}" applied "$json-applied.json" ||
+        { echo "migration: steps 2-4 failed"; return 1; }
+    # Step 5: the old function removed, the table moved into the module.
+    cp "$dir/migrate/terraform.tfstate" "$dir/finish/"
+    init_in "$dir/finish" &&
+        tfo -chdir="$dir/finish" plan -input=false -no-color -out=plan -var "wsproxy_package=$zip" >/dev/null &&
+        tfo -chdir="$dir/finish" show -json plan >"$json-finish.json" && "${check[@]}" finish "$json-finish.json" ||
+        { echo "migration: step 5 failed"; return 1; }
+    # Adopting with import blocks into a new state: the objects are the old layout's.
+    local ids
+    ids="$(python3 -c '
+import json, sys
+res = {r["type"] + "." + r["name"]: r["instances"][0]["attributes"] for r in json.load(open(sys.argv[1]))["resources"] if r["mode"] == "managed" and "module" not in r}
+routes = {res["aws_apigatewayv2_route." + n]["route_key"]: res["aws_apigatewayv2_route." + n]["id"] for n in ("connect", "disconnect", "default")}
+print(json.dumps({"api_id": res["aws_apigatewayv2_api.websocket"]["id"], "integration_id": res["aws_apigatewayv2_integration.websocket"]["id"], "route_ids": routes}))
+' "$dir/old/terraform.tfstate")" && echo "$ids" >"$dir/import/ids.auto.tfvars.json" &&
+        init_in "$dir/import" &&
+        OFFLINE_AWS_IMPORT_STATE="$dir/old/terraform.tfstate" tfo -chdir="$dir/import" plan -input=false -no-color -out=plan -var "wsproxy_package=$zip" >/dev/null &&
+        tfo -chdir="$dir/import" show -json plan >"$json-import.json" && "${check[@]}" import "$json-import.json" ||
+        { echo "migration: adopting by import failed"; return 1; }
+    echo "migration: no destroy or replace of the API, stage, routes or table; the integration invokes the new function"
+}

@@ -30,7 +30,11 @@
 #       exactly its four planted errors; `terraform test` (apply mode) of the module's tests/
 #       and of the hybrid example's; the module's aws version range (init must refuse 5.25.0
 #       and 6.29.0); a plan of the module from a pinned git source (this checkout's HEAD)
-#       with the package from S3;
+#       with the package from S3; the migration from the Python proxy's layout
+#       (tests/migration, docs/MIGRATING.md): its old layout applied, then the migration
+#       planned and applied against that state (moved blocks) and planned into a new state
+#       (import blocks): no destroy or replace of the API, stage, routes or table, the
+#       integration invoking the new function;
 #   (g) the function's IAM grants match modules/websocket_proxy/function_calls.json, and that
 #       file matches the AWS calls in the function's Rust code;
 #   (h) the offline provider's unit tests (infra/terraform/offline-provider/test_*.py).
@@ -241,11 +245,12 @@ if [ "$have_terraform" -eq 1 ]; then
     offline_job "example-hybrid tests" test_in "$examples/hybrid"
     offline_job "provider range" provider_range "$c/modules/websocket_proxy"
     offline_job "git source and S3 package plan" git_source_plan
+    offline_job "migration from the Python proxy" migration "$c/tests/migration"
     wait
     for rc_file in "$work"/jobs/*.rc; do
         name="$(basename "$rc_file" .rc)"
         if [ "$(cat "$rc_file")" = 0 ]; then
-            log "(f) $name: $(grep -E '^(Success|Failure)!|^Plan:|^No changes|caught|^provider range|^git source' "$work/jobs/$name.log" | tr '\n' ' ')"
+            log "(f) $name: $(grep -E '^(Success|Failure)!|^Plan:|^No changes|caught|^provider range|^git source|^migration:' "$work/jobs/$name.log" | tr '\n' ' ')"
         else
             cat "$work/jobs/$name.log" >&2
             log "FAIL: (f) $name"

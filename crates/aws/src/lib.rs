@@ -25,6 +25,7 @@ mod pusher;
 mod registry;
 mod report;
 mod requests;
+mod s3_package;
 mod sdk_config;
 mod table;
 
@@ -40,6 +41,9 @@ pub use pusher::ApiGatewayPusher;
 pub use registry::DynamoDbRegistry;
 pub use report::{IndexState, TableReport, TtlState};
 pub use requests::{Request, RequestLog};
+pub use s3_package::{
+    package_object_sha256, upload_package, S3Location, S3PackageError, UploadedPackage,
+};
 pub use sdk_config::sdk_config;
 pub use table::{check_table, create_table, TableOutcome};
 

@@ -72,6 +72,12 @@ async fn clients(region: Option<&str>) -> Result<AwsClients, String> {
         Ok(Ok(_)) => Ok(AwsClients {
             lambda: aws_sdk_lambda::Client::new(&sdk),
             dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
+            // Path-style with an endpoint override (a local S3 expects it).
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&sdk)
+                    .force_path_style(sdk.endpoint_url().is_some())
+                    .build(),
+            ),
             region,
         }),
         Ok(Err(_)) | Err(_) => Err(

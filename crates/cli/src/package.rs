@@ -1,9 +1,11 @@
 //! `wsproxy package`: builds `bootstrap` for provided.al2023 (x86_64, glibc 2.34) with
-//! cargo-lambda and zig, and writes a deterministic `bootstrap.zip` with its Terraform hash.
+//! cargo-lambda and zig, and writes a deterministic `bootstrap.zip` with its Terraform hash;
+//! with `--upload s3://BUCKET/KEY` puts it in S3 and prints the module's `lambda_s3_*` values.
 
 use anyhow::{bail, ensure, Context};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use wsproxy_aws::{upload_package, S3Location, UploadedPackage};
 
 /// Flags of `wsproxy package`.
 #[derive(Debug, clap::Args)]
@@ -17,12 +19,24 @@ pub struct PackageArgs {
     /// Newest glibc the binary may need (provided.al2023 has 2.34).
     #[arg(long, default_value = "2.34")]
     glibc: String,
+    /// Also upload the zip to this S3 object (s3://BUCKET/KEY, in the function's region) and
+    /// print the tfvars lines for it: lambda_s3_bucket, lambda_s3_key, lambda_s3_object_version
+    /// (a versioned bucket), lambda_s3_source_code_hash.
+    #[arg(long, value_name = "s3://BUCKET/KEY")]
+    upload: Option<String>,
 }
 
 /// Builds (unless `--bootstrap`), checks and zips the function.
 pub fn run(args: PackageArgs) -> anyhow::Result<()> {
     let limit = parse_version(&args.glibc)
         .with_context(|| format!("--glibc {}: give a version such as 2.34", args.glibc))?;
+    // Checked before a build of minutes.
+    let upload: Option<S3Location> = args
+        .upload
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .context("--upload")?;
     let binary = match &args.bootstrap {
         Some(path) => path.clone(),
         None => build(&args.glibc)?,
@@ -44,7 +58,37 @@ pub fn run(args: PackageArgs) -> anyhow::Result<()> {
     println!("size: {} bytes", package.size);
     println!("base64 sha256: {}", package.base64_sha256);
     println!("(equal to Terraform's filebase64sha256() of the file: use it as source_code_hash)");
+    if let Some(location) = upload {
+        let bytes = std::fs::read(&package.path)
+            .with_context(|| format!("cannot read {}", package.path.display()))?;
+        // `run` is called outside async code by main; the upload is the one async step.
+        let uploaded = tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(upload_to(&location, bytes))
+        })?;
+        println!(
+            "uploaded: {}{}",
+            uploaded.location,
+            uploaded
+                .version_id
+                .as_deref()
+                .map(|v| format!(" (version {v})"))
+                .unwrap_or_default()
+        );
+        println!("terraform.tfvars (instead of lambda_package):");
+        print!("{}", uploaded.tfvars());
+    }
     Ok(())
+}
+
+/// Uploads with the SDK's usual configuration (AWS_PROFILE, AWS_REGION...); with an endpoint
+/// override (AWS_ENDPOINT_URL, e.g. a local S3) in path-style addressing, as local servers
+/// expect.
+async fn upload_to(location: &S3Location, bytes: Vec<u8>) -> anyhow::Result<UploadedPackage> {
+    let sdk = wsproxy_aws::sdk_config(None).await;
+    let s3 = aws_sdk_s3::config::Builder::from(&sdk)
+        .force_path_style(sdk.endpoint_url().is_some())
+        .build();
+    Ok(upload_package(&aws_sdk_s3::Client::from_conf(s3), location, bytes).await?)
 }
 
 /// `cargo lambda build --release --target x86_64-unknown-linux-gnu.{glibc}`.

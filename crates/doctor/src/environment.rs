@@ -43,6 +43,21 @@ pub struct ProxyModule {
     pub lambda_package: Option<Setting<String>>,
     /// `backend_url`, when given.
     pub backend_url: Option<Setting<String>>,
+    /// The package in S3 (`lambda_s3_bucket` and the others), when given.
+    pub lambda_s3: Option<S3Package>,
+}
+
+/// The module's `lambda_s3_*` arguments: where `wsproxy package --upload` put the package.
+#[derive(Debug, Clone)]
+pub struct S3Package {
+    /// `lambda_s3_bucket`.
+    pub bucket: Setting<String>,
+    /// `lambda_s3_key`.
+    pub key: Setting<String>,
+    /// `lambda_s3_object_version`, when given.
+    pub version: Option<Setting<String>>,
+    /// `lambda_s3_source_code_hash`, when given.
+    pub source_code_hash: Option<Setting<String>>,
 }
 
 impl ProxyModule {
@@ -53,7 +68,7 @@ impl ProxyModule {
 
     /// Terraform's address of the connection table.
     pub fn table_address(&self) -> String {
-        format!("module.{}.aws_dynamodb_table.this", self.label)
+        format!("module.{}.aws_dynamodb_table.this[0]", self.label)
     }
 }
 
@@ -226,7 +241,9 @@ fn find_module<'a>(all: &[&'a Block]) -> Option<&'a Block> {
         .collect();
     let source_is_ours = |b: &&Block| matches!(attr(b, "source"), Some(Expression::String(s)) if s.trim_end_matches('/').ends_with("websocket_proxy"));
     let looks_like_ours = |b: &&Block| {
-        attr(b, "lambda_package").is_some() || attr(b, "existing_lambda_function_name").is_some()
+        attr(b, "lambda_package").is_some()
+            || attr(b, "lambda_s3_bucket").is_some()
+            || attr(b, "existing_lambda_function_name").is_some()
     };
     modules
         .iter()
@@ -251,7 +268,11 @@ fn read_module(block: &Block, evaluator: &Evaluator, unset: &[String]) -> ProxyM
     };
     let name = required(get("name"), "name");
     let function_name = match &create_lambda {
-        Ok(true) => name.clone(),
+        Ok(true) => match get("lambda_function_name") {
+            Some(Ok(Some(function))) => Ok(function),
+            Some(Err(e)) => Err(format!("lambda_function_name: {e}")),
+            _ => name.clone(),
+        },
         Ok(false) => required(
             get("existing_lambda_function_name"),
             "existing_lambda_function_name",
@@ -271,6 +292,12 @@ fn read_module(block: &Block, evaluator: &Evaluator, unset: &[String]) -> ProxyM
         table_name,
         lambda_package: some(get("lambda_package")),
         backend_url: some(get("backend_url")),
+        lambda_s3: some(get("lambda_s3_bucket")).map(|bucket| S3Package {
+            bucket,
+            key: required(get("lambda_s3_key"), "lambda_s3_key"),
+            version: some(get("lambda_s3_object_version")),
+            source_code_hash: some(get("lambda_s3_source_code_hash")),
+        }),
     }
 }
 

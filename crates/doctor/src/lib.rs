@@ -15,7 +15,7 @@ mod report;
 mod state;
 mod variables;
 
-pub use environment::{Environment, ProxyModule, Setting};
+pub use environment::{Environment, ProxyModule, S3Package, Setting};
 pub use eval::{Evaluator, Scope};
 pub use report::{Finding, Report, Status};
 pub use state::State;

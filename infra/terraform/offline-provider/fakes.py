@@ -136,6 +136,9 @@ def data_source(type_name, config, region):
             }
         )
         return values
+    if type_name == "aws_dynamodb_table":
+        name = config["name"]
+        return {"id": name, "arn": f"arn:{PARTITION}:dynamodb:{region}:{ACCOUNT_ID}:table/{name}"}
     if type_name == "aws_iam_role":
         name = config["name"]
         return {"id": name, "arn": f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role/{name}", "unique_id": "AROA" + short_id(name, length=17).upper()}

@@ -10,6 +10,7 @@ file answers the provider calls from the schema built by build_schema.py:
 - PlanResourceChange: computed attributes not set are unknown on create, kept on update;
   `region` and `tags_all` are known at plan, as with the real provider;
 - ApplyResourceChange: unknowns get the deterministic values of fakes.py;
+- ImportResourceState: the object is read from the states named by OFFLINE_AWS_IMPORT_STATE;
 - ReadDataSource: aws_iam_policy_document renders real policy JSON (iam_policy.py); other
   data sources get values from fakes.py.
 
@@ -28,6 +29,7 @@ from tf.utils import Diagnostics, read_dynamic_value, to_dynamic_value
 
 import fakes
 import iam_policy
+from imports import import_lookup
 from schema import cached_provider_schema_response, fill_unknowns, is_unknown, load, mark_computed_unknown
 
 # Arguments whose change replaces the resource (ForceNew in the real provider), for the
@@ -152,11 +154,20 @@ class OfflineAwsServicer(tf.provider.ProviderServicer):
         return pb.ApplyResourceChange.Response(new_state=to_dynamic_value(new_state), private=request.planned_private)
 
     def ImportResourceState(self, request, context):
-        diags = Diagnostics().add_error(
-            f"Import of {request.type_name} is not supported offline",
-            "The offline aws provider has no AWS account to read an existing object from.",
-        )
-        return pb.ImportResourceState.Response(diagnostics=diags.to_pb())
+        # No AWS account to read from: the objects that "exist" are those of the Terraform
+        # states named by OFFLINE_AWS_IMPORT_STATE (paths separated by ':'), e.g. the state of an
+        # old configuration applied with this provider. The id is matched as the real provider
+        # takes it: the object's id, its name (a table), or API_ID/ID (stage, route, integration).
+        found = import_lookup(os.environ.get("OFFLINE_AWS_IMPORT_STATE", ""), request.type_name, request.id)
+        if found is None:
+            diags = Diagnostics().add_error(
+                f"Cannot import non-existent remote object {request.type_name} {request.id!r}",
+                "The offline aws provider imports only objects found in the states named by "
+                "OFFLINE_AWS_IMPORT_STATE (paths separated by ':'); none holds this one.",
+            )
+            return pb.ImportResourceState.Response(diagnostics=diags.to_pb())
+        imported = pb.ImportResourceState.ImportedResource(type_name=request.type_name, state=to_dynamic_value(found))
+        return pb.ImportResourceState.Response(imported_resources=[imported])
 
     # --- data sources ------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import unittest
 
 import fakes
 import iam_policy
+from imports import import_lookup
 
 
 def statement(**fields):
@@ -98,6 +99,35 @@ class FakeValues(unittest.TestCase):
 
 
 @unittest.skipUnless(os.environ.get("OFFLINE_AWS_SCHEMA"), "OFFLINE_AWS_SCHEMA not set")
+class Imports(unittest.TestCase):
+    """import_lookup: ids as the real provider takes them, only from the given states."""
+
+    def test_ids_names_and_api_scoped_ids(self):
+        import tempfile
+
+        state = {
+            "resources": [
+                {"mode": "managed", "type": "aws_apigatewayv2_api", "name": "websocket", "instances": [{"attributes": {"id": "abc123", "name": "chat-websocket"}}]},
+                {"mode": "managed", "type": "aws_apigatewayv2_route", "name": "connect", "instances": [{"attributes": {"id": "r1", "api_id": "abc123", "route_key": "$connect"}}]},
+                {"mode": "managed", "type": "aws_dynamodb_table", "name": "t", "instances": [{"attributes": {"id": "chat-table", "name": "chat-table"}}]},
+                {"mode": "data", "type": "aws_dynamodb_table", "name": "d", "instances": [{"attributes": {"id": "data-table", "name": "data-table"}}]},
+            ]
+        }
+        with tempfile.NamedTemporaryFile("w", suffix=".tfstate", delete=False) as fh:
+            json.dump(state, fh)
+        try:
+            self.assertEqual(import_lookup(fh.name, "aws_apigatewayv2_api", "abc123")["name"], "chat-websocket")
+            self.assertEqual(import_lookup(fh.name, "aws_apigatewayv2_route", "abc123/r1")["route_key"], "$connect")
+            self.assertEqual(import_lookup(fh.name, "aws_dynamodb_table", "chat-table")["id"], "chat-table")
+            # Not there: another id, another type, a data source, no state at all.
+            self.assertIsNone(import_lookup(fh.name, "aws_apigatewayv2_route", "r2"))
+            self.assertIsNone(import_lookup(fh.name, "aws_apigatewayv2_stage", "abc123/r1"))
+            self.assertIsNone(import_lookup(fh.name, "aws_dynamodb_table", "data-table"))
+            self.assertIsNone(import_lookup("", "aws_apigatewayv2_api", "abc123"))
+        finally:
+            os.unlink(fh.name)
+
+
 class BuiltSchema(unittest.TestCase):
     """Facts of hashicorp/aws 6.25.0's schema that build_schema.py must get right."""
 

@@ -11,5 +11,6 @@ mod pusher;
 mod registry;
 mod registry_faults;
 mod rig;
+mod s3_package;
 mod table;
 mod util;

@@ -4,8 +4,8 @@
 //! disconnect scan the table.
 
 use super::{terraform_in, unknown};
-use crate::{Environment, Finding, ProxyModule, State, Status};
-use wsproxy_aws::{check_table, find_function};
+use crate::{Environment, Finding, ProxyModule, S3Package, State, Status};
+use wsproxy_aws::{check_table, find_function, package_object_sha256, S3Location, S3PackageError};
 
 /// The clients for the AWS-side checks.
 #[derive(Debug, Clone)]
@@ -14,6 +14,8 @@ pub struct AwsClients {
     pub lambda: aws_sdk_lambda::Client,
     /// DynamoDB, for the table.
     pub dynamodb: aws_sdk_dynamodb::Client,
+    /// S3, for a package taken from S3 (lambda_s3_bucket).
+    pub s3: aws_sdk_s3::Client,
     /// The region they talk to.
     pub region: String,
 }
@@ -23,6 +25,7 @@ pub struct AwsClients {
 pub async fn check(
     env: &Environment,
     module: &ProxyModule,
+    state: &State,
     package: Option<&str>,
     aws: &Result<AwsClients, String>,
 ) -> Vec<Finding> {
@@ -30,8 +33,6 @@ pub async fn check(
         Ok(aws) => aws,
         Err(why) => return vec![Finding::new("aws", Status::Skip, why.clone())],
     };
-    // Read only now: a remote state costs a `terraform state pull`.
-    let state = &State::read(&env.dir).await;
     let mut out = Vec::new();
     if let State::Unknown(why) = state {
         out.push(Finding::new(
@@ -40,6 +41,17 @@ pub async fn check(
             format!("cannot read the Terraform state: {why}; findings below cannot say what Terraform manages"),
         ));
     }
+    // A package in S3: the object's hash stands for the package's.
+    let s3_hash;
+    let package = match &module.lambda_s3 {
+        None => package,
+        Some(s3) => {
+            let (finding, hash) = s3_package(aws, s3).await;
+            out.push(finding);
+            s3_hash = hash;
+            s3_hash.as_deref()
+        }
+    };
     out.push(match (&module.function_name, &module.create_lambda) {
         (Err(e), _) => unknown("function", "the function's name", e),
         (_, Err(e)) => unknown("function", "create_lambda", e),
@@ -51,6 +63,67 @@ pub async fn check(
         Ok(table) => table_check(env, module, state, aws, table).await,
     });
     out
+}
+
+/// The object `wsproxy package --upload` put in S3: it exists (that version) and is the package
+/// the tfvars name (lambda_s3_source_code_hash). Also returns its hash.
+async fn s3_package(aws: &AwsClients, s3: &S3Package) -> (Finding, Option<String>) {
+    let (bucket, key) = match (&s3.bucket, &s3.key) {
+        (Err(e), _) => return (unknown("package.s3", "lambda_s3_bucket", e), None),
+        (_, Err(e)) => return (unknown("package.s3", "lambda_s3_key", e), None),
+        (Ok(bucket), Ok(key)) => (bucket, key),
+    };
+    let version = match &s3.version {
+        Some(Err(e)) => return (unknown("package.s3", "lambda_s3_object_version", e), None),
+        Some(Ok(v)) => Some(v.as_str()),
+        None => None,
+    };
+    let location = S3Location {
+        bucket: bucket.clone(),
+        key: key.clone(),
+    };
+    let at = match version {
+        Some(v) => format!("{location} (version {v})"),
+        None => location.to_string(),
+    };
+    let upload =
+        format!("wsproxy package --upload {location}, then set the lambda_s3_* values it prints");
+    let actual = match package_object_sha256(&aws.s3, &location, version).await {
+        Ok(hash) => hash,
+        Err(e @ S3PackageError::NotFound { .. }) => {
+            return (
+                Finding::new("package.s3", Status::Fail, e.to_string()).fix(upload),
+                None,
+            )
+        }
+        Err(e) => {
+            return (
+                Finding::new("package.s3", Status::Warn, e.to_string()),
+                None,
+            )
+        }
+    };
+    let finding = match &s3.source_code_hash {
+        Some(Ok(expected)) if *expected != actual => Finding::new(
+            "package.s3",
+            Status::Fail,
+            format!("{at} has base64 sha256 {actual}, but lambda_s3_source_code_hash is {expected}: the object is not the package the tfvars name (replaced after the upload?)"),
+        )
+        .fix(upload),
+        Some(Ok(_)) => Finding::new(
+            "package.s3",
+            Status::Ok,
+            format!("{at} exists and matches lambda_s3_source_code_hash ({actual})"),
+        ),
+        Some(Err(e)) => unknown("package.s3", "lambda_s3_source_code_hash", e),
+        None => Finding::new(
+            "package.s3",
+            Status::Warn,
+            format!("{at} exists (base64 sha256 {actual}), but no lambda_s3_source_code_hash says which package it should be"),
+        )
+        .fix(format!("set lambda_s3_source_code_hash = \"{actual}\" if that is the package you uploaded")),
+    };
+    (finding, Some(actual))
 }
 
 /// Option 1: Terraform creates the function, so one it does not manage is in the way.

@@ -1,16 +1,18 @@
 //! The checks `wsproxy doctor` runs, in order: the environment, the package, the backend,
-//! then (with AWS credentials) the function and the table against the Terraform state.
+//! then (with AWS credentials) the function and the table against the Terraform state, and
+//! where the state holds the Python proxy's layout, the migration's next step.
 
 mod aws;
 mod backend;
 mod env;
+mod migration;
 mod package;
 mod sources;
 
 pub use aws::AwsClients;
 pub use sources::newest_source;
 
-use crate::{EnvError, Environment, Finding, Report};
+use crate::{EnvError, Environment, Finding, Report, State};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -33,14 +35,28 @@ pub async fn run(env_arg: &str, env: Result<Environment, EnvError>, options: &Op
         Err(e) => return Report::new(env_arg.to_owned(), vec![env::unreadable(&e)]),
     };
     let mut findings = env::check(&env);
+    // Read once, here: a remote state costs a `terraform state pull`.
+    let state = State::read(&env.dir).await;
+    let migration = migration::check(&state);
     match &env.module {
+        // The Python proxy's root, before the migration: its next step, not a failure.
+        None if migration.is_some() => findings.extend(migration),
         None => findings.push(env::no_module(&env)),
         Some(module) => {
+            findings.extend(migration);
             let package = package::check(&env, module, options.sources.as_deref());
             findings.extend(package.findings);
             findings.push(backend::check(module, options.backend_timeout).await);
-            findings
-                .extend(aws::check(&env, module, package.sha256.as_deref(), &options.aws).await);
+            findings.extend(
+                aws::check(
+                    &env,
+                    module,
+                    &state,
+                    package.sha256.as_deref(),
+                    &options.aws,
+                )
+                .await,
+            );
         }
     }
     Report::new(env.dir.display().to_string(), findings)

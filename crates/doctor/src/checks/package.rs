@@ -43,6 +43,13 @@ fn findings(
         Ok(true) => {}
     }
     let path = match env.package_path() {
+        None if module.lambda_s3.is_some() => {
+            return Err(Finding::new(
+                "package",
+                Status::Ok,
+                "the package is taken from S3 (lambda_s3_bucket): the object is checked with AWS (package.s3)",
+            ))
+        }
         None => {
             return Err(Finding::new(
                 "package",

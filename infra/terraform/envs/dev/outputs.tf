@@ -46,3 +46,26 @@ output "api_id" {
   description = "Id of the WebSocket API."
   value       = module.websocket_proxy.api_id
 }
+
+# Aliases kept from the Python proxy's environment (docs/MIGRATING.md): scripts reading these
+# with `terraform output -raw NAME` keep working after the migration.
+
+output "websocket_api_endpoint" {
+  description = "Alias of websocket_url, under the Python proxy's output name: the URL clients connect to (wss://{api_id}.execute-api.{region}.amazonaws.com/{stage})."
+  value       = module.websocket_proxy.websocket_url
+}
+
+output "websocket_api_id" {
+  description = "Alias of api_id, under the Python proxy's output name."
+  value       = module.websocket_proxy.api_id
+}
+
+output "websocket_connections_table_name" {
+  description = "Alias of CONNECTIONS_TABLE, under the Python proxy's output name: the connection table."
+  value       = module.websocket_proxy.dynamodb_table_name
+}
+
+output "websocket_lambda_function_arn" {
+  description = "Under the Python proxy's output name: the unqualified ARN of the function."
+  value       = module.websocket_proxy.lambda_function_arn
+}

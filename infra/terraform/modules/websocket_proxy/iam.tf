@@ -37,7 +37,7 @@ data "aws_iam_policy_document" "assume" {
 resource "aws_iam_role" "this" {
   count = local.create_role ? 1 : 0
 
-  name               = "${var.name}-lambda"
+  name               = coalesce(var.lambda_role_name, "${var.name}-lambda")
   description        = "wsproxy function (${var.name}): its connection table, this API's @connections, itself, its logs"
   assume_role_policy = data.aws_iam_policy_document.assume[0].json
 
@@ -66,7 +66,7 @@ data "aws_iam_policy_document" "this" {
       "dynamodb:PutItem",
       "dynamodb:Query",
     ]
-    resources = [aws_dynamodb_table.this.arn]
+    resources = [local.table_arn]
   }
 
   # A connection's items are found by a Query on the connection_id index (contract 5).
@@ -74,7 +74,7 @@ data "aws_iam_policy_document" "this" {
     sid       = "ConnectionTableIndex"
     effect    = "Allow"
     actions   = ["dynamodb:Query"]
-    resources = ["${aws_dynamodb_table.this.arn}/index/connection_id-index"]
+    resources = ["${local.table_arn}/index/connection_id-index"]
   }
 
   # PostToConnection only: the function never reads (GET) or closes (DELETE) a connection.

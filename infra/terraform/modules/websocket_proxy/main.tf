@@ -7,9 +7,16 @@ locals {
   create_role_policy      = local.create_role || local.use_existing_role                     # false: Option 3, IAM left to the user
   create_apigw_cloudwatch = var.create_apigateway_cloudwatch_role
 
-  table_name = coalesce(var.connections_table_name, "${var.name}-connections")
+  # The names the module gives, each settable (docs/MIGRATING.md keeps an old deployment's).
+  api_name             = coalesce(var.api_name, var.name)
+  lambda_function_name = coalesce(var.lambda_function_name, var.name)
 
-  function_name = local.create_lambda ? var.name : var.existing_lambda_function_name
+  # The table: created here, or an existing one kept by name (create_connections_table = false).
+  table_name = coalesce(var.connections_table_name, "${var.name}-connections")
+  table      = try(aws_dynamodb_table.this[0], data.aws_dynamodb_table.existing[0])
+  table_arn  = local.table.arn
+
+  function_name = local.create_lambda ? local.lambda_function_name : var.existing_lambda_function_name
 
   # Taken from the API's execution ARN (arn:PARTITION:execute-api:REGION:ACCOUNT:API_ID), so the
   # module needs no data source for them and the IAM policy does not wait for the function.
@@ -37,6 +44,8 @@ locals {
 ################################################################################
 
 resource "aws_dynamodb_table" "this" {
+  count = var.create_connections_table ? 1 : 0
+
   name         = local.table_name
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "booking_id"
@@ -78,12 +87,25 @@ resource "aws_dynamodb_table" "this" {
   tags = var.tags
 }
 
+# Before create_connections_table, the table had no count.
+moved {
+  from = aws_dynamodb_table.this
+  to   = aws_dynamodb_table.this[0]
+}
+
+# An existing table kept by name (create_connections_table = false): read, never changed.
+data "aws_dynamodb_table" "existing" {
+  count = var.create_connections_table ? 0 : 1
+
+  name = local.table_name
+}
+
 ################################################################################
 # API Gateway v2 WebSocket API
 ################################################################################
 
 resource "aws_apigatewayv2_api" "this" {
-  name                       = var.name
+  name                       = local.api_name
   description                = "wsproxy WebSocket API (${var.name})"
   protocol_type              = "WEBSOCKET"
   route_selection_expression = "$request.body.action"
@@ -212,7 +234,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_117:not in a VPC: the function reaches DynamoDB, API Gateway and the backend URL over AWS endpoints and the internet; a VPC would need NAT or endpoints for the same
   #checkov:skip=CKV_AWS_272:no code signing: the package is the reproducible zip from `wsproxy package`, its hash pinned by source_code_hash
 
-  function_name = var.name
+  function_name = local.lambda_function_name
   description   = "wsproxy WebSocket proxy (${var.name})"
   role          = local.role_arn
   # The package: a local file (lambda_package) or an S3 object (lambda_s3_*), never both.
@@ -232,7 +254,7 @@ resource "aws_lambda_function" "this" {
   environment {
     variables = merge(var.lambda_environment_variables, {
       BACKEND_URL          = var.backend_url
-      CONNECTIONS_TABLE    = aws_dynamodb_table.this.name
+      CONNECTIONS_TABLE    = local.table.name
       API_GATEWAY_ENDPOINT = local.connections_endpoint
       BACKEND_TIMEOUT_MS   = tostring(var.backend_timeout_ms)
     })

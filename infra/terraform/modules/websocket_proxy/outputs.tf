@@ -38,12 +38,12 @@ output "access_log_group_name" {
 
 output "dynamodb_table_name" {
   description = "Name of the connection table: the function's and the backend's CONNECTIONS_TABLE."
-  value       = try(aws_dynamodb_table.this.name, null)
+  value       = local.table.name
 }
 
 output "dynamodb_table_arn" {
   description = "ARN of the connection table."
-  value       = try(aws_dynamodb_table.this.arn, null)
+  value       = local.table_arn
 }
 
 ################################################################################
@@ -58,6 +58,11 @@ output "lambda_function_name" {
 output "lambda_function_arn" {
   description = "Unqualified ARN of the function."
   value       = try(aws_lambda_function.this[0].arn, data.aws_lambda_function.existing[0].arn, null)
+}
+
+output "lambda_invoke_arn" {
+  description = "Alias kept from the Python proxy's module (docs/MIGRATING.md): the function's unqualified invoke ARN, the integration's URI."
+  value       = local.function_invoke_arn
 }
 
 output "lambda_source_code_hash" {

@@ -12,6 +12,42 @@ variable "name" {
   }
 }
 
+# Every name the module gives can be set, so a deployment adopted from another configuration
+# (docs/MIGRATING.md) keeps its names. null: derived from name.
+
+variable "api_name" {
+  description = "Name of the WebSocket API. null: name. Adopting an existing API (docs/MIGRATING.md), give its name, or the plan renames it (in place: its id and URL stay)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.api_name == null ? true : length(var.api_name) >= 1 && length(var.api_name) <= 128
+    error_message = "api_name must be 1 to 128 characters."
+  }
+}
+
+variable "lambda_function_name" {
+  description = "Option 1: name of the function the module creates. null: name. Migrating (docs/MIGRATING.md), give a name other than the old function's, so the new one is deployed beside it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_function_name == null ? true : can(regex("^[A-Za-z0-9_-]{1,64}$", var.lambda_function_name))
+    error_message = "lambda_function_name must be 1 to 64 letters, digits, '-' or '_'."
+  }
+}
+
+variable "lambda_role_name" {
+  description = "Name of the IAM role the module creates (create_lambda_role = true). null: \"<name>-lambda\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lambda_role_name == null ? true : can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.lambda_role_name))
+    error_message = "lambda_role_name must be an IAM role name: 1 to 64 letters, digits or +=,.@_-."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource the module creates."
   type        = map(string)
@@ -312,6 +348,17 @@ variable "connections_table_name" {
   validation {
     condition     = var.connections_table_name == null ? true : can(regex("^[A-Za-z0-9_.-]{3,255}$", var.connections_table_name))
     error_message = "connections_table_name must be 3 to 255 letters, digits, '_', '-' or '.'."
+  }
+}
+
+variable "create_connections_table" {
+  description = "true (default): the module creates the connection table connections_table_name. false: keep an existing table by that name: the module reads it (data source), grants the function its items and never changes or deletes it (e.g. while the Python proxy's configuration still holds it, docs/MIGRATING.md). It must have the keys of contract section 5 and the connection_id-index."
+  type        = bool
+  default     = true
+
+  validation {
+    condition     = var.create_connections_table || var.connections_table_name != null
+    error_message = "create_connections_table = false keeps an existing table by name: give its name in connections_table_name."
   }
 }
 
