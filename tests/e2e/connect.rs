@@ -49,8 +49,7 @@ async fn booking_without_booking_id_is_400() {
     let (backend, gw) = setup().await;
     let refusal = Client::connect(&gw.ws_url("type=booking&token=tok-alice"))
         .await
-        .err()
-        .expect("must be refused");
+        .expect_err("must be refused");
     assert_eq!(refusal.status, 400);
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&refusal.body).unwrap(),
@@ -70,7 +69,7 @@ async fn missing_token_is_401_for_every_authenticated_type() {
         "type=notification",
         "type=chat&token=",
     ] {
-        let refusal = Client::connect(&gw.ws_url(query)).await.err().expect(query);
+        let refusal = Client::connect(&gw.ws_url(query)).await.expect_err(query);
         assert_eq!(refusal.status, 401, "{query}");
         assert!(
             refusal.body.contains("token required"),
@@ -108,7 +107,7 @@ async fn refused_tokens_get_no_socket_and_leave_no_item() {
         ("type=notification&token=nope", 401),
         ("type=chat&token=tok-forbidden", 403),
     ] {
-        let refusal = Client::connect(&gw.ws_url(query)).await.err().expect(query);
+        let refusal = Client::connect(&gw.ws_url(query)).await.expect_err(query);
         assert_eq!(refusal.status, status, "{query}");
     }
     assert_eq!(backend.calls().len(), 5);
@@ -153,7 +152,7 @@ async fn an_answer_without_user_id_refuses_per_user_sockets() {
         "type=chat&token=tok-nouser",
         "type=notification&token=tok-nouser",
     ] {
-        let refusal = Client::connect(&gw.ws_url(query)).await.err().expect(query);
+        let refusal = Client::connect(&gw.ws_url(query)).await.expect_err(query);
         assert_eq!(refusal.status, 401, "{query}");
         assert!(refusal.body.contains("user_id"), "{}", refusal.body);
     }

@@ -52,7 +52,7 @@ async fn a_user_id_that_cannot_be_a_partition_refuses_the_upgrade() {
         "type=notification&token=tok-.",
         "type=chat&booking_id=b1&token=tok-..",
     ] {
-        let refusal = Client::connect(&gw.ws_url(query)).await.err().expect(query);
+        let refusal = Client::connect(&gw.ws_url(query)).await.expect_err(query);
         assert_eq!(refusal.status, 502, "{query}");
         assert!(
             refusal.body.contains("invalid user_id"),

@@ -12,7 +12,7 @@ async fn chat(gw: &Harness, query: &str) -> Client {
 }
 
 /// Asserts `client` received nothing before a marker pushed to it now.
-pub async fn assert_nothing_pending(gw: &Harness, client: &mut Client, connection_id: &str) {
+pub(crate) async fn assert_nothing_pending(gw: &Harness, client: &mut Client, connection_id: &str) {
     let marker = json!({"marker": connection_id});
     assert_eq!(gw.push(connection_id, marker.to_string()).await, 200);
     assert_eq!(

@@ -38,7 +38,6 @@ async fn a_missing_table_gives_the_sender_an_error_that_names_the_fix() {
     // New connections are refused (they cannot be registered), with the reason.
     let refusal = Client::connect(&gw.ws_url("type=feed"))
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert_eq!(refusal.status, 500);
 }

@@ -45,6 +45,14 @@ pub struct TestBackend {
     writes: Arc<Writes>,
 }
 
+impl std::fmt::Debug for TestBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestBackend")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
 impl TestBackend {
     /// Starts the backend on a free loopback port.
     pub async fn start() -> Self {

@@ -82,6 +82,16 @@ pub struct Harness {
     serving: ServingGateway,
 }
 
+impl std::fmt::Debug for Harness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Harness")
+            .field("addr", &self.addr)
+            .field("stage", &self.stage)
+            .field("setup", &self.setup)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Harness {
     /// A gateway on a free loopback port in front of `backend_url`, default options.
     pub async fn start(backend_url: &str) -> Self {

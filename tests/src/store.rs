@@ -19,6 +19,18 @@ pub enum ItemCounter {
     },
 }
 
+impl std::fmt::Debug for ItemCounter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Memory(_) => f.write_str("ItemCounter::Memory"),
+            Self::DynamoDb { table, .. } => f
+                .debug_struct("ItemCounter::DynamoDb")
+                .field("table", table)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
 impl ItemCounter {
     /// How many items the table holds now.
     pub async fn count(&self) -> usize {

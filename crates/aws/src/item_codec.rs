@@ -5,14 +5,14 @@ use std::collections::HashMap;
 use wsproxy_core::{ConnectionItem, ConnectionType, Secret, ITEM_TTL_SECS};
 
 /// Partition key: a booking id, `user_{user_id}` or `feed`.
-pub const BOOKING_ID: &str = "booking_id";
+pub(crate) const BOOKING_ID: &str = "booking_id";
 /// Sort key, and the key of the [`crate::CONNECTION_INDEX`].
-pub const CONNECTION_ID: &str = "connection_id";
+pub(crate) const CONNECTION_ID: &str = "connection_id";
 const CONNECTION_TYPE: &str = "connection_type";
 const USER_ID: &str = "user_id";
 const CREATED_AT: &str = "created_at";
 /// The table's time to live attribute (epoch seconds).
-pub const TTL: &str = "ttl";
+pub(crate) const TTL: &str = "ttl";
 const TOKEN: &str = "token";
 
 /// One attribute map, as DynamoDB sends and takes it.

@@ -22,14 +22,14 @@ use tokio_tungstenite::tungstenite::Message;
 
 /// Flags of `wsproxy bench attacks`.
 #[derive(Debug, clap::Args)]
-pub struct AttackBench {
+pub(crate) struct AttackBench {
     /// How long each attack runs, in seconds.
     #[arg(long, default_value_t = 10)]
     secs: u64,
 }
 
 /// Runs every attack and prints the table.
-pub async fn run(args: AttackBench) -> anyhow::Result<()> {
+pub(crate) async fn run(args: AttackBench) -> anyhow::Result<()> {
     crate::limits::raise_fd_limit();
     let backend = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let backend_url = format!("http://{}", backend.local_addr()?);

@@ -9,13 +9,13 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// One client socket.
-pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Longest wait for any one event before the benchmark gives up.
-pub const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
 /// Opens a socket at `url`.
-pub async fn open(url: &str) -> anyhow::Result<Socket> {
+pub(crate) async fn open(url: &str) -> anyhow::Result<Socket> {
     let config = WebSocketConfig::default()
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0);
@@ -28,7 +28,7 @@ pub async fn open(url: &str) -> anyhow::Result<Socket> {
 }
 
 /// Opens a chat socket and waits for its ack.
-pub async fn open_chat(ws_url: &str, booking: &str, user: &str) -> anyhow::Result<Socket> {
+pub(crate) async fn open_chat(ws_url: &str, booking: &str, user: &str) -> anyhow::Result<Socket> {
     let mut ws = open(&format!(
         "{ws_url}?type=chat&booking_id={booking}&token=user:{user}"
     ))
@@ -38,7 +38,7 @@ pub async fn open_chat(ws_url: &str, booking: &str, user: &str) -> anyhow::Resul
 }
 
 /// The next text message.
-pub async fn next_text<S>(ws: &mut S) -> anyhow::Result<String>
+pub(crate) async fn next_text<S>(ws: &mut S) -> anyhow::Result<String>
 where
     S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {

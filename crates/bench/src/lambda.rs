@@ -14,7 +14,7 @@ use wsproxy_gateway::Gateway;
 
 /// Flags of `wsproxy bench lambda`.
 #[derive(Debug, clap::Args)]
-pub struct LambdaBench {
+pub(crate) struct LambdaBench {
     /// The `bootstrap` to measure (build it with `cargo build --release -p wsproxy-lambda`).
     #[arg(long, default_value = "target/release/bootstrap")]
     bootstrap: PathBuf,
@@ -27,7 +27,7 @@ pub struct LambdaBench {
 }
 
 /// Runs the measurement and prints a Markdown table.
-pub async fn run(args: LambdaBench) -> anyhow::Result<()> {
+pub(crate) async fn run(args: LambdaBench) -> anyhow::Result<()> {
     anyhow::ensure!(
         std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some()
             || std::env::var_os("AWS_ENDPOINT_URL").is_some(),

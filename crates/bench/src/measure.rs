@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 /// Opens `n` authenticated chat sockets, `concurrency` at a time; returns connects/s.
-pub async fn connects(ws: &str, n: usize, concurrency: usize) -> anyhow::Result<f64> {
+pub(crate) async fn connects(ws: &str, n: usize, concurrency: usize) -> anyhow::Result<f64> {
     let start = Instant::now();
     let sockets: Vec<Socket> = stream::iter(0..n)
         .map(|i| async move {
@@ -26,7 +26,7 @@ pub async fn connects(ws: &str, n: usize, concurrency: usize) -> anyhow::Result<
 }
 
 /// Times `n` messages, one after another, from send to the backend's answer arriving.
-pub async fn round_trips(ws: &str, n: usize) -> anyhow::Result<Summary> {
+pub(crate) async fn round_trips(ws: &str, n: usize) -> anyhow::Result<Summary> {
     let mut socket = open_chat(ws, "bench-rtt", "alice").await?;
     let mut sample = Vec::with_capacity(n);
     for i in 0..(n + n / 10) {
@@ -44,7 +44,7 @@ pub async fn round_trips(ws: &str, n: usize) -> anyhow::Result<Summary> {
 }
 
 /// Times one chat message reaching every one of `size` sockets in a booking, `runs` times.
-pub async fn broadcast(ws: &str, size: usize, runs: usize) -> anyhow::Result<Summary> {
+pub(crate) async fn broadcast(ws: &str, size: usize, runs: usize) -> anyhow::Result<Summary> {
     let sockets: Vec<Socket> = stream::iter(0..size)
         .map(|i| {
             open_chat(
@@ -98,7 +98,7 @@ pub async fn broadcast(ws: &str, size: usize, runs: usize) -> anyhow::Result<Sum
 }
 
 /// Memory of the gateway before and while `n` idle feed sockets are open.
-pub struct Idle {
+pub(crate) struct Idle {
     /// RSS before the sockets opened, KiB.
     pub rss_before_kib: u64,
     /// RSS with all of them open, KiB.
@@ -107,7 +107,7 @@ pub struct Idle {
 
 impl Idle {
     /// The growth of the RSS while the sockets opened, KiB a socket (0 for no sockets).
-    pub fn kib_per_socket(&self, sockets: usize) -> f64 {
+    pub(crate) fn kib_per_socket(&self, sockets: usize) -> f64 {
         if sockets == 0 {
             return 0.0;
         }
@@ -118,7 +118,7 @@ impl Idle {
 /// Opens `n` feed sockets and reads the gateway's RSS while they idle. Run it on a fresh
 /// gateway: after other measurements the allocator keeps the memory their sockets freed,
 /// and the idle sockets reuse it, so the growth no longer shows what a socket costs.
-pub async fn idle(ws: &str, n: usize, server: &ServeChild) -> anyhow::Result<Idle> {
+pub(crate) async fn idle(ws: &str, n: usize, server: &ServeChild) -> anyhow::Result<Idle> {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_before_kib = server.rss_kib()?;
     let url = format!("{ws}?type=feed");

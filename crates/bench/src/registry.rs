@@ -13,7 +13,7 @@ use wsproxy_core::{ConnectionItem, ConnectionType, Proxy, PushError, Pusher, Sec
 
 /// Flags of `wsproxy bench registry`.
 #[derive(Debug, clap::Args)]
-pub struct RegistryBench {
+pub(crate) struct RegistryBench {
     /// Registered connections to measure at.
     #[arg(long, value_delimiter = ',', default_value = "100,10000")]
     sizes: Vec<usize>,
@@ -45,7 +45,7 @@ impl Pusher for Discard {
 }
 
 /// Runs the measurement and prints a Markdown table.
-pub async fn run(args: RegistryBench) -> anyhow::Result<()> {
+pub(crate) async fn run(args: RegistryBench) -> anyhow::Result<()> {
     anyhow::ensure!(
         std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some(),
         "bench registry needs a DynamoDB-compatible server: eval \"$(scripts/moto.sh start)\" first"

@@ -6,7 +6,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// A running `wsproxy serve` child process.
-pub struct ServeChild {
+pub(crate) struct ServeChild {
     child: Child,
     pid: u32,
     /// `ws://ADDR/dev`.
@@ -17,7 +17,7 @@ impl ServeChild {
     /// Starts `wsproxy serve --demo` on a free port and waits for its listening line. The
     /// benchmark connects faster than the default new-connection rate allows, so that limit
     /// is off, and the connection cap is `max_connections`.
-    pub async fn spawn(max_connections: usize) -> anyhow::Result<Self> {
+    pub(crate) async fn spawn(max_connections: usize) -> anyhow::Result<Self> {
         let max_connections = max_connections.to_string();
         Self::spawn_with(&[
             "--demo",
@@ -30,7 +30,7 @@ impl ServeChild {
     }
 
     /// Starts `wsproxy serve` with `args` on a free port and waits for its listening line.
-    pub async fn spawn_with(args: &[&str]) -> anyhow::Result<Self> {
+    pub(crate) async fn spawn_with(args: &[&str]) -> anyhow::Result<Self> {
         let exe = std::env::current_exe().context("cannot find the wsproxy executable")?;
         let mut child = Command::new(exe)
             .arg("serve")
@@ -55,17 +55,17 @@ impl ServeChild {
     }
 
     /// The child's process id.
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.pid
     }
 
     /// Resident memory now, KiB.
-    pub fn rss_kib(&self) -> anyhow::Result<u64> {
+    pub(crate) fn rss_kib(&self) -> anyhow::Result<u64> {
         self.status_field("VmRSS:")
     }
 
     /// Peak resident memory, KiB.
-    pub fn peak_rss_kib(&self) -> anyhow::Result<u64> {
+    pub(crate) fn peak_rss_kib(&self) -> anyhow::Result<u64> {
         self.status_field("VmHWM:")
     }
 
@@ -80,7 +80,7 @@ impl ServeChild {
     }
 
     /// Stops the child with SIGINT-like kill and waits for it.
-    pub async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
     }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 /// Summary of a sample.
 #[derive(Debug, Clone, Copy)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// Sample size.
     pub n: usize,
     /// Median.
@@ -16,7 +16,7 @@ pub struct Summary {
 }
 
 /// Summarises a non-empty sample.
-pub fn summarize(mut sample: Vec<Duration>) -> Summary {
+pub(crate) fn summarize(mut sample: Vec<Duration>) -> Summary {
     sample.sort();
     let rank = |p: f64| {
         let i = ((p * sample.len() as f64).ceil() as usize).clamp(1, sample.len()) - 1;

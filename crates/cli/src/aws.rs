@@ -3,11 +3,11 @@
 //! by [`wsproxy_aws::sdk_config`].
 
 /// A DynamoDB client configured as the AWS SDKs configure themselves.
-pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
+pub(crate) async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(&wsproxy_aws::sdk_config(None).await)
 }
 
 /// A Lambda client configured as the AWS SDKs configure themselves.
-pub async fn lambda_client() -> aws_sdk_lambda::Client {
+pub(crate) async fn lambda_client() -> aws_sdk_lambda::Client {
     aws_sdk_lambda::Client::new(&wsproxy_aws::sdk_config(None).await)
 }

@@ -8,7 +8,7 @@ use wsproxy_aws::update_function_code;
 
 /// Flags of `wsproxy deploy`.
 #[derive(Debug, clap::Args)]
-pub struct DeployArgs {
+pub(crate) struct DeployArgs {
     /// Name or ARN of the existing function to update.
     #[arg(long, value_name = "NAME", env = "WSPROXY_FUNCTION_NAME")]
     function_name: String,
@@ -22,7 +22,7 @@ pub struct DeployArgs {
 }
 
 /// Checks the package, uploads it and waits; every AWS call comes after the checks.
-pub async fn run(args: DeployArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: DeployArgs) -> anyhow::Result<()> {
     let path = std::path::absolute(&args.package)
         .with_context(|| format!("--package {}", args.package.display()))?;
     ensure!(

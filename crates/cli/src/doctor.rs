@@ -10,7 +10,7 @@ use wsproxy_doctor::Environment;
 
 /// Flags of `wsproxy doctor`.
 #[derive(Debug, clap::Args)]
-pub struct DoctorArgs {
+pub(crate) struct DoctorArgs {
     /// The environment: the folder terraform runs in.
     #[arg(long, default_value = "infra/terraform/envs/dev")]
     env: PathBuf,
@@ -32,7 +32,7 @@ pub struct DoctorArgs {
 }
 
 /// Runs the checks, prints the report and answers exit code 1 if any check failed.
-pub async fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let env = Environment::load(&args.env, &args.var_files);
     let region = env.as_ref().ok().and_then(|e| e.region.clone());
     let aws = if args.no_aws {

@@ -7,11 +7,11 @@ use std::time::Duration;
 use wsproxy_gateway::lambda::{FunctionsConfig, LambdaConfig};
 
 /// The name of the function `--lambda` gives.
-pub const LAMBDA_NAME: &str = "wsproxy-local";
+pub(crate) const LAMBDA_NAME: &str = "wsproxy-local";
 
 /// The function flags of `wsproxy serve`.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct FunctionArgs {
+pub(crate) struct FunctionArgs {
     /// Run the routes on this function instead of the in-process core: the path of a Lambda
     /// `bootstrap` (e.g. target/release/bootstrap), or a command line speaking the Lambda
     /// Runtime API, e.g. "python3 -m awslambdaric app.handler". Its name is `wsproxy-local`;
@@ -44,14 +44,14 @@ pub struct FunctionArgs {
 
 impl FunctionArgs {
     /// True when the routes run on functions.
-    pub fn any(&self) -> bool {
+    pub(crate) fn any(&self) -> bool {
         self.lambda.is_some() || !self.functions.is_empty()
     }
 
     /// The functions and their routes; `env` is every function's base environment
     /// (overridden by its own --function-env). Every mistake is reported here, before any
     /// socket is opened.
-    pub fn config(&self, env: &[(String, String)]) -> anyhow::Result<FunctionsConfig> {
+    pub(crate) fn config(&self, env: &[(String, String)]) -> anyhow::Result<FunctionsConfig> {
         let mut config = FunctionsConfig::default();
         if let Some(line) = &self.lambda {
             let mut f = function(LAMBDA_NAME, line, "--lambda")?;
@@ -165,7 +165,7 @@ fn pair<'a>(
 
 /// Settings of the wsproxy function and endpoints every function gets.
 #[derive(Debug)]
-pub struct Base {
+pub(crate) struct Base {
     /// The wsproxy function's settings; their environment is
     /// [`wsproxy_lambda::Config::to_local_env`], which every function gets.
     pub config: wsproxy_lambda::Config,
@@ -175,7 +175,7 @@ impl Base {
     /// The gateway builder's setup ([`wsproxy_gateway::GatewayBuilder::functions`]): the
     /// functions with the gateway's `@connections` endpoint in their environment. The
     /// configuration is checked here, with a placeholder endpoint.
-    pub fn setup(
+    pub(crate) fn setup(
         self,
         functions: &FunctionArgs,
     ) -> anyhow::Result<impl FnOnce(&str) -> FunctionsConfig + Send + 'static> {

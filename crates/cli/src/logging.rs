@@ -3,7 +3,7 @@
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// Human-readable lines.
     Text,
     /// One JSON object a line.
@@ -12,7 +12,7 @@ pub enum Format {
 
 /// Installs the global subscriber (stderr; `RUST_LOG` or `info`, the AWS SDK's own crates
 /// at `error` unless `RUST_LOG` names them).
-pub fn init(format: Format) {
+pub(crate) fn init(format: Format) {
     let format = match format {
         Format::Text => wsproxy_telemetry::Format::Text,
         Format::Json => wsproxy_telemetry::Format::Json,

@@ -9,7 +9,7 @@ use wsproxy_aws::{upload_package, S3Location, UploadedPackage};
 
 /// Flags of `wsproxy package`.
 #[derive(Debug, clap::Args)]
-pub struct PackageArgs {
+pub(crate) struct PackageArgs {
     /// Folder that receives `bootstrap.zip`.
     #[arg(long, default_value = "dist")]
     out: PathBuf,
@@ -27,7 +27,7 @@ pub struct PackageArgs {
 }
 
 /// Builds (unless `--bootstrap`), checks and zips the function.
-pub fn run(args: PackageArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: PackageArgs) -> anyhow::Result<()> {
     let limit = parse_version(&args.glibc)
         .with_context(|| format!("--glibc {}: give a version such as 2.34", args.glibc))?;
     // Checked before a build of minutes.

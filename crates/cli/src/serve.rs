@@ -11,7 +11,7 @@ use wsproxy_gateway::{ConnectionLimits, Credentials, Gateway, GatewayConfig, Quo
 
 /// Flags of `wsproxy serve`; each has the environment variable of the contract or its own.
 #[derive(Debug, clap::Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Base URL of the HTTP backend.
     #[arg(long, env = "BACKEND_URL", required_unless_present = "demo")]
     backend_url: Option<String>,
@@ -102,7 +102,7 @@ pub struct ServeArgs {
 
 /// Connection registries of the in-process core.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Store {
+pub(crate) enum Store {
     /// In memory: nothing to set up, gone on restart.
     Memory,
     /// The DynamoDB table of `--table` (endpoint and credentials from the standard AWS variables).
@@ -110,7 +110,7 @@ pub enum Store {
 }
 
 /// Runs the gateway until Ctrl-C or SIGTERM, then closes every socket gracefully.
-pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     crate::limits::raise_fd_limit();
     let admin = match args.admin_listen {
         Some(addr) => {

@@ -5,7 +5,7 @@ use wsproxy_aws::{create_table, TableOutcome};
 
 /// Flags of `wsproxy table`.
 #[derive(Debug, clap::Args)]
-pub struct TableArgs {
+pub(crate) struct TableArgs {
     #[command(subcommand)]
     command: TableCommand,
 }
@@ -25,7 +25,7 @@ enum TableCommand {
 }
 
 /// Runs `wsproxy table ...` against the DynamoDB the standard AWS variables point at.
-pub async fn run(args: TableArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: TableArgs) -> anyhow::Result<()> {
     match args.command {
         TableCommand::Create { table } => {
             let client = crate::aws::dynamodb_client().await;

@@ -36,6 +36,14 @@ pub struct Proxy {
     pub(crate) config: ProxyConfig,
 }
 
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Proxy")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Proxy {
     /// A proxy over the three ports, with default settings.
     pub fn new(

@@ -32,13 +32,13 @@ pub(crate) struct MessageRequest {
 
 impl MessageRequest {
     /// A string field of the message, trimmed; `None` when absent, not a string or blank.
-    pub fn text_field(&self, key: &str) -> Option<String> {
+    pub(crate) fn text_field(&self, key: &str) -> Option<String> {
         let text = self.message.get(key)?.as_str()?.trim();
         (!text.is_empty()).then(|| text.to_owned())
     }
 
     /// The message's `action` (else `type`), e.g. `history` or `markRead`.
-    pub fn action(&self) -> Option<String> {
+    pub(crate) fn action(&self) -> Option<String> {
         self.text_field("action")
             .or_else(|| self.text_field("type"))
     }

@@ -43,7 +43,7 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     /// Fresh state for `config`.
-    pub fn new(config: DemoConfig) -> Self {
+    pub(crate) fn new(config: DemoConfig) -> Self {
         let http = reqwest::Client::builder()
             .timeout(PUSH_TIMEOUT)
             .build()
@@ -61,7 +61,7 @@ impl AppState {
     }
 
     /// A booking's current status.
-    pub fn status(&self, booking_id: &str) -> String {
+    pub(crate) fn status(&self, booking_id: &str) -> String {
         self.memory()
             .statuses
             .get(booking_id)
@@ -70,14 +70,14 @@ impl AppState {
     }
 
     /// Changes a booking's status.
-    pub fn set_status(&self, booking_id: &str, status: &str) {
+    pub(crate) fn set_status(&self, booking_id: &str, status: &str) {
         self.memory()
             .statuses
             .insert(booking_id.to_owned(), status.to_owned());
     }
 
     /// Remembers a booking connection, learned from its connect call.
-    pub fn add_booking_connection(&self, booking_id: &str, connection_id: &str) {
+    pub(crate) fn add_booking_connection(&self, booking_id: &str, connection_id: &str) {
         self.memory()
             .booking_connections
             .entry(booking_id.to_owned())
@@ -86,7 +86,7 @@ impl AppState {
     }
 
     /// The booking connections learned so far.
-    pub fn booking_connections(&self, booking_id: &str) -> Vec<String> {
+    pub(crate) fn booking_connections(&self, booking_id: &str) -> Vec<String> {
         self.memory()
             .booking_connections
             .get(booking_id)
@@ -95,7 +95,7 @@ impl AppState {
     }
 
     /// Forgets a booking connection (its push answered 410 Gone).
-    pub fn remove_booking_connection(&self, booking_id: &str, connection_id: &str) {
+    pub(crate) fn remove_booking_connection(&self, booking_id: &str, connection_id: &str) {
         let mut memory = self.memory();
         if let Some(ids) = memory.booking_connections.get_mut(booking_id) {
             ids.remove(connection_id);
@@ -106,14 +106,14 @@ impl AppState {
     }
 
     /// The next chat message id (1, 2, ...).
-    pub fn next_message_id(&self) -> u64 {
+    pub(crate) fn next_message_id(&self) -> u64 {
         let mut memory = self.memory();
         memory.next_message_id += 1;
         memory.next_message_id
     }
 
     /// Appends a chat message to a booking's history, dropping the oldest past [`HISTORY_LEN`].
-    pub fn record_chat(&self, booking_id: &str, message: Value) {
+    pub(crate) fn record_chat(&self, booking_id: &str, message: Value) {
         let mut memory = self.memory();
         let history = memory.history.entry(booking_id.to_owned()).or_default();
         history.push_back(message);
@@ -123,7 +123,7 @@ impl AppState {
     }
 
     /// A booking's chat history, oldest first.
-    pub fn history(&self, booking_id: &str) -> Vec<Value> {
+    pub(crate) fn history(&self, booking_id: &str) -> Vec<Value> {
         self.memory()
             .history
             .get(booking_id)
@@ -132,7 +132,7 @@ impl AppState {
     }
 
     /// Adds an unread notification for `user_id`; returns how many are unread now.
-    pub fn notify(&self, user_id: &str, notification: Value) -> usize {
+    pub(crate) fn notify(&self, user_id: &str, notification: Value) -> usize {
         let mut memory = self.memory();
         let unread = memory.unread.entry(user_id.to_owned()).or_default();
         unread.push_back(notification);
@@ -143,7 +143,7 @@ impl AppState {
     }
 
     /// The unread notifications of `user_id`, oldest first.
-    pub fn unread(&self, user_id: &str) -> Vec<Value> {
+    pub(crate) fn unread(&self, user_id: &str) -> Vec<Value> {
         self.memory()
             .unread
             .get(user_id)
@@ -152,12 +152,12 @@ impl AppState {
     }
 
     /// Marks every notification of `user_id` read.
-    pub fn mark_read(&self, user_id: &str) {
+    pub(crate) fn mark_read(&self, user_id: &str) {
         self.memory().unread.remove(user_id);
     }
 
     /// The next feed item id (1, 2, ...).
-    pub fn next_feed_id(&self) -> u64 {
+    pub(crate) fn next_feed_id(&self) -> u64 {
         let mut memory = self.memory();
         memory.next_feed_id += 1;
         memory.next_feed_id

@@ -21,7 +21,7 @@ pub(crate) struct User {
 
 impl User {
     /// Parses a token; anything outside the scheme is [`DemoError::InvalidToken`].
-    pub fn from_token(token: Option<&str>) -> Result<Self, DemoError> {
+    pub(crate) fn from_token(token: Option<&str>) -> Result<Self, DemoError> {
         let rest = token
             .and_then(|t| t.strip_prefix("user:"))
             .ok_or(DemoError::InvalidToken)?;
@@ -46,7 +46,7 @@ impl User {
 
     /// Whether this user may reach `booking`, whose participants are `participants`:
     /// the user must be its owner or renter, and the token must not exclude it.
-    pub fn check_booking(
+    pub(crate) fn check_booking(
         &self,
         booking: &str,
         participants: &Participants,

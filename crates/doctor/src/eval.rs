@@ -35,6 +35,12 @@ pub struct Evaluator {
     scope: Scope,
 }
 
+impl std::fmt::Debug for Evaluator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evaluator").finish_non_exhaustive()
+    }
+}
+
 impl Evaluator {
     /// An evaluator for a root module in `scope.cwd` with these variable and local values.
     pub fn new(
@@ -75,7 +81,7 @@ impl Evaluator {
 }
 
 /// Replaces `can(x)` by whether `x` evaluates, and `try(a, b, ...)` by the first argument that does.
-fn fold(expr: &Expression, ctx: &Context) -> Expression {
+fn fold(expr: &Expression, ctx: &Context<'_>) -> Expression {
     match expr {
         Expression::FuncCall(call) => {
             let args: Vec<Expression> = call.args.iter().map(|a| fold(a, ctx)).collect();
@@ -123,7 +129,7 @@ fn rebuilt(call: &FuncCall, args: Vec<Expression>) -> FuncCall {
     call
 }
 
-fn declare_functions(ctx: &mut Context) {
+fn declare_functions(ctx: &mut Context<'_>) {
     let s = || ParamType::String;
     ctx.declare_func("abspath", FuncDef::new(abspath, [s()]));
     ctx.declare_func("pathexpand", FuncDef::new(pathexpand, [s()]));

@@ -64,7 +64,7 @@ pub(crate) struct BacklogSlot {
 
 impl Budget {
     /// An empty budget of `limit` bytes.
-    pub fn new(limit: usize) -> Self {
+    pub(crate) fn new(limit: usize) -> Self {
         let backlog_limit = (limit / 2).clamp(1, u32::MAX as usize);
         Self {
             limit,
@@ -77,13 +77,13 @@ impl Budget {
 
     /// Bytes held for the socket now.
     #[cfg(test)]
-    pub fn held(&self) -> usize {
+    pub(crate) fn held(&self) -> usize {
         self.held_with(&self.lock())
     }
 
     /// Counts an outgoing message of `len` bytes, or refuses it when it does not fit; the
     /// first refusal marks the budget overflowed, and every later message is refused too.
-    pub fn queue(&self, len: usize) -> Result<(), Refused> {
+    pub(crate) fn queue(&self, len: usize) -> Result<(), Refused> {
         let mut usage = self.lock();
         if usage.overflowed {
             return Err(Refused::Closed);
@@ -97,7 +97,7 @@ impl Budget {
     }
 
     /// A queued message of `len` bytes leaves the queue for tungstenite, as one data frame.
-    pub fn hand_message(&self, len: usize) {
+    pub(crate) fn hand_message(&self, len: usize) {
         let mut usage = self.lock();
         usage.queued = usage.queued.saturating_sub(len + MESSAGE_OVERHEAD);
         usage.handed += frame_len(len);
@@ -105,7 +105,7 @@ impl Budget {
 
     /// tungstenite queued a control frame (pong or close) with `payload` bytes; false when
     /// that takes the socket past its budget (the budget is then marked overflowed).
-    pub fn hand_control(&self, payload: usize) -> bool {
+    pub(crate) fn hand_control(&self, payload: usize) -> bool {
         let mut usage = self.lock();
         usage.handed += frame_len(payload);
         if self.held_with(&usage) > self.limit {
@@ -116,7 +116,7 @@ impl Budget {
 
     /// Waits for room for a client message costing `cost` bytes in the route backlog.
     /// Cancel-safe: nothing is taken until it returns.
-    pub async fn backlog_slot(&self, cost: usize) -> BacklogSlot {
+    pub(crate) async fn backlog_slot(&self, cost: usize) -> BacklogSlot {
         let permits = cost.clamp(1, self.backlog_limit) as u32;
         let permit = self
             .backlog
@@ -129,7 +129,7 @@ impl Budget {
 
     /// False, and the budget marked overflowed, when what the socket holds is past its limit
     /// (checked once a client message has its place in the backlog).
-    pub fn check(&self) -> bool {
+    pub(crate) fn check(&self) -> bool {
         let mut usage = self.lock();
         if self.held_with(&usage) > self.limit {
             usage.overflowed = true;
@@ -169,7 +169,7 @@ pub(crate) struct Metered<S> {
 
 impl<S> Metered<S> {
     /// Wraps `inner`; its writes are credited to `budget`.
-    pub fn new(inner: S, budget: Arc<Budget>) -> Self {
+    pub(crate) fn new(inner: S, budget: Arc<Budget>) -> Self {
         Self { inner, budget }
     }
 }

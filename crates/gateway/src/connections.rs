@@ -71,7 +71,11 @@ pub(crate) struct HandleEnds {
 impl Handle {
     /// A handle with a budget of `budget` bytes whose queue already holds `first` (so nothing
     /// can overtake them); when they do not fit, the socket closes with 1008 as it opens.
-    pub fn new(meta: ConnectionMeta, budget: usize, first: Vec<Bytes>) -> (Arc<Self>, HandleEnds) {
+    pub(crate) fn new(
+        meta: ConnectionMeta,
+        budget: usize,
+        first: Vec<Bytes>,
+    ) -> (Arc<Self>, HandleEnds) {
         let (tx, rx) = mpsc::unbounded_channel();
         let (close_tx, close_rx) = oneshot::channel();
         let handle = Self {
@@ -96,7 +100,7 @@ impl Handle {
     }
 
     /// The socket's byte budget.
-    pub fn budget(&self) -> &Arc<Budget> {
+    pub(crate) fn budget(&self) -> &Arc<Budget> {
         &self.budget
     }
 
@@ -108,7 +112,7 @@ impl Handle {
     }
 
     /// Records a client frame.
-    pub fn touch(&self) {
+    pub(crate) fn touch(&self) {
         self.last_active_ms.store(now_ms(), Ordering::Relaxed);
     }
 

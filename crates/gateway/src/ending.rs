@@ -24,7 +24,7 @@ pub(crate) enum Ending {
 
 impl Ending {
     /// The close code and reason `$disconnect` reports.
-    pub fn code_and_reason(&self) -> (u16, &str) {
+    pub(crate) fn code_and_reason(&self) -> (u16, &str) {
         match self {
             Self::ByClient { code, reason }
             | Self::ByServer { code, reason }
@@ -34,7 +34,7 @@ impl Ending {
     }
 
     /// The close frame the gateway sends, if any.
-    pub fn frame_to_send(&self) -> Option<CloseFrame> {
+    pub(crate) fn frame_to_send(&self) -> Option<CloseFrame> {
         match self {
             Self::ByServer { code, reason } | Self::Violation { code, reason } => {
                 Some(CloseFrame {

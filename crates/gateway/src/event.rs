@@ -172,7 +172,7 @@ pub(crate) struct ConnectionMeta {
 
 impl ConnectionMeta {
     /// A new event of this connection, stamped now, with no body or close fields.
-    pub fn event(&self, route_key: &str, event_type: EventType) -> RouteEvent {
+    pub(crate) fn event(&self, route_key: &str, event_type: EventType) -> RouteEvent {
         RouteEvent {
             route_key: route_key.to_owned(),
             event_type,

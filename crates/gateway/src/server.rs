@@ -317,13 +317,13 @@ pub(crate) struct TaskGuard(Arc<Tracker>);
 
 impl Tracker {
     /// Marks a task as running until the guard is dropped.
-    pub fn enter(self: &Arc<Self>) -> TaskGuard {
+    pub(crate) fn enter(self: &Arc<Self>) -> TaskGuard {
         self.running.fetch_add(1, Ordering::SeqCst);
         TaskGuard(self.clone())
     }
 
     /// Waits until no task runs.
-    pub async fn wait(&self) {
+    pub(crate) async fn wait(&self) {
         loop {
             let idle = self.idle.notified();
             tokio::pin!(idle);

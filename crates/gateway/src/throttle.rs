@@ -19,7 +19,7 @@ struct Bucket {
 
 impl TokenBucket {
     /// A full bucket.
-    pub fn new(rate: u32, burst: u32) -> Self {
+    pub(crate) fn new(rate: u32, burst: u32) -> Self {
         Self {
             rate: f64::from(rate),
             burst: f64::from(burst),
@@ -31,7 +31,7 @@ impl TokenBucket {
     }
 
     /// Takes a token if one is left; false means "throttle".
-    pub fn try_take(&self) -> bool {
+    pub(crate) fn try_take(&self) -> bool {
         self.take_at(Instant::now())
     }
 

@@ -19,7 +19,7 @@ use wsproxy_core::metrics::POST_CONNECT_DELIVERIES;
 use wsproxy_core::{PushError, Pusher};
 
 /// The top-level key of a delivery event.
-pub const KEY: &str = "wsproxy_deliver";
+pub(crate) const KEY: &str = "wsproxy_deliver";
 
 /// How long a 410 is retried while the socket opens.
 const OPEN_WAIT: Duration = Duration::from_secs(2);

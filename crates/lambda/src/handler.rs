@@ -22,6 +22,14 @@ pub struct Host {
     pub(crate) config: Config,
 }
 
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Host")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Why the function cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {

@@ -43,6 +43,14 @@ pub struct EndpointPusher {
     inner: OnceLock<(String, ApiGatewayPusher)>,
 }
 
+impl std::fmt::Debug for EndpointPusher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointPusher")
+            .field("endpoint", &self.inner.get().map(|(endpoint, _)| endpoint))
+            .finish_non_exhaustive()
+    }
+}
+
 impl EndpointPusher {
     /// A pusher with no endpoint yet.
     pub fn new(sdk: aws_config::SdkConfig) -> Self {

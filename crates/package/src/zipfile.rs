@@ -9,7 +9,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
 /// The only entry of the zip: the custom runtime's executable.
-pub const ENTRY: &str = "bootstrap";
+pub(crate) const ENTRY: &str = "bootstrap";
 
 /// A written package.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use tracing::subscriber::DefaultGuard;
 
 /// The log lines written on this thread while the guard of [`Logs::capture`] lives
 /// (`#[tokio::test]` runs the test on one thread), as plain text without colours.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Logs(Arc<Mutex<Vec<u8>>>);
 
 impl Logs {

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 /// What the proxy does to a matched request.
 #[derive(Debug, Clone)]
-pub enum Fault {
+pub(crate) enum Fault {
     /// Answers with this status, `x-amzn-ErrorType` and JSON body without forwarding.
     Error {
         status: u16,
@@ -30,7 +30,7 @@ pub enum Fault {
 
 impl Fault {
     /// A DynamoDB error as DynamoDB sends it: 400, `__type` with the service's prefix.
-    pub fn dynamodb(code: &str) -> Self {
+    pub(crate) fn dynamodb(code: &str) -> Self {
         Self::Error {
             status: 400,
             error_type: code.to_owned(),
@@ -43,7 +43,7 @@ impl Fault {
     }
 
     /// An API Gateway error: `status`, `x-amzn-ErrorType: code`, `{"message": ...}`.
-    pub fn apigw(status: u16, code: &str) -> Self {
+    pub(crate) fn apigw(status: u16, code: &str) -> Self {
         Self::Error {
             status,
             error_type: code.to_owned(),
@@ -71,11 +71,11 @@ struct Inner {
 
 /// A running fault proxy; it stops with the test's runtime.
 #[derive(Clone)]
-pub struct FaultProxy(Arc<Inner>);
+pub(crate) struct FaultProxy(Arc<Inner>);
 
 impl FaultProxy {
     /// Starts a proxy on 127.0.0.1 in front of `upstream` (`http://host:port`).
-    pub async fn start(upstream: &str) -> (Self, String) {
+    pub(crate) async fn start(upstream: &str) -> (Self, String) {
         let inner = Arc::new(Inner {
             upstream: upstream.trim_end_matches('/').to_owned(),
             http: reqwest::Client::builder().no_proxy().build().unwrap(),
@@ -93,27 +93,27 @@ impl FaultProxy {
     }
 
     /// Answers the next `n` requests of `operation` with `fault`.
-    pub fn fail_next(&self, operation: &str, n: usize, fault: Fault) {
+    pub(crate) fn fail_next(&self, operation: &str, n: usize, fault: Fault) {
         self.add(operation, Some(n), fault);
     }
 
     /// Answers every request of `operation` with `fault`.
-    pub fn fail_always(&self, operation: &str, fault: Fault) {
+    pub(crate) fn fail_always(&self, operation: &str, fault: Fault) {
         self.add(operation, None, fault);
     }
 
     /// Forgets the rules: every request is forwarded again.
-    pub fn heal(&self) {
+    pub(crate) fn heal(&self) {
         self.0.rules.lock().unwrap().clear();
     }
 
     /// Requests of `operation` received so far.
-    pub fn seen(&self, operation: &str) -> usize {
+    pub(crate) fn seen(&self, operation: &str) -> usize {
         count(&self.0.seen, operation)
     }
 
     /// Requests of `operation` passed upstream so far.
-    pub fn forwarded(&self, operation: &str) -> usize {
+    pub(crate) fn forwarded(&self, operation: &str) -> usize {
         count(&self.0.forwarded, operation)
     }
 

@@ -323,7 +323,7 @@ mod fake {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
-    pub struct Fake {
+    pub(super) struct Fake {
         pub refusals: usize,
         pub calls: AtomicUsize,
     }
@@ -348,7 +348,7 @@ mod fake {
     }
 
     /// Serves on 127.0.0.1:0; returns its URL.
-    pub async fn start(fake: Arc<Fake>) -> String {
+    pub(super) async fn start(fake: Arc<Fake>) -> String {
         let app = axum::Router::new()
             .route("/", axum::routing::post(handle))
             .with_state(fake);

@@ -11,7 +11,7 @@ use wsproxy_core::{PushError, Pusher};
 
 /// A backend on 127.0.0.1 that accepts every connect (user `u-1`) and answers every message
 /// with `{"type":"reply"}`; returns it and the paths it was called on.
-pub async fn backend() -> (HttpBackend, Arc<Mutex<Vec<String>>>) {
+pub(crate) async fn backend() -> (HttpBackend, Arc<Mutex<Vec<String>>>) {
     let paths = Arc::new(Mutex::new(Vec::new()));
     let seen = paths.clone();
     let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
@@ -27,7 +27,7 @@ pub async fn backend() -> (HttpBackend, Arc<Mutex<Vec<String>>>) {
 }
 
 /// The query of a chat `$connect` for booking `b-1` with a token.
-pub fn chat_query(token: &str) -> HashMap<String, String> {
+pub(crate) fn chat_query(token: &str) -> HashMap<String, String> {
     [("type", "chat"), ("booking_id", "b-1"), ("token", token)]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -36,14 +36,14 @@ pub fn chat_query(token: &str) -> HashMap<String, String> {
 
 /// A pusher that delivers everything and remembers (connection id, JSON sent).
 #[derive(Default)]
-pub struct Recorder(Mutex<Vec<(String, Value)>>);
+pub(crate) struct Recorder(Mutex<Vec<(String, Value)>>);
 
 impl Recorder {
-    pub fn new() -> Arc<Self> {
+    pub(crate) fn new() -> Arc<Self> {
         Arc::new(Self::default())
     }
 
-    pub fn sent(&self) -> Vec<(String, Value)> {
+    pub(crate) fn sent(&self) -> Vec<(String, Value)> {
         self.0.lock().unwrap().clone()
     }
 }

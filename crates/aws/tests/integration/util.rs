@@ -5,15 +5,15 @@
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::Client;
 use wsproxy_core::{ConnectionItem, ConnectionType, Secret};
-pub use wsproxy_test_support::moto::{dynamodb_endpoint, unique_name};
-pub use wsproxy_test_support::table::create_table_without_index;
-pub use wsproxy_test_support::Logs;
+pub(crate) use wsproxy_test_support::moto::{dynamodb_endpoint, unique_name};
+pub(crate) use wsproxy_test_support::table::create_table_without_index;
+pub(crate) use wsproxy_test_support::Logs;
 
 /// The requests a client sent, in order (retries included).
-pub use wsproxy_aws::RequestLog as Calls;
+pub(crate) use wsproxy_aws::RequestLog as Calls;
 
 /// A client for `endpoint` with fake credentials and the standard retry mode.
-pub fn client_for(endpoint: &str) -> (Client, Calls) {
+pub(crate) fn client_for(endpoint: &str) -> (Client, Calls) {
     let calls = Calls::default();
     let conf = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
@@ -27,17 +27,17 @@ pub fn client_for(endpoint: &str) -> (Client, Calls) {
 }
 
 /// A client on the moto server.
-pub fn client() -> (Client, Calls) {
+pub(crate) fn client() -> (Client, Calls) {
     client_for(&dynamodb_endpoint())
 }
 
 /// A table name no other test (or earlier run on the same server) uses.
-pub fn unique_table(what: &str) -> String {
+pub(crate) fn unique_table(what: &str) -> String {
     unique_name(&format!("wsproxy-test-{what}"))
 }
 
 /// A live chat item with a token.
-pub fn item(partition: &str, connection_id: &str) -> ConnectionItem {
+pub(crate) fn item(partition: &str, connection_id: &str) -> ConnectionItem {
     ConnectionItem::new(
         partition,
         connection_id,
@@ -48,7 +48,7 @@ pub fn item(partition: &str, connection_id: &str) -> ConnectionItem {
 }
 
 /// Sorted by (partition, connection id), for comparing results that come in any order.
-pub fn sorted(mut items: Vec<ConnectionItem>) -> Vec<ConnectionItem> {
+pub(crate) fn sorted(mut items: Vec<ConnectionItem>) -> Vec<ConnectionItem> {
     items.sort_by(|a, b| (&a.partition, &a.connection_id).cmp(&(&b.partition, &b.connection_id)));
     items
 }

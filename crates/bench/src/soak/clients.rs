@@ -30,7 +30,7 @@ struct Counts {
 
 /// The client process's report once the churn is over.
 #[derive(Debug, Default, Serialize, Deserialize)]
-pub struct Totals {
+pub(super) struct Totals {
     /// Sockets open now.
     pub live: usize,
     /// Sockets closed with a close frame during the churn.
@@ -55,12 +55,12 @@ enum Command {
 }
 
 /// Sockets replaced every second.
-pub fn per_tick(args: &SoakBench) -> usize {
+pub(super) fn per_tick(args: &SoakBench) -> usize {
     ((args.sockets as f64) * args.churn_percent / 100.0).round() as usize
 }
 
 /// Runs the clients against `ws` as `args` say; returns once the soak says `close`.
-pub async fn run(ws: &str, args: &SoakBench) -> anyhow::Result<()> {
+pub(super) async fn run(ws: &str, args: &SoakBench) -> anyhow::Result<()> {
     let counts = Arc::new(Counts::default());
     let mut sockets: Vec<Client> = Vec::with_capacity(args.sockets);
     for batch in (0..args.sockets).collect::<Vec<_>>().chunks(64) {

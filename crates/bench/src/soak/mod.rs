@@ -20,7 +20,7 @@ use wsproxy_gateway::{ConnectionLimits, Gateway, GatewayConfig};
 
 /// Flags of `wsproxy bench soak`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct SoakBench {
+pub(crate) struct SoakBench {
     /// Sockets held open (one in ten is a chat socket, the rest feed sockets).
     #[arg(long, default_value_t = 10_000)]
     sockets: usize,
@@ -62,7 +62,7 @@ impl Report {
 }
 
 /// Runs the soak (or, with `--clients-of`, its clients) and prints its table.
-pub async fn run(args: SoakBench) -> anyhow::Result<()> {
+pub(crate) async fn run(args: SoakBench) -> anyhow::Result<()> {
     crate::limits::raise_fd_limit();
     if let Some(ws) = &args.clients_of {
         return clients::run(ws, &args).await;

@@ -8,15 +8,15 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture, FunctionCode, Runtime};
 use std::path::Path;
 
-pub use wsproxy_test_support::moto::{dynamodb, endpoint, unique_name};
+pub(crate) use wsproxy_test_support::moto::{dynamodb, endpoint, unique_name};
 
 /// A Lambda client on moto.
-pub async fn lambda() -> aws_sdk_lambda::Client {
+pub(crate) async fn lambda() -> aws_sdk_lambda::Client {
     aws_sdk_lambda::Client::new(&wsproxy_test_support::moto::sdk_config().await)
 }
 
 /// CreateRole on moto's IAM; returns the role's ARN.
-pub async fn create_role(name: &str) -> String {
+pub(crate) async fn create_role(name: &str) -> String {
     let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     let answer = reqwest::Client::new()
         .post(format!("{}/", endpoint()))
@@ -45,7 +45,7 @@ pub async fn create_role(name: &str) -> String {
 }
 
 /// Creates the Zip function `name` with `zip` as its code.
-pub async fn create_function(name: &str, zip: &Path, runtime: Runtime, arch: Architecture) {
+pub(crate) async fn create_function(name: &str, zip: &Path, runtime: Runtime, arch: Architecture) {
     let role = create_role(name).await;
     lambda()
         .await

@@ -7,10 +7,10 @@ use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
 
 /// Longest wait for the child to start or to exit.
-pub const WAIT: Duration = Duration::from_secs(60);
+pub(crate) const WAIT: Duration = Duration::from_secs(60);
 
 /// A running `wsproxy serve --demo` and the URLs it printed.
-pub struct Served {
+pub(crate) struct Served {
     /// The process (killed when dropped).
     pub child: Child,
     /// The demo page, `http://ADDR/`.
@@ -23,7 +23,7 @@ pub struct Served {
 
 impl Served {
     /// `HOST:PORT` of the gateway.
-    pub fn addr(&self) -> &str {
+    pub(crate) fn addr(&self) -> &str {
         self.ws
             .trim_start_matches("ws://")
             .split('/')
@@ -32,7 +32,7 @@ impl Served {
     }
 
     /// Sends SIGTERM (see [`Served::exited`] for the exit).
-    pub async fn sigterm(&self) {
+    pub(crate) async fn sigterm(&self) {
         let pid = self.child.id().expect("still running").to_string();
         let killed = Command::new("kill")
             .args(["-TERM", &pid])
@@ -43,7 +43,7 @@ impl Served {
     }
 
     /// Waits for the exit.
-    pub async fn exited(&mut self) -> ExitStatus {
+    pub(crate) async fn exited(&mut self) -> ExitStatus {
         tokio::time::timeout(WAIT, self.child.wait())
             .await
             .expect("wsproxy exited")
@@ -52,7 +52,7 @@ impl Served {
 }
 
 /// `wsproxy serve --demo` on a free port with further `flags` and environment `vars`.
-pub async fn serve_demo(flags: &[&str], vars: &[(&str, &str)]) -> Served {
+pub(crate) async fn serve_demo(flags: &[&str], vars: &[(&str, &str)]) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wsproxy"))
         .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
         .args(flags)

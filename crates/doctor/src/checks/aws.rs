@@ -22,7 +22,7 @@ pub struct AwsClients {
 
 /// The function and table findings, or one skip saying why there are none; `package` is
 /// the package's hash, to compare with the deployed code.
-pub async fn check(
+pub(super) async fn check(
     env: &Environment,
     module: &ProxyModule,
     state: &State,

@@ -5,7 +5,7 @@ use crate::{Finding, ProxyModule, Status};
 use std::time::{Duration, Instant};
 
 /// Any HTTP answer counts (the proxy calls its own paths under the URL); no answer fails.
-pub async fn check(module: &ProxyModule, timeout: Duration) -> Finding {
+pub(super) async fn check(module: &ProxyModule, timeout: Duration) -> Finding {
     let url = match &module.backend_url {
         None => {
             return Finding::new(

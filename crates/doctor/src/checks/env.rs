@@ -4,12 +4,12 @@ use super::count_of;
 use crate::{EnvError, Environment, Finding, Status};
 
 /// The environment could not be read at all.
-pub fn unreadable(e: &EnvError) -> Finding {
+pub(super) fn unreadable(e: &EnvError) -> Finding {
     Finding::new("env", Status::Fail, e.to_string())
 }
 
 /// What was read, and the variables nothing sets.
-pub fn check(env: &Environment) -> Vec<Finding> {
+pub(super) fn check(env: &Environment) -> Vec<Finding> {
     let names = |files: &[std::path::PathBuf]| {
         files
             .iter()
@@ -67,7 +67,7 @@ pub fn check(env: &Environment) -> Vec<Finding> {
 }
 
 /// No module block for the proxy.
-pub fn no_module(env: &Environment) -> Finding {
+pub(super) fn no_module(env: &Environment) -> Finding {
     Finding::new(
         "env.module",
         Status::Fail,

@@ -57,7 +57,7 @@ fn module_resource<'a>(resources: &'a [Resource<'a>], kind: &str) -> Option<&'a 
 }
 
 /// The migration finding, or `None` when the state holds nothing of the Python proxy.
-pub fn check(state: &State) -> Option<Finding> {
+pub(super) fn check(state: &State) -> Option<Finding> {
     let State::Known { doc, origin } = state else {
         return None;
     };

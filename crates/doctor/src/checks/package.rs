@@ -6,7 +6,7 @@ use crate::{paths, Environment, Finding, ProxyModule, Status};
 use std::path::{Path, PathBuf};
 
 /// The package findings, and the valid package's hash for the checks that compare it.
-pub struct Checked {
+pub(super) struct Checked {
     /// What was found.
     pub findings: Vec<Finding>,
     /// Base64 SHA-256 of the package, when it exists and is valid.
@@ -14,7 +14,7 @@ pub struct Checked {
 }
 
 /// The package findings; Options 2 and 3 upload no package through Terraform.
-pub fn check(env: &Environment, module: &ProxyModule, sources: Option<&Path>) -> Checked {
+pub(super) fn check(env: &Environment, module: &ProxyModule, sources: Option<&Path>) -> Checked {
     findings(env, module, sources).unwrap_or_else(|stop| Checked {
         findings: vec![stop],
         sha256: None,

@@ -10,7 +10,7 @@ use std::time::SystemTime;
 const LAMBDA_CRATE: &str = "crates/lambda";
 
 /// The workspace root above `start` (itself included) that holds the Lambda crate.
-pub fn find_workspace(start: &Path) -> Option<PathBuf> {
+pub(super) fn find_workspace(start: &Path) -> Option<PathBuf> {
     start
         .ancestors()
         .find(|d| d.join(LAMBDA_CRATE).join("Cargo.toml").is_file())

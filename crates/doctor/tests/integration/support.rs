@@ -9,21 +9,21 @@ use wsproxy_doctor::checks::{self, Options};
 use wsproxy_doctor::{Environment, Report};
 
 /// The real example environment, whose files each tree copies.
-pub fn envs_dev() -> PathBuf {
+pub(crate) fn envs_dev() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/terraform/envs/dev")
 }
 
 /// A temporary tree with an environment folder at `env` inside it, made from envs/dev's
 /// provider-free files (package.tf, variables.tf) and `tfvars`; main.tf comes later, as
 /// `terraform console` runs offline only without the provider it needs.
-pub struct Tree {
+pub(crate) struct Tree {
     pub root: tempfile::TempDir,
     pub env: PathBuf,
     pub vars: BTreeMap<String, String>,
 }
 
 impl Tree {
-    pub fn new(env: &str, tfvars: &str) -> Tree {
+    pub(crate) fn new(env: &str, tfvars: &str) -> Tree {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join(env);
         std::fs::create_dir_all(&dir).unwrap();
@@ -42,12 +42,12 @@ impl Tree {
         }
     }
 
-    pub fn path(&self, rel: &str) -> PathBuf {
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
         self.root.path().join(rel)
     }
 
     /// `local.websocket_lambda_package` as `terraform console` evaluates it in the folder.
-    pub fn terraform(&self) -> Option<PathBuf> {
+    pub(crate) fn terraform(&self) -> Option<PathBuf> {
         let _ = std::fs::remove_file(self.env.join("main.tf"));
         let found = Command::new("terraform")
             .arg("version")
@@ -92,13 +92,13 @@ impl Tree {
     }
 
     /// Adds envs/dev's main.tf and reads the folder as `doctor` does.
-    pub fn doctor_env(&self) -> Environment {
+    pub(crate) fn doctor_env(&self) -> Environment {
         std::fs::copy(envs_dev().join("main.tf"), self.env.join("main.tf")).unwrap();
         Environment::load_with(&self.env, &[], &|k| self.vars.get(k).cloned()).unwrap()
     }
 
     /// The path doctor resolves, checked against Terraform's.
-    pub fn resolved(&self) -> PathBuf {
+    pub(crate) fn resolved(&self) -> PathBuf {
         let oracle = self.terraform();
         let path = self.doctor_env().package_path().unwrap().unwrap();
         if let Some(terraform) = oracle {
@@ -107,7 +107,7 @@ impl Tree {
         path
     }
 
-    pub async fn report(&self) -> Report {
+    pub(crate) async fn report(&self) -> Report {
         std::fs::copy(envs_dev().join("main.tf"), self.env.join("main.tf")).unwrap();
         let env = Environment::load_with(&self.env, &[], &|k| self.vars.get(k).cloned());
         let options = Options {
@@ -120,7 +120,7 @@ impl Tree {
 }
 
 /// A valid package at `path` (a copy of /bin/true as bootstrap).
-pub fn write_package(path: &Path) {
+pub(crate) fn write_package(path: &Path) {
     let dir = path.parent().unwrap();
     std::fs::create_dir_all(dir).unwrap();
     let made = wsproxy_package::write_zip(Path::new("/bin/true"), dir).unwrap();
@@ -129,4 +129,4 @@ pub fn write_package(path: &Path) {
     }
 }
 
-pub const BACKEND: &str = "backend_url = \"http://127.0.0.1:9\"\n";
+pub(crate) const BACKEND: &str = "backend_url = \"http://127.0.0.1:9\"\n";

@@ -43,7 +43,7 @@ pub(crate) struct Processes {
 
 impl Processes {
     /// The slots' kill channels come first: the dispatcher's timeout handler needs them.
-    pub fn channels(
+    pub(crate) fn channels(
         n: usize,
     ) -> (
         Vec<mpsc::UnboundedSender<u64>>,
@@ -52,7 +52,7 @@ impl Processes {
         (0..n).map(|_| mpsc::unbounded_channel()).unzip()
     }
 
-    pub fn new(
+    pub(crate) fn new(
         config: LambdaConfig,
         dispatcher: Arc<Dispatcher>,
         kills: Vec<mpsc::UnboundedSender<u64>>,
@@ -82,7 +82,7 @@ impl Processes {
     }
 
     /// `slot`'s process asked for an invocation: its init is over, if it was not yet.
-    pub fn polled(&self, slot: usize) {
+    pub(crate) fn polled(&self, slot: usize) {
         let first = self.with_current(slot, |r| {
             sample_rss(&mut r.stats);
             if r.stats.init.is_some() {
@@ -103,22 +103,22 @@ impl Processes {
     }
 
     /// `slot`'s process took an invocation.
-    pub fn took_invocation(&self, slot: usize) {
+    pub(crate) fn took_invocation(&self, slot: usize) {
         self.with_current(slot, |r| r.stats.invocations += 1);
     }
 
     /// `slot`'s process answered an invocation.
-    pub fn answered(&self, slot: usize) {
+    pub(crate) fn answered(&self, slot: usize) {
         self.with_current(slot, |r| sample_rss(&mut r.stats));
     }
 
     /// `slot`'s process reported an init error.
-    pub fn init_error(&self, slot: usize, message: String) {
+    pub(crate) fn init_error(&self, slot: usize, message: String) {
         self.with_current(slot, |r| r.stats.init_error = Some(message));
     }
 
     /// Every process started so far (the last [`KEEP_RECORDS`]), running ones sampled now.
-    pub fn stats(&self) -> Vec<ProcessStats> {
+    pub(crate) fn stats(&self) -> Vec<ProcessStats> {
         let mut records = self.records();
         records
             .iter_mut()
@@ -133,7 +133,7 @@ impl Processes {
 
     /// Starts the supervisor of each slot; `runtime_addrs[slot]` is the Runtime API address
     /// its processes get, `invoke_addr` the Invoke API's.
-    pub fn start(
+    pub(crate) fn start(
         self: &Arc<Self>,
         runtime_addrs: Vec<SocketAddr>,
         invoke_addr: SocketAddr,
@@ -150,14 +150,14 @@ impl Processes {
     }
 
     /// Kills `slot`'s process if it is still the one of `generation` ([`KILL_ANY`]: whichever).
-    pub fn kill(&self, slot: usize, generation: u64) {
+    pub(crate) fn kill(&self, slot: usize, generation: u64) {
         if let Some(k) = self.kills.get(slot) {
             let _ = k.send(generation);
         }
     }
 
     /// Stops every supervisor and kills every process.
-    pub fn stop(&self) {
+    pub(crate) fn stop(&self) {
         let _ = self.stop.send(true);
         for slot in 0..self.kills.len() {
             self.kill(slot, KILL_ANY);

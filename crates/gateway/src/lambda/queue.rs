@@ -87,7 +87,7 @@ pub(crate) struct Dispatcher {
 }
 
 impl Dispatcher {
-    pub fn new(
+    pub(crate) fn new(
         slots: usize,
         timeout: Duration,
         on_timeout: impl Fn(usize, u64) + Send + Sync + 'static,
@@ -110,7 +110,7 @@ impl Dispatcher {
 
     /// Queues `payload`; the receiver gets its outcome (`want_reply`), or nothing for an
     /// asynchronous (`Event`) invocation. Returns the request id too.
-    pub fn submit(
+    pub(crate) fn submit(
         self: &Arc<Self>,
         payload: Bytes,
         want_reply: bool,
@@ -169,13 +169,13 @@ impl Dispatcher {
     }
 
     /// The current generation of `slot`'s process (0 for a poller outside the slots).
-    pub fn generation(&self, slot: Option<usize>) -> u64 {
+    pub(crate) fn generation(&self, slot: Option<usize>) -> u64 {
         slot.and_then(|s| self.lock().generations.get(s).copied())
             .unwrap_or(0)
     }
 
     /// Long-polls for the next invocation for a process of `slot` at `generation`.
-    pub async fn next(self: &Arc<Self>, slot: Option<usize>, generation: u64) -> Next {
+    pub(crate) async fn next(self: &Arc<Self>, slot: Option<usize>, generation: u64) -> Next {
         loop {
             let queued = self.queued.notified();
             tokio::pin!(queued);
@@ -236,7 +236,7 @@ impl Dispatcher {
 
     /// Ends a running invocation; false when `request_id` is not running (unknown, or
     /// already ended).
-    pub fn complete(&self, request_id: &str, outcome: Outcome) -> bool {
+    pub(crate) fn complete(&self, request_id: &str, outcome: Outcome) -> bool {
         let Some(running) = self.lock().running.remove(request_id) else {
             return false;
         };
@@ -260,13 +260,13 @@ impl Dispatcher {
 
     /// True when `request_id` is running.
     #[cfg(test)]
-    pub fn is_running(&self, request_id: &str) -> bool {
+    pub(crate) fn is_running(&self, request_id: &str) -> bool {
         self.lock().running.contains_key(request_id)
     }
 
     /// `slot`'s process ended: its polls are void and its invocations end with `reason`.
     /// Returns how many invocations it held.
-    pub fn process_ended(&self, slot: usize, reason: &str) -> usize {
+    pub(crate) fn process_ended(&self, slot: usize, reason: &str) -> usize {
         let mut state = self.lock();
         if let Some(g) = state.generations.get_mut(slot) {
             *g += 1;
@@ -298,7 +298,7 @@ impl Dispatcher {
 
     /// No process will ever take an invocation again: everything queued, and everything
     /// submitted from now on, ends with `reason`.
-    pub fn close(&self, reason: &str) {
+    pub(crate) fn close(&self, reason: &str) {
         let mut state = self.lock();
         state.unavailable.get_or_insert_with(|| reason.to_owned());
         let queued: Vec<Pending> = state.queue.drain(..).collect();
@@ -312,7 +312,7 @@ impl Dispatcher {
     }
 
     /// Ends every running invocation with `reason` (used when stopping).
-    pub fn abandon_running(&self, reason: &str) {
+    pub(crate) fn abandon_running(&self, reason: &str) {
         let running: Vec<Running> = self.lock().running.drain().map(|(_, r)| r).collect();
         for r in running {
             if let Some(tx) = r.reply {

@@ -24,12 +24,12 @@ use wsproxy_gateway::{
 };
 
 /// Generous limit that only keeps a broken test from hanging.
-pub const PATIENCE: Duration = Duration::from_secs(20);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(20);
 
-pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Awaits `f`, panicking after [`PATIENCE`] with `what`.
-pub async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
+pub(crate) async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
     tokio::time::timeout(PATIENCE, f)
         .await
         .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
@@ -41,7 +41,7 @@ pub async fn within<T>(what: &str, f: impl Future<Output = T>) -> T {
 /// `echo_protocol`, and with `race=1` pushes "early" while `$connect` runs (recorded in
 /// `pushes_during_connect`) and keeps pushing "early" until a push succeeds.
 #[derive(Default)]
-pub struct Recorder {
+pub(crate) struct Recorder {
     events: Mutex<Vec<RouteEvent>>,
     changed: Notify,
     pub connections: OnceLock<Arc<Connections>>,
@@ -49,12 +49,16 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn events(&self) -> Vec<RouteEvent> {
+    pub(crate) fn events(&self) -> Vec<RouteEvent> {
         self.events.lock().unwrap().clone()
     }
 
     /// Waits for an event matching `pred` and returns it.
-    pub async fn wait_for(&self, what: &str, pred: impl Fn(&RouteEvent) -> bool) -> RouteEvent {
+    pub(crate) async fn wait_for(
+        &self,
+        what: &str,
+        pred: impl Fn(&RouteEvent) -> bool,
+    ) -> RouteEvent {
         within(what, async {
             loop {
                 let changed = self.changed.notified();
@@ -70,7 +74,7 @@ impl Recorder {
     }
 
     /// Waits for the `$disconnect` of `id`.
-    pub async fn disconnect_of(&self, id: &str) -> RouteEvent {
+    pub(crate) async fn disconnect_of(&self, id: &str) -> RouteEvent {
         self.wait_for(&format!("$disconnect of {id}"), |e| {
             e.event_type == EventType::Disconnect && e.connection_id == id
         })
@@ -78,7 +82,7 @@ impl Recorder {
     }
 
     /// Waits until `n` message events of `id` arrived; returns them in order.
-    pub async fn messages_of(&self, id: &str, n: usize) -> Vec<RouteEvent> {
+    pub(crate) async fn messages_of(&self, id: &str, n: usize) -> Vec<RouteEvent> {
         let of = |e: &RouteEvent| e.event_type == EventType::Message && e.connection_id == id;
         within("messages", async {
             loop {
@@ -138,7 +142,7 @@ impl Integration for Recorder {
 }
 
 /// A gateway serving on 127.0.0.1:0 with a [`Recorder`].
-pub struct TestGateway {
+pub(crate) struct TestGateway {
     pub addr: SocketAddr,
     pub connections: Arc<Connections>,
     pub recorder: Arc<Recorder>,
@@ -146,11 +150,14 @@ pub struct TestGateway {
 }
 
 impl TestGateway {
-    pub async fn start(config: GatewayConfig) -> Self {
+    pub(crate) async fn start(config: GatewayConfig) -> Self {
         Self::start_with(config, None).await
     }
 
-    pub async fn start_with(mut config: GatewayConfig, fallback: Option<axum::Router>) -> Self {
+    pub(crate) async fn start_with(
+        mut config: GatewayConfig,
+        fallback: Option<axum::Router>,
+    ) -> Self {
         config.listen = "127.0.0.1:0".parse().unwrap();
         let recorder = Arc::new(Recorder::default());
         let mut gateway = Gateway::builder()
@@ -170,12 +177,12 @@ impl TestGateway {
         }
     }
 
-    pub fn ws_url(&self, query: &str) -> String {
+    pub(crate) fn ws_url(&self, query: &str) -> String {
         format!("ws://{}/dev?{query}", self.addr)
     }
 
     /// Connects; returns the socket and its id (read from the hello after_open message).
-    pub async fn connect(&self, query: &str) -> (Ws, String) {
+    pub(crate) async fn connect(&self, query: &str) -> (Ws, String) {
         let (mut ws, _) = within(
             "connect",
             tokio_tungstenite::connect_async(self.ws_url(query)),
@@ -191,7 +198,7 @@ impl TestGateway {
     }
 
     /// Triggers graceful shutdown and waits for `serve` to return.
-    pub async fn shutdown(&mut self) {
+    pub(crate) async fn shutdown(&mut self) {
         within("serve to return", self.serving.shutdown())
             .await
             .expect("serve result");
@@ -199,7 +206,7 @@ impl TestGateway {
 }
 
 /// The next text message (pings and pongs skipped).
-pub async fn next_text(ws: &mut Ws) -> String {
+pub(crate) async fn next_text(ws: &mut Ws) -> String {
     loop {
         match within("a text message", ws.next()).await {
             Some(Ok(Message::Text(t))) => return t.as_str().to_owned(),
@@ -210,7 +217,7 @@ pub async fn next_text(ws: &mut Ws) -> String {
 }
 
 /// Reads until the server's close frame, then finishes the closing handshake.
-pub async fn expect_close(ws: &mut Ws) -> Option<CloseFrame> {
+pub(crate) async fn expect_close(ws: &mut Ws) -> Option<CloseFrame> {
     let frame = loop {
         match within("a close frame", ws.next()).await {
             Some(Ok(Message::Close(frame))) => break frame,
@@ -227,7 +234,7 @@ pub async fn expect_close(ws: &mut Ws) -> Option<CloseFrame> {
 }
 
 /// Sends a message as several frames of `chunk` bytes.
-pub async fn send_fragmented(ws: &mut Ws, data: &[u8], chunk: usize) {
+pub(crate) async fn send_fragmented(ws: &mut Ws, data: &[u8], chunk: usize) {
     use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
     use tokio_tungstenite::tungstenite::protocol::frame::Frame;
     let parts: Vec<&[u8]> = data.chunks(chunk).collect();
@@ -246,7 +253,7 @@ pub async fn send_fragmented(ws: &mut Ws, data: &[u8], chunk: usize) {
 }
 
 /// A WebSocket request with extra headers.
-pub fn ws_request(url: &str, headers: &[(&str, &str)]) -> http::Request<()> {
+pub(crate) fn ws_request(url: &str, headers: &[(&str, &str)]) -> http::Request<()> {
     let mut req = url.into_client_request().unwrap();
     for (k, v) in headers {
         req.headers_mut().insert(
@@ -259,18 +266,18 @@ pub fn ws_request(url: &str, headers: &[(&str, &str)]) -> http::Request<()> {
 
 /// An HTTP answer.
 #[derive(Debug)]
-pub struct HttpAnswer {
+pub(crate) struct HttpAnswer {
     pub status: u16,
     pub headers: http::HeaderMap,
     pub body: Bytes,
 }
 
 impl HttpAnswer {
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).expect("JSON body")
     }
 
-    pub fn error_type(&self) -> Option<&str> {
+    pub(crate) fn error_type(&self) -> Option<&str> {
         self.headers
             .get("x-amzn-errortype")
             .and_then(|v| v.to_str().ok())
@@ -278,7 +285,7 @@ impl HttpAnswer {
 }
 
 /// One unsigned HTTP request.
-pub async fn http(method: &str, url: &str, body: impl Into<Bytes>) -> HttpAnswer {
+pub(crate) async fn http(method: &str, url: &str, body: impl Into<Bytes>) -> HttpAnswer {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let req = http::Request::builder()
         .method(method)
@@ -298,7 +305,7 @@ pub async fn http(method: &str, url: &str, body: impl Into<Bytes>) -> HttpAnswer
 }
 
 /// `/{stage}/@connections/{id}` with the id URL-encoded as the SDKs do.
-pub fn connections_url(addr: SocketAddr, id: &str, encoded_at: bool) -> String {
+pub(crate) fn connections_url(addr: SocketAddr, id: &str, encoded_at: bool) -> String {
     let id: String =
         percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string();
     let at = if encoded_at {
@@ -310,7 +317,7 @@ pub fn connections_url(addr: SocketAddr, id: &str, encoded_at: bool) -> String {
 }
 
 /// Query map helper.
-pub fn query(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+pub(crate) fn query(pairs: &[(&str, &str)]) -> HashMap<String, String> {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -318,14 +325,14 @@ pub fn query(pairs: &[(&str, &str)]) -> HashMap<String, String> {
 }
 
 /// A fixture of `tests/fixtures/`, as JSON.
-pub fn fixture(name: &str) -> serde_json::Value {
+pub(crate) fn fixture(name: &str) -> serde_json::Value {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(&path).expect(&path)).expect("fixture JSON")
 }
 
 /// Every key path of a JSON event (`requestContext.identity.sourceIp`...), not descending
 /// into the header and query maps, whose keys are data.
-pub fn key_paths(v: &serde_json::Value) -> std::collections::BTreeSet<String> {
+pub(crate) fn key_paths(v: &serde_json::Value) -> std::collections::BTreeSet<String> {
     fn walk(v: &serde_json::Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
         let serde_json::Value::Object(map) = v else {
             return;

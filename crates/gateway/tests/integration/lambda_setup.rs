@@ -13,7 +13,7 @@ use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
 use wsproxy_gateway::{Gateway, ServingGateway};
 
 /// `target/debug/examples/echo_function`, which `cargo test` builds with the tests.
-pub fn echo_function() -> PathBuf {
+pub(crate) fn echo_function() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let profile_dir = exe
         .parent()
@@ -38,14 +38,14 @@ pub fn echo_function() -> PathBuf {
 }
 
 /// A gateway on 127.0.0.1:0 whose routes run on the echo function.
-pub struct Setup {
+pub(crate) struct Setup {
     pub addr: SocketAddr,
     pub lambda: Arc<LambdaIntegration>,
     pub serving: ServingGateway,
 }
 
 impl Setup {
-    pub async fn start(configure: impl FnOnce(&mut LambdaConfig) + Send + 'static) -> Self {
+    pub(crate) async fn start(configure: impl FnOnce(&mut LambdaConfig) + Send + 'static) -> Self {
         let serving = Gateway::builder()
             .listen("127.0.0.1:0".parse().unwrap())
             .lambda(|endpoint| {
@@ -70,7 +70,7 @@ impl Setup {
         }
     }
 
-    pub async fn open(&self, query: &str) -> Result<Ws, WsError> {
+    pub(crate) async fn open(&self, query: &str) -> Result<Ws, WsError> {
         let url = format!("ws://{}/dev?{query}", self.addr);
         let req = ws_request(&url, &[("user-agent", "wsproxy-test/1.0")]);
         within("connect", tokio_tungstenite::connect_async(req))
@@ -79,7 +79,7 @@ impl Setup {
     }
 
     /// Opens a socket; returns it and its connection id (from the event the function echoes).
-    pub async fn connect(&self, query: &str) -> (Ws, String, Value) {
+    pub(crate) async fn connect(&self, query: &str) -> (Ws, String, Value) {
         let mut ws = self.open(query).await.expect("handshake");
         ws.send(Message::text("event")).await.unwrap();
         let event: Value = serde_json::from_str(&next_text(&mut ws).await).unwrap();
@@ -91,7 +91,7 @@ impl Setup {
     }
 
     /// Stops the gateway (running `$disconnect` for every socket), then the function.
-    pub async fn shutdown(&mut self) {
+    pub(crate) async fn shutdown(&mut self) {
         within(
             "serve to return and the function to stop",
             self.serving.shutdown(),
@@ -100,7 +100,7 @@ impl Setup {
         .expect("serve result");
     }
 
-    pub fn lambda_client(&self) -> aws_sdk_lambda::Client {
+    pub(crate) fn lambda_client(&self) -> aws_sdk_lambda::Client {
         let conf = aws_sdk_lambda::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
@@ -118,7 +118,7 @@ impl Setup {
 }
 
 /// The HTTP status of a refused handshake, and its body.
-pub fn refusal(result: Result<Ws, WsError>) -> (u16, String) {
+pub(crate) fn refusal(result: Result<Ws, WsError>) -> (u16, String) {
     match result {
         Err(WsError::Http(response)) => {
             let body = response.body().clone().unwrap_or_default();

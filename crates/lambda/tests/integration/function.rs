@@ -8,7 +8,7 @@ use wsproxy_lambda::Config;
 
 /// Starts the function with the environment `wsproxy serve --lambda` gives it for `config`
 /// (with no AWS settings of this machine: local credentials), plus `extra` variables.
-pub async fn start(config: &Config, extra: &[(&str, &str)]) -> Arc<LambdaIntegration> {
+pub(crate) async fn start(config: &Config, extra: &[(&str, &str)]) -> Arc<LambdaIntegration> {
     let mut lambda = LambdaConfig::new(env!("CARGO_BIN_EXE_bootstrap"));
     lambda.env = config.to_local_env(|_| None);
     lambda.env.extend(
@@ -23,6 +23,6 @@ pub async fn start(config: &Config, extra: &[(&str, &str)]) -> Arc<LambdaIntegra
 
 /// Invokes the function synchronously; the invocation itself must succeed (200, no
 /// function error), whatever the function answers.
-pub async fn invoke(lambda: &LambdaIntegration, payload: &Value) -> Value {
+pub(crate) async fn invoke(lambda: &LambdaIntegration, payload: &Value) -> Value {
     wsproxy_test_support::lambda::invoke(lambda.runtime_api_addr(), payload).await
 }

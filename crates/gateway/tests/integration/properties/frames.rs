@@ -36,7 +36,7 @@ fn over_quota(sizes: &[usize]) -> bool {
     sizes.iter().any(|s| *s > MAX_FRAME) || sizes.iter().sum::<usize>() > MAX_MESSAGE
 }
 
-pub fn sequences(cases: u32) {
+pub(super) fn sequences(cases: u32) {
     let rt = runtime();
     let quotas = Quotas {
         max_frame_bytes: MAX_FRAME,

@@ -12,10 +12,10 @@ mod routes;
 mod sigv4;
 
 use std::time::Instant;
-pub use wsproxy_test_support::props::check;
+pub(crate) use wsproxy_test_support::props::check;
 
 /// A runtime for the gateway under test; cases are driven with `block_on`.
-pub fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

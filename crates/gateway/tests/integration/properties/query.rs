@@ -22,7 +22,7 @@ fn pairs() -> impl Strategy<Value = Vec<(String, String)>> {
 }
 
 /// Encoded parameters arrive decoded; the last value of a repeated name wins.
-pub fn round_trip(cases: u32) {
+pub(super) fn round_trip(cases: u32) {
     let rt = runtime();
     let gw = rt.block_on(TestGateway::start(GatewayConfig::default()));
     check(cases, pairs(), |pairs| {
@@ -47,7 +47,7 @@ pub fn round_trip(cases: u32) {
 
 /// Any bytes (but CR and LF) after `?` in an upgrade request: an HTTP status comes back,
 /// 101 or a 4xx, and the gateway goes on serving.
-pub fn raw_bytes(cases: u32) {
+pub(super) fn raw_bytes(cases: u32) {
     let rt = runtime();
     let gw = rt.block_on(TestGateway::start(GatewayConfig::default()));
     let bytes = proptest::collection::vec(any::<u8>(), 0..80).prop_map(|b| {

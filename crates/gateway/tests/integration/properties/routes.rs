@@ -57,7 +57,7 @@ fn nest(path: &[String], value: Value, around: Value) -> Value {
     Value::Object(map)
 }
 
-pub fn selection(cases: u32) {
+pub(super) fn selection(cases: u32) {
     let routes = proptest::collection::vec("[a-z0-9]{1,4}|true|false|1\\.5", 0..4);
     let path = proptest::collection::vec("[a-z]{1,3}", 1..4);
     let input = (
@@ -91,7 +91,7 @@ pub fn selection(cases: u32) {
     });
 }
 
-pub fn expressions(cases: u32) {
+pub(super) fn expressions(cases: u32) {
     let expression = prop_oneof![
         any::<String>(),
         "\\$\\{?request\\.body\\.[a-z.]{0,8}\\}?",
@@ -112,7 +112,7 @@ pub fn expressions(cases: u32) {
 
 /// The same rule through a real socket: the route key of each message event the gateway
 /// hands its integration (default expression `$request.body.action`).
-pub fn through_the_gateway(cases: u32) {
+pub(super) fn through_the_gateway(cases: u32) {
     let routes: Vec<String> = ["sendmessage", "42", "true", "1.5"]
         .map(String::from)
         .to_vec();

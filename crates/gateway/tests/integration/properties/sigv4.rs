@@ -171,7 +171,7 @@ fn method() -> impl Strategy<Value = &'static str> {
 }
 
 /// Forged requests are refused with 403, and none reaches the socket or closes it.
-pub fn forged(cases: u32) {
+pub(super) fn forged(cases: u32) {
     let rt = runtime();
     let s = rt.block_on(start());
     let addr = s.gw.addr;
@@ -249,7 +249,7 @@ fn tamper(mut r: Request, how: &Tamper) -> Request {
 
 /// A validly signed request passes (200 for the open socket, 410 for any other id);
 /// the same request with one signed part changed is refused with 403.
-pub fn signed_and_tampered(cases: u32) {
+pub(super) fn signed_and_tampered(cases: u32) {
     let rt = runtime();
     let s = rt.block_on(start());
     let addr = s.gw.addr;
