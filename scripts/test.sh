@@ -27,7 +27,7 @@ run() {
 # and the gateway's example function (examples are built by a plain `cargo test`).
 # The later runs select with --workspace too, so that features resolve as in the first
 # run and nothing is compiled twice.
-run cargo test --workspace --locked
+run cargo test --workspace --locked --no-fail-fast
 for setup in dynamodb lambda; do
     run env WSPROXY_E2E_SETUP=$setup cargo test --locked --workspace --test e2e
 done

@@ -256,7 +256,7 @@ async fn a_table_that_exists_outside_the_state_gets_its_import_line() {
     let (out, report) = env.doctor(&[]).await;
     assert_eq!(out.status.code(), Some(1));
     let import = format!(
-        "terraform -chdir={} import 'module.websocket_proxy.aws_dynamodb_table.this' {}",
+        "terraform -chdir={} import 'module.websocket_proxy.aws_dynamodb_table.this[0]' {}",
         env.dir.display(),
         env.table()
     );
