@@ -17,6 +17,8 @@ Reads the JSON of `terraform show -json` (a state or a saved plan) and checks ev
   - its dimensions are one of metrics.json's emf_dimensions sets;
   - no metric-math expression searches the namespace (a SEARCH could not be checked).
 At least one alarm and one dashboard must name a wsproxy metric, so that an empty input fails.
+docs/OPERATING.md must name (in backquotes) every metric of metrics.json and every alarm (the
+key of its resource address, e.g. `backend-errors-timeout`).
 
 Usage: scripts/check-alarm-metrics.py SHOW.json   (exits 1, naming each problem)
 """
@@ -29,6 +31,7 @@ import sys
 REPO = pathlib.Path(__file__).resolve().parent.parent
 METRICS_FILE = REPO / "infra/terraform/modules/websocket_proxy/metrics.json"
 CONNECTION_TYPES = REPO / "crates/core/src/item.rs"
+OPERATING = REPO / "docs/OPERATING.md"
 
 
 def resources(module):
@@ -88,10 +91,12 @@ def main(argv):
     show = json.loads(pathlib.Path(argv[1]).read_text())
 
     problems = []
+    alarms = set()
     counted = {"aws_cloudwatch_metric_alarm": 0, "aws_cloudwatch_dashboard": 0}
     for resource in resources(root_module(show)):
         kind = resource.get("type")
         if kind == "aws_cloudwatch_metric_alarm":
+            alarms.add(re.sub(r'^.*\["(.*)"\]$', r"\1", resource["address"]))
             found = alarm_metrics(resource["address"], resource.get("values", {}))
         elif kind == "aws_cloudwatch_dashboard":
             found = dashboard_metrics(resource["address"], resource.get("values", {}))
@@ -124,6 +129,10 @@ def main(argv):
                     problems.append(f"{where}: {name}: {value!r} is not a value of {base}'s label {label}")
             if frozenset(dimensions) not in dimension_sets:
                 problems.append(f"{where}: {name} has dimensions {sorted(dimensions)}; the code emits {[sorted(d) for d in dimension_sets]}")
+    guide = OPERATING.read_text()
+    for name in sorted(set(metrics) | alarms):
+        if f"`{name}" not in guide:
+            problems.append(f"{OPERATING.relative_to(REPO)} does not name `{name}`: say what it means and what to do")
     for kind, n in counted.items():
         if n == 0:
             problems.append(f"no {kind} names a {namespace} metric")

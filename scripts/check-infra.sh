@@ -40,7 +40,8 @@
 #   (h) the offline provider's unit tests (infra/terraform/offline-provider/test_*.py).
 #   (i) the module's alarms and dashboard name only metrics the code emits
 #       (scripts/check-alarm-metrics.py on envs/dev's applied state, against metrics.json); the
-#       check must catch exactly the planted mistakes of tests/planted_metrics/show.json.
+#       check must catch exactly the planted mistakes of tests/planted_metrics/show.json;
+#       docs/OPERATING.md must name every metric and every alarm.
 # (a), (d) and (f) are skipped, with a message, when there is no `terraform` binary on PATH.
 # Needs no AWS credentials, and no network except PyPI and npm for the first install.
 # Time on the 2-core CI machine: about 2 minutes with the tools installed (checkov and the
