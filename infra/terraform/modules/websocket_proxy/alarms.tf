@@ -51,7 +51,7 @@ locals {
       threshold   = floor(local.thresholds.duration_timeout_ratio * local.function_timeout_s * 1000)
     }
     apigw-integration-errors = {
-      description = "API Gateway got at least ${local.thresholds.apigw_integration_errors} errors from the integration (the function) in ${local.period} s (docs/OPERATING.md)."
+      description = "At least ${local.thresholds.apigw_integration_errors} requests got a 4XX/5XX from the integration (the function; connects the backend refused count too) in ${local.period} s (docs/OPERATING.md)."
       namespace   = "AWS/ApiGateway"
       metric_name = "IntegrationError"
       statistic   = "Sum"
@@ -59,7 +59,7 @@ locals {
       threshold   = local.thresholds.apigw_integration_errors
     }
     apigw-execution-errors = {
-      description = "API Gateway itself failed at least ${local.thresholds.apigw_execution_errors} requests in ${local.period} s (docs/OPERATING.md)."
+      description = "API Gateway failed to call the integration (the function) at least ${local.thresholds.apigw_execution_errors} times in ${local.period} s (docs/OPERATING.md)."
       namespace   = "AWS/ApiGateway"
       metric_name = "ExecutionError"
       statistic   = "Sum"
