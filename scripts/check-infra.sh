@@ -38,6 +38,10 @@
 #   (g) the function's IAM grants match modules/websocket_proxy/function_calls.json, and that
 #       file matches the AWS calls in the function's Rust code;
 #   (h) the offline provider's unit tests (infra/terraform/offline-provider/test_*.py).
+#   (i) the module's alarms and dashboard name only metrics the code emits
+#       (scripts/check-alarm-metrics.py on envs/dev's applied state, against metrics.json); the
+#       check must catch exactly the planted mistakes of tests/planted_metrics/show.json;
+#       docs/OPERATING.md must name every metric and every alarm.
 # (a), (d) and (f) are skipped, with a message, when there is no `terraform` binary on PATH.
 # Needs no AWS credentials, and no network except PyPI and npm for the first install.
 # Time on the 2-core CI machine: about 2 minutes with the tools installed (checkov and the
@@ -276,6 +280,30 @@ if ! OFFLINE_AWS_SCHEMA="$(ls .tools/offline-aws/schema.json 2>/dev/null)" \
     log "FAIL: the offline provider's unit tests"
     failed=1
 fi
+
+# (i) the alarms and the dashboard name only metrics the code emits (metrics.json)
+log "(i) the module's alarms and dashboard name only metrics in metrics.json"
+if [ "$have_terraform" -eq 1 ]; then
+    if ! { tfo -chdir="$c/envs/dev" show -json -no-color >"$work/dev-show.json" &&
+        python3 scripts/check-alarm-metrics.py "$work/dev-show.json"; }; then
+        log "FAIL: envs/dev's alarms or dashboard name a metric the code does not emit (or its state is missing)"
+        failed=1
+    fi
+else
+    log "(i) SKIPPED: no \`terraform\` binary on PATH, the rendered alarms are not checked"
+fi
+planted="$tf_root/tests/planted_metrics"
+planted_out="$(mktemp)"
+if python3 scripts/check-alarm-metrics.py "$planted/show.json" 2>"$planted_out" >/dev/null; then
+    log "FAIL: check-alarm-metrics.py accepted $planted/show.json, which names metrics the code does not emit"
+    failed=1
+elif ! diff -u "$planted/expected.txt" "$planted_out"; then
+    log "FAIL: check-alarm-metrics.py did not report exactly the planted mistakes of $planted/expected.txt"
+    failed=1
+else
+    log "(i) planted metric mistakes: $(wc -l <"$planted_out") caught"
+fi
+rm -f "$planted_out"
 
 if [ "$failed" -ne 0 ]; then
     log "FAILED"

@@ -98,3 +98,17 @@ output "lambda_policy_json" {
   description = "The least-privilege policy the function needs, as JSON, in every option. With Option 3 (IAM left to you) attach it, or an equivalent, to the function's role yourself."
   value       = data.aws_iam_policy_document.this.json
 }
+
+################################################################################
+# Alarms and dashboard
+################################################################################
+
+output "alarm_names" {
+  description = "Names of the CloudWatch alarms (empty with create_alarms = false)."
+  value       = sort(concat([for a in aws_cloudwatch_metric_alarm.aws : a.alarm_name], [for a in aws_cloudwatch_metric_alarm.summed : a.alarm_name]))
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard (null with create_dashboard = false)."
+  value       = try(aws_cloudwatch_dashboard.this[0].dashboard_name, null)
+}

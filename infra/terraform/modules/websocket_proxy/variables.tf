@@ -367,3 +367,57 @@ variable "table_deletion_protection" {
   type        = bool
   default     = false
 }
+
+################################################################################
+# Alarms and dashboard (docs/OPERATING.md)
+################################################################################
+
+variable "create_alarms" {
+  description = "Create the CloudWatch alarms: the function's errors, throttles and duration near its timeout, API Gateway's integration and execution errors, the connection table's throttled requests, and wsproxy's backend errors (by kind) and failed pushes. docs/OPERATING.md says what each means and what to do."
+  type        = bool
+  default     = true
+}
+
+variable "create_dashboard" {
+  description = "Create a CloudWatch dashboard named after `name`: connections, messages, backend latency p50/p99, errors and pushes."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_actions" {
+  description = "ARNs the alarms notify when they fire and when they recover (e.g. SNS topics). Empty: the alarms change state and notify nobody."
+  type        = list(string)
+  default     = []
+}
+
+variable "alarm_period_seconds" {
+  description = "The period every alarm evaluates, in seconds (one period; also the dashboard's)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = contains([60, 300, 900, 3600], var.alarm_period_seconds)
+    error_message = "alarm_period_seconds must be 60, 300, 900 or 3600."
+  }
+}
+
+variable "alarm_thresholds" {
+  description = "When each alarm fires, per alarm_period_seconds: function_errors, function_throttles, apigw_integration_errors, apigw_execution_errors, table_throttles (counts, at or above), backend_errors (count of one kind, every route), pushes_failed (count, every route), duration_timeout_ratio (the function's longest invocation over this share of its timeout). Attributes left out keep their defaults."
+  type = object({
+    function_errors          = optional(number, 1)
+    function_throttles       = optional(number, 1)
+    duration_timeout_ratio   = optional(number, 0.8)
+    apigw_integration_errors = optional(number, 5)
+    apigw_execution_errors   = optional(number, 1)
+    table_throttles          = optional(number, 1)
+    backend_errors           = optional(number, 5)
+    pushes_failed            = optional(number, 5)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.alarm_thresholds.duration_timeout_ratio > 0 && var.alarm_thresholds.duration_timeout_ratio <= 1
+    error_message = "alarm_thresholds.duration_timeout_ratio must be above 0 and at most 1."
+  }
+}
