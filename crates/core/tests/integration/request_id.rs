@@ -5,11 +5,11 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use wsproxy_core::{
     Backend, BackendError, MemoryRegistry, Proxy, PushError, Pusher, RequestContext,
 };
+use wsproxy_test_support::Logs;
 
 /// Accepts the connect, fails every message with a 500.
 struct Backend500;
@@ -42,28 +42,14 @@ impl Pusher for Frames {
     }
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn every_log_line_and_the_error_frame_carry_the_request_id() {
-    let captured = Captured::default();
-    let writer = captured.clone();
+    let captured = Logs::default();
     let subscriber = tracing_subscriber::fmt()
         .json()
         .with_max_level(tracing::Level::TRACE)
         .with_current_span(true)
-        .with_writer(move || writer.clone())
+        .with_writer(captured.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
@@ -84,7 +70,7 @@ async fn every_log_line_and_the_error_frame_carry_the_request_id() {
     let message = RequestContext::new("message-id=");
     let answer = message.scope(proxy.message("c1", "hi")).await;
     assert_eq!(answer.status, 502);
-    let in_events = captured.0.lock().unwrap().len();
+    let in_events = captured.text().len();
     let without = proxy.message("c1", "hi").await;
     assert_eq!(without.status, 502);
 
@@ -95,7 +81,7 @@ async fn every_log_line_and_the_error_frame_carry_the_request_id() {
     assert!(frames[0]["error"].as_str().unwrap().contains("HTTP 500"));
     assert_eq!(frames[1].get("requestId"), None, "no event, no id");
 
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = captured.text();
     let lines = |text: &str| -> Vec<Value> {
         text.lines()
             .map(|l| serde_json::from_str(l).unwrap())
