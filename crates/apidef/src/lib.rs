@@ -1,0 +1,16 @@
+//! A team's WebSocket API as API Gateway would run it, read from the infrastructure they
+//! already have, for `wsproxy serve --template` and `--terraform`.
+//!
+//! - [`ApiDefinition`]: the API (route selection, stage), its routes, the functions they
+//!   integrate with, and the `$connect` authorizer, whatever file they came from.
+//! - `Launch` (coming): how a function runs on this machine, its `Runtime` mapped to the
+//!   official runtime interface client.
+
+mod error;
+mod model;
+
+pub use error::LoadError;
+pub use model::{
+    ApiDefinition, AuthorizerDef, Code, FunctionDef, RouteDef, DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_SECS,
+};

@@ -1,0 +1,1 @@
+//! Integration tests of wsproxy-apidef: templates and Terraform configurations on disk.
