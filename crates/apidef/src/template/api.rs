@@ -118,7 +118,7 @@ impl<'t> Context<'t> {
             )),
             1 => Ok(apis.remove(0)),
             n => Err(api_error(format!(
-                "defines {n} WebSocket APIs: {}: name the one to run by its logical id or Name (the api option)",
+                "defines {n} WebSocket APIs: {}: choose the one to run by its logical id or Name",
                 listed()
             ))),
         }

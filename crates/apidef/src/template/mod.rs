@@ -14,6 +14,8 @@ mod functions;
 mod integration;
 mod parse;
 mod refs;
+#[cfg(test)]
+mod tests;
 
 use crate::{ApiDefinition, LoadError};
 use std::collections::BTreeMap;

@@ -59,6 +59,12 @@ pub(super) fn read(path: &Path) -> Result<Template, LoadError> {
     sections(path, root)
 }
 
+/// A template from YAML text, as if read from `path` (for unit tests).
+#[cfg(test)]
+pub(super) fn from_yaml(path: &Path, text: &str) -> Template {
+    sections(path, yaml_to_value(text).unwrap()).unwrap()
+}
+
 /// Splits the parsed document into its sections.
 fn sections(path: &Path, root: Value) -> Result<Template, LoadError> {
     let parse_error = |message: &str| LoadError::Parse {

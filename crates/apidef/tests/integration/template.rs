@@ -319,6 +319,22 @@ fn a_yaml_syntax_error_names_its_line() {
 }
 
 #[test]
+fn a_json_syntax_error_names_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("template.json");
+    std::fs::write(&path, "{\n  \"Resources\": {\n    \"Api\": {,}\n  }\n}\n").unwrap();
+    let e = load_template(&path, &TemplateOptions::default()).unwrap_err();
+    assert!(matches!(e, LoadError::Parse { .. }), "{e}");
+    let message = e.to_string();
+    assert!(
+        message.starts_with(&path.display().to_string())
+            && message.contains("invalid JSON")
+            && message.contains("line 3"),
+        "{message}"
+    );
+}
+
+#[test]
 fn no_websocket_api_is_said() {
     let text = BASE.replace("ProtocolType: WEBSOCKET", "ProtocolType: HTTP");
     let (e, message) = refused(&text, &TemplateOptions::default());
