@@ -173,7 +173,7 @@ impl<'t> Context<'t> {
             Value::Null => Ok(String::new()),
             Value::Array(_) | Value::Object(_) => Err(self.fail(
                 at,
-                format!("a list or mapping ({value}) where a string is needed"),
+                "a list or mapping where a string is needed",
                 "give a string",
             )),
         }
@@ -279,7 +279,7 @@ impl<'t> Context<'t> {
     fn list(&self, value: &Value, at: &At<'_>) -> Result<Vec<Value>, LoadError> {
         match self.eval_value(value, at)? {
             Value::Array(items) => Ok(items),
-            other => Err(self.fail(at, format!("{other} where a list is needed"), "give a list")),
+            _ => Err(self.fail(at, "a single value where a list is needed", "give a list")),
         }
     }
 

@@ -77,11 +77,18 @@ impl Context<'_> {
                 .map(|v| self.scalar_string(v, at))
                 .collect::<Result<_, _>>()?;
             if !allowed.contains(&value) {
+                // A NoEcho parameter's value is a secret: it is not repeated.
+                let no_echo = declaration
+                    .get("NoEcho")
+                    .is_some_and(|v| v == &Value::Bool(true) || v == "true");
+                let shown = if no_echo {
+                    "(NoEcho)".to_owned()
+                } else {
+                    format!("'{value}'")
+                };
                 return Err(self.fail(
                     at,
-                    format!(
-                        "parameter {name} is '{value}', which is not one of its AllowedValues,"
-                    ),
+                    format!("parameter {name} is {shown}, which is not one of its AllowedValues,"),
                     &format!("give one of {}", allowed.join(", ")),
                 ));
             }

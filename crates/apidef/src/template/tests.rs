@@ -9,6 +9,7 @@ use std::path::Path;
 fn template(values: &str) -> Template {
     let text = format!(
         "Parameters:\n  Env: {{Type: String, Default: dev}}\n  Zones: {{Type: CommaDelimitedList, Default: 'a,b'}}\n\
+         \x20 Secret: {{Type: String, NoEcho: true, AllowedValues: [s3cr3t]}}\n\
          Conditions:\n  IsDev: !Equals [!Ref Env, dev]\n  NotDev: !Not [!Condition IsDev]\n  Loop: !Not [!Condition Loop]\n\
          Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: !Sub '${{Env}}-fn'\n\
          {values}"
@@ -120,4 +121,22 @@ fn a_resource_exists_only_when_its_condition_holds() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("whose Condition does not hold"), "{e}");
+}
+
+#[test]
+fn a_noecho_value_is_not_repeated_in_an_error() {
+    let t = template("");
+    let options = TemplateOptions {
+        parameters: [("Secret".to_owned(), "hunter2".to_owned())].into(),
+        ..TemplateOptions::default()
+    };
+    let ctx = Context::new(&t, &options);
+    let e = ctx
+        .eval(&json!({"Ref": "Secret"}), &At::property("Fn", "X"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("parameter Secret is (NoEcho)") && !e.contains("hunter2"),
+        "{e}"
+    );
 }
