@@ -50,11 +50,12 @@ pub(super) fn read(path: &Path) -> Result<Template, LoadError> {
         file: path.to_owned(),
         message,
     };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let root = if text.trim_start().starts_with('{') {
-        serde_json::from_str(&text)
+        serde_json::from_str(text)
             .map_err(|e| parse_error(format!("invalid JSON: {e}: fix the syntax there")))?
     } else {
-        yaml_to_value(&text).map_err(parse_error)?
+        yaml_to_value(text).map_err(parse_error)?
     };
     sections(path, root)
 }
@@ -266,6 +267,19 @@ mod tests {
     fn a_syntax_error_names_its_line() {
         let e = yaml_to_value("Resources:\n  A:\n    Type: x\n   bad: [\n").unwrap_err();
         assert!(e.contains("line 4"), "{e}");
+    }
+
+    #[test]
+    fn json_with_a_byte_order_mark_is_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stack.template");
+        std::fs::write(&path, "\u{feff}{\"Resources\": {\"A\": {\"Type\": \"X\"}}}").unwrap();
+        let t = read(&path).unwrap();
+        assert_eq!(t.resources["A"].kind, "X");
+        assert_eq!(t.stack_name, "stack");
+        std::fs::write(&path, "\u{feff}{\"Resources\": }").unwrap();
+        let e = read(&path).unwrap_err().to_string();
+        assert!(e.contains("invalid JSON"), "{e}");
     }
 
     #[test]
