@@ -129,8 +129,13 @@ impl<'t> Context<'t> {
         Ok(self.string_property(id, "ApiId")?.as_deref() == Some(api))
     }
 
-    /// True if the route has a `$default` route response (a two-way route).
+    /// True for a two-way route: `RouteResponseSelectionExpression: $default` and a
+    /// `$default` route response (API Gateway sends nothing back without either).
     fn has_route_response(&self, route: &str) -> Result<bool, LoadError> {
+        let expression = self.string_property(route, "RouteResponseSelectionExpression")?;
+        if expression.as_deref() != Some("$default") {
+            return Ok(false);
+        }
         for id in self.resources_of(ROUTE_RESPONSE)? {
             if self.string_property(id, "RouteId")?.as_deref() == Some(route)
                 && self.string_property(id, "RouteResponseKey")?.as_deref() == Some("$default")

@@ -310,6 +310,25 @@ fn the_minimal_template_loads() {
 }
 
 #[test]
+fn a_two_way_route_needs_the_expression_and_a_default_route_response() {
+    let response = "  DefaultResponse:\n    Type: AWS::ApiGatewayV2::RouteResponse\n    Properties: {ApiId: !Ref Api, RouteId: !Ref DefaultRoute, RouteResponseKey: $default}\n";
+    let expression = "      RouteResponseSelectionExpression: $default\n";
+    let with_expression = BASE.replace(
+        "      RouteKey: $default\n",
+        &format!("      RouteKey: $default\n{expression}"),
+    );
+    for (text, two_way) in [
+        (format!("{BASE}{response}"), false),
+        (with_expression.clone(), false),
+        (format!("{with_expression}{response}"), true),
+    ] {
+        let (_dir, path) = write(&text);
+        let api = load_template(&path, &TemplateOptions::default()).unwrap();
+        assert_eq!(api.routes[0].route_response, two_way, "{text}");
+    }
+}
+
+#[test]
 fn a_yaml_syntax_error_names_its_line() {
     let text = BASE.replace("      RouteKey: $default\n", "      RouteKey: [$default\n");
     let (e, message) = refused(&text, &TemplateOptions::default());
