@@ -160,9 +160,13 @@ impl Context<'_> {
         Ok(())
     }
 
-    /// `Fn::GetAtt [resource, attribute]` (the attribute may itself be a `Ref`).
+    /// `Fn::GetAtt [resource, attribute]` (the attribute may itself be a `Ref`), or
+    /// `"resource.attribute"`.
     pub(super) fn get_att_value(&self, arg: &Value, at: &At<'_>) -> Result<Value, LoadError> {
         let at_fn = at.child("Fn::GetAtt");
+        if let Some((resource, attribute)) = arg.as_str().and_then(|s| s.split_once('.')) {
+            return self.get_att(resource, attribute, at).map(Value::String);
+        }
         let Some([resource, attribute]) = arg.as_array().map(Vec::as_slice) else {
             return Err(self.fail(at, "malformed Fn::GetAtt", "write [LogicalId, Attribute]"));
         };

@@ -41,6 +41,10 @@ fn sub_with_pseudo_parameters_attributes_variables_and_literals() {
         value("      V: !Sub ['${!Literal}-${X}-${ Env }', {X: !Ref AWS::Partition}]\n"),
         json!("${Literal}-aws-dev")
     );
+    assert_eq!(
+        value("      V: {'Fn::GetAtt': Fn.Arn}\n"),
+        value("      V: !GetAtt [Fn, !Sub Arn]\n")
+    );
     let e = eval("      V: !Sub 'a-${Env'\n", "V").unwrap_err();
     assert!(e.contains("unclosed ${"), "{e}");
 }
