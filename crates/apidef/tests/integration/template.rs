@@ -533,3 +533,35 @@ fn an_authorizer_off_connect_and_a_cycle_are_refused() {
     assert_eq!(resource_of(&e), "ChatFunction");
     assert!(message.contains("ChatFunction itself"), "{message}");
 }
+
+#[test]
+fn a_function_without_runtime_or_handler_is_named() {
+    let (e, message) = refused(
+        &BASE.replace("      Runtime: python3.12\n", ""),
+        &TemplateOptions::default(),
+    );
+    assert_eq!(resource_of(&e), "ChatFunction");
+    assert!(
+        message.contains("has no Runtime (nor Globals.Function.Runtime)"),
+        "{message}"
+    );
+    let (e, message) = refused(
+        &BASE.replace("      Handler: app.handler\n", ""),
+        &TemplateOptions::default(),
+    );
+    assert_eq!(resource_of(&e), "ChatFunction");
+    assert!(message.contains("has no Handler"), "{message}");
+    // A custom runtime runs its package's bootstrap; SAM's Globals give what is left out.
+    let globals = "Globals:\n  Function:\n    Timeout: 9\n    CodeUri: src\n";
+    let text = BASE
+        .replace("      Handler: app.handler\n", "")
+        .replace("      CodeUri: src/\n", "")
+        .replace("python3.12", "provided.al2023");
+    let (dir, path) = write(&format!("{globals}{text}"));
+    let api = load_template(&path, &TemplateOptions::default()).unwrap();
+    let f = &api.functions[0];
+    assert_eq!(
+        (f.handler.as_str(), f.timeout_secs, &f.code),
+        ("bootstrap", 9, &Code::Dir(dir.path().join("src")))
+    );
+}
