@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 pub(super) struct Template {
     /// The template file.
     pub(super) file: PathBuf,
-    /// The folder paths in the template are relative to.
+    /// The folder paths in the template are relative to, made absolute so that the code's
+    /// paths do not depend on the working directory of whoever uses them.
     pub(super) dir: PathBuf,
     /// `AWS::StackName`: the file's name without its extension.
     pub(super) stack_name: String,
@@ -131,7 +132,7 @@ fn sections(path: &Path, root: Value) -> Result<Template, LoadError> {
     }
     Ok(Template {
         file: path.to_owned(),
-        dir: path.parent().map(Path::to_owned).unwrap_or_default(),
+        dir: folder_of(path),
         stack_name: path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -142,6 +143,15 @@ fn sections(path: &Path, root: Value) -> Result<Template, LoadError> {
         function_globals,
         resources,
     })
+}
+
+/// The template's folder, absolute (as it is if the working directory is unknown).
+fn folder_of(path: &Path) -> PathBuf {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::path::absolute(parent).unwrap_or_else(|_| parent.to_owned())
 }
 
 /// Parses YAML text into the JSON form of the template; the error names the line.

@@ -102,6 +102,18 @@ fn the_sam_chat_template_gives_its_routes_functions_and_authorizer() {
 }
 
 #[test]
+fn a_relative_template_path_gives_absolute_code_paths() {
+    // Tests run in the crate's folder.
+    let path = Path::new("tests/fixtures/template/chat/template.yaml");
+    let api = load_template(path, &TemplateOptions::default()).unwrap();
+    assert_eq!(api.source, path);
+    assert_eq!(
+        api.functions[0].code,
+        Code::Dir(fixture("chat/src/connect"))
+    );
+}
+
+#[test]
 fn the_same_template_in_json_gives_the_same_api() {
     let path = fixture("chat/template.json");
     let api = load_template(&path, &TemplateOptions::default()).unwrap();
