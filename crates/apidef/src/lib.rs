@@ -3,14 +3,17 @@
 //!
 //! - [`ApiDefinition`]: the API (route selection, stage), its routes, the functions they
 //!   integrate with, and the `$connect` authorizer, whatever file they came from.
+//! - [`load_terraform`]: that API from a Terraform configuration, evaluated offline.
 //! - `Launch` (coming): how a function runs on this machine, its `Runtime` mapped to the
 //!   official runtime interface client.
 
 mod error;
 mod model;
+mod terraform;
 
 pub use error::LoadError;
 pub use model::{
     ApiDefinition, AuthorizerDef, Code, FunctionDef, RouteDef, DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT_SECS,
 };
+pub use terraform::{load_terraform, TerraformOptions};
