@@ -72,6 +72,7 @@ impl Engine {
         let module = &self.config.modules[m];
         let text = hcl::format::to_string(expr).unwrap_or_default();
         let mut problems: Vec<String> = Vec::new();
+        let mut touched: Vec<(bool, String, String)> = Vec::new();
         let mut vars = hcl::Map::new();
         let mut locals = hcl::Map::new();
         let mut modules = hcl::Map::new();
@@ -106,6 +107,7 @@ impl Engine {
                 "data" => {
                     let Some(name) = a2 else { continue };
                     let value = self.resource_value(m, true, &a1, &name);
+                    touched.push((true, a1.clone(), name.clone()));
                     if let Some(v) = note(format!("data.{a1}.{name}"), value) {
                         insert2(&mut data, &a1, name, v);
                     }
@@ -113,6 +115,7 @@ impl Engine {
                 "path" | "count" | "each" | "terraform" | "self" => {}
                 rtype if RESOURCE_TYPE.is_match(rtype) => {
                     let value = self.resource_value(m, false, rtype, &a1);
+                    touched.push((false, rtype.to_owned(), a1.clone()));
                     if let Some(v) = note(format!("{rtype}.{a1}"), value) {
                         insert2(&mut resources, rtype, a1, v);
                     }
@@ -147,10 +150,18 @@ impl Engine {
         Evaluator::with_names(self.scope.clone(), names)
             .eval(expr)
             .map_err(|e| {
-                if problems.is_empty() {
+                if !problems.is_empty() {
+                    return problems.join("; ");
+                }
+                // "no such key: `invoke_arn`" says less than why the resource lacks it.
+                let why: Vec<String> = touched
+                    .iter()
+                    .flat_map(|(data, rtype, name)| self.unknown_arguments(m, *data, rtype, name))
+                    .collect();
+                if why.is_empty() {
                     e
                 } else {
-                    problems.join("; ")
+                    format!("{e}; {}", why.join("; "))
                 }
             })
     }

@@ -46,6 +46,8 @@ pub(crate) struct Instance {
     pub key: InstanceKey,
     /// Its arguments that could be evaluated, and the attributes AWS would compute.
     pub object: hcl::Map<String, Value>,
+    /// Its arguments that can't be known offline, and why.
+    pub unknown: Vec<(String, String)>,
 }
 
 pub(super) type Instances = Rc<Result<Vec<Rc<Instance>>, String>>;
@@ -116,6 +118,36 @@ impl Engine {
         })
     }
 
+    /// Why the arguments of the resource's instances that can't be known can't be, as
+    /// `ADDRESS.ARGUMENT can't be known: WHY`.
+    pub(super) fn unknown_arguments(
+        &self,
+        m: usize,
+        data: bool,
+        rtype: &str,
+        name: &str,
+    ) -> Vec<String> {
+        let module = &self.config.modules[m];
+        let Some(b) = module
+            .resources
+            .iter()
+            .position(|r| r.data == data && r.rtype == rtype && r.name == name)
+        else {
+            return Vec::new();
+        };
+        let instances = self.instances(m, b);
+        let Ok(list) = instances.as_ref() else {
+            return Vec::new();
+        };
+        list.iter()
+            .flat_map(|i| {
+                i.unknown
+                    .iter()
+                    .map(move |(arg, why)| format!("{}.{arg} can't be known: {why}", i.address))
+            })
+            .collect()
+    }
+
     /// The instances of block `b` of module `m`.
     pub(super) fn instances(&self, m: usize, b: usize) -> Instances {
         match self.instances.borrow().get(&(m, b)) {
@@ -179,7 +211,8 @@ impl Engine {
             .into_iter()
             .map(|(suffix, key)| {
                 let address = format!("{}{}{suffix}", module.prefix, block.local_address());
-                let mut object = self.object(m, &block.body, &key);
+                let mut unknown = Vec::new();
+                let mut object = self.object(m, &block.body, &key, Some(&mut unknown));
                 computed::add(block, &address, &mut object, &self.account);
                 Rc::new(Instance {
                     module: m,
@@ -187,21 +220,36 @@ impl Engine {
                     address,
                     key,
                     object,
+                    unknown,
                 })
             })
             .collect())
     }
 
-    /// The arguments of `body` that evaluate, and its nested blocks as lists of objects.
-    fn object(&self, m: usize, body: &Body, key: &InstanceKey) -> hcl::Map<String, Value> {
+    /// The arguments of `body` that evaluate (noting in `unknown` those that don't), and its
+    /// nested blocks as lists of objects.
+    fn object(
+        &self,
+        m: usize,
+        body: &Body,
+        key: &InstanceKey,
+        mut unknown: Option<&mut Vec<(String, String)>>,
+    ) -> hcl::Map<String, Value> {
         let mut object = hcl::Map::new();
         for a in body.attributes().filter(|a| !META.contains(&a.key())) {
-            if let Ok(v) = self.eval(m, a.expr(), key) {
-                object.insert(a.key().to_owned(), v);
+            match self.eval(m, a.expr(), key) {
+                Ok(v) => {
+                    object.insert(a.key().to_owned(), v);
+                }
+                Err(e) => {
+                    if let Some(unknown) = unknown.as_deref_mut() {
+                        unknown.push((a.key().to_owned(), e));
+                    }
+                }
             }
         }
         for block in body.blocks().filter(|b| !META.contains(&b.identifier())) {
-            let nested = Value::Object(self.object(m, block.body(), key));
+            let nested = Value::Object(self.object(m, block.body(), key, None));
             if let Value::Array(list) = object
                 .entry(block.identifier().to_owned())
                 .or_insert_with(|| Value::Array(Vec::new()))
