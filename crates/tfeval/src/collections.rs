@@ -233,3 +233,42 @@ fn zipmap(args: FuncArgs) -> Result<Value, String> {
     }
     Ok(Value::Object(out))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Evaluator, Scope};
+    use hcl::{Expression, Value};
+    use std::str::FromStr;
+
+    fn eval(src: &str) -> Result<Value, String> {
+        let scope = Scope {
+            cwd: "/repo".into(),
+            home: None,
+        };
+        let e = Evaluator::new(scope, hcl::Map::new(), hcl::Map::new());
+        e.eval(&Expression::from_str(src).map_err(|e| e.to_string())?)
+    }
+
+    #[test]
+    fn the_functions_configurations_use_for_names_and_environments() {
+        let cases = [
+            (r#"format("%s-%d:%v%%", "chat", 3, true)"#, "chat-3:true%"),
+            (r#"lookup({a = "x"}, "b", "fallback")"#, "fallback"),
+            (r#"lookup({a = "x"}, "a")"#, "x"),
+            (r#"merge({a = "1", b = "2"}, {b = "3"}).b"#, "3"),
+            (r#"join(",", ["a"], ["b", "c"])"#, "a,b,c"),
+            (r#"join("/", toset(["b", "a", "b"]))"#, "a/b"),
+            (r#"split(":", "arn:aws:x")[1]"#, "aws"),
+            (r#"jsonencode({a = 1})"#, r#"{"a":1}"#),
+            (r#"element(concat(["a"], ["b"]), 3)"#, "b"),
+            (r#"tostring(length(keys({x = 1, y = 2})))"#, "2"),
+            (r#"try(lookup({}, "k"), "none")"#, "none"),
+            (r#"join("", compact(["a", "", null, "b"]))"#, "ab"),
+        ];
+        for (src, want) in cases {
+            assert_eq!(eval(src), Ok(Value::from(want)), "{src}");
+        }
+        assert!(eval(r#"lookup({}, "k")"#).unwrap_err().contains("no key"));
+        assert!(eval(r#"merge("x")"#).is_err());
+    }
+}

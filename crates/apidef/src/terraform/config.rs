@@ -188,6 +188,11 @@ impl Config {
                     .push(format!("{address} (source \"{source}\")"));
                 continue;
             }
+            if attr(&call.body, "for_each").is_some() {
+                self.skipped
+                    .push(format!("{address} (for_each on a module call)"));
+                continue;
+            }
             if depth >= MAX_DEPTH {
                 return Err(LoadError::Resource {
                     file: call.file.clone(),

@@ -16,7 +16,7 @@ use wsproxy_tfeval::{Evaluator, Scope};
 
 /// `root.name` or `root.name.name`, not after a `.`, `$` or a word character.
 static REFERENCE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?:^|[^\w.$-])([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)(?:\.([A-Za-z_][\w-]*))?")
+    regex::Regex::new(r"(?:^|[^\w.$])([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)(?:\.([A-Za-z_][\w-]*))?")
         .expect("valid")
 });
 /// What a resource type looks like: `aws_lambda_function`, `archive_file`.

@@ -133,6 +133,17 @@ fn vars_and_var_files_override_tfvars() {
     };
     let api = load_terraform(&fixture("chat"), &options).unwrap();
     assert_eq!(api.stage.as_deref(), Some("prod"));
+    let undeclared = TerraformOptions {
+        vars: BTreeMap::from([("stage".to_owned(), "prod".to_owned())]),
+        ..TerraformOptions::default()
+    };
+    let e = load_terraform(&fixture("chat"), &undeclared)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("-var stage") && e.contains("no variable \"stage\""),
+        "{e}"
+    );
     let chat = api.function("chat-prod-chat").unwrap();
     assert_eq!(chat.timeout_secs, 30);
     assert_eq!(chat.environment["REGION"], "eu-west-1");
