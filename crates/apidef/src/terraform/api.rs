@@ -337,11 +337,37 @@ fn lambda_named_by(
         ));
     };
     let named = |inst: &Rc<Instance>| computed(inst, "function_name") == Some(name.as_str());
-    if let Some(f) = instances(engine, "aws_lambda_function")?
-        .into_iter()
-        .find(named)
-    {
-        return Ok(f);
+    // A function whose count or name can't be known is no reason to fail, unless nothing
+    // else matches: then it may be the one.
+    let mut unsure = Vec::new();
+    for (m, b, list) in engine.all_of(false, "aws_lambda_function") {
+        match list.as_ref() {
+            Ok(list) => {
+                if let Some(f) = list.iter().find(|i| named(i)) {
+                    return Ok(f.clone());
+                }
+                unsure.extend(
+                    list.iter()
+                        .filter(|i| computed(i, "function_name").is_none())
+                        .map(|i| {
+                            let why = i.unknown.iter().find(|(a, _)| a == "function_name");
+                            format!(
+                                "{}'s function_name can't be known: {}",
+                                i.address,
+                                why.map_or("not set", |(_, e)| e)
+                            )
+                        }),
+                );
+            }
+            Err(e) => {
+                let block = &engine.config.modules[m].resources[b];
+                unsure.push(format!(
+                    "{}{}: {e}",
+                    engine.config.modules[m].prefix,
+                    block.local_address()
+                ));
+            }
+        }
     }
     let existing = engine
         .all_of(true, "aws_lambda_function")
@@ -349,7 +375,7 @@ fn lambda_named_by(
         .filter_map(|(_, _, list)| list.as_ref().as_ref().ok().cloned())
         .flatten()
         .find(named);
-    let message = match existing {
+    let mut message = match existing {
         Some(data) => format!(
             "invokes the existing function \"{name}\" ({}), which this configuration reads \
              but does not create, so its code is not here and it can't be run locally: \
@@ -363,5 +389,8 @@ fn lambda_named_by(
              define it here with its code on this machine, or run your function with --lambda"
         ),
     };
+    if !unsure.is_empty() {
+        message.push_str(&format!(" (not known offline: {})", unsure.join("; ")));
+    }
     Err(resource_error(engine, referrer, message))
 }

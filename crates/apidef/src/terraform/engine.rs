@@ -158,7 +158,18 @@ impl Engine {
                     .iter()
                     .flat_map(|(data, rtype, name)| self.unknown_arguments(m, *data, rtype, name))
                     .collect();
-                if why.is_empty() {
+                if why.is_empty() && e.contains("no such key") && !touched.is_empty() {
+                    let names: Vec<String> = touched
+                        .iter()
+                        .map(|(data, rtype, name)| {
+                            format!("{}{rtype}.{name}", if *data { "data." } else { "" })
+                        })
+                        .collect();
+                    format!(
+                        "{e} (an attribute AWS gives {} when it creates it is not known offline)",
+                        names.join(", ")
+                    )
+                } else if why.is_empty() {
                     e
                 } else {
                     format!("{e}; {}", why.join("; "))

@@ -309,3 +309,25 @@ fn a_function_in_s3_or_an_existing_one_cannot_run_locally() {
         ],
     );
 }
+
+#[test]
+fn what_cannot_be_known_but_is_not_needed_does_not_fail_the_load() {
+    let other = r#"
+resource "aws_sqs_queue" "q" {
+  name = "q"
+}
+
+resource "aws_lambda_function" "worker" {
+  count         = length(aws_sqs_queue.q.url) > 0 ? 1 : 0
+  function_name = "worker-${aws_sqs_queue.q.arn}"
+  s3_bucket     = "artifacts"
+  s3_key        = "worker.zip"
+}
+
+output "queue" {
+  value = aws_sqs_queue.q.url
+}
+"#;
+    let (_dir, result) = load_with("", "", &[("worker.tf", other)]);
+    result.unwrap();
+}
