@@ -1,6 +1,7 @@
 //! The WebSocket API of an evaluated configuration: its `aws_apigatewayv2_api`, routes,
 //! route responses, Lambda proxy integrations, `$connect` authorizer and stage.
 
+use super::attributes::{required, resource_error, string};
 use super::computed::function_name_of;
 use super::engine::Engine;
 use super::instances::Instance;
@@ -9,51 +10,6 @@ use crate::{ApiDefinition, AuthorizerDef, FunctionDef, LoadError, RouteDef};
 use hcl::Value;
 use std::path::Path;
 use std::rc::Rc;
-
-/// An error about one instance: its file, its address, what is wrong and what to do.
-pub(crate) fn resource_error(engine: &Engine, inst: &Instance, message: String) -> LoadError {
-    LoadError::Resource {
-        file: engine.config.modules[inst.module].resources[inst.block]
-            .file
-            .clone(),
-        resource: inst.address.clone(),
-        message,
-    }
-}
-
-/// The attribute `name` as a string; an error when it is set but can't be known offline.
-pub(crate) fn string(
-    engine: &Engine,
-    inst: &Instance,
-    name: &str,
-) -> Result<Option<String>, LoadError> {
-    match engine.attribute(inst, name) {
-        Ok(None) => Ok(None),
-        Ok(Some(Value::String(s))) => Ok(Some(s)),
-        Ok(Some(Value::Number(n))) => Ok(Some(n.to_string())),
-        Ok(Some(Value::Bool(b))) => Ok(Some(b.to_string())),
-        Ok(Some(other)) => Err(resource_error(
-            engine,
-            inst,
-            format!("{name} is {other}, not a string"),
-        )),
-        Err(e) => Err(resource_error(
-            engine,
-            inst,
-            format!(
-                "{name} can't be worked out offline: {e}. wsproxy evaluates the configuration \
-                 as `terraform plan` would, without AWS: give {name} a value made of \
-                 variables, locals and other resources' arguments"
-            ),
-        )),
-    }
-}
-
-/// The attribute `name`, which must be set.
-pub(crate) fn required(engine: &Engine, inst: &Instance, name: &str) -> Result<String, LoadError> {
-    string(engine, inst, name)?
-        .ok_or_else(|| resource_error(engine, inst, format!("{name} is not set: set it")))
-}
 
 /// Every instance of a resource type, or the error of one whose count can't be known.
 fn instances(engine: &Engine, rtype: &str) -> Result<Vec<Rc<Instance>>, LoadError> {

@@ -2,7 +2,7 @@
 //! code is on this machine (an `archive_file`'s folder rather than its zip, so edits are
 //! live), environment, timeout and memory.
 
-use super::api::{required, resource_error, string};
+use super::attributes::{required, resource_error, string};
 use super::config::attr;
 use super::engine::Engine;
 use super::instances::{Instance, InstanceKey};

@@ -4,6 +4,7 @@
 //! the attributes AWS gives resources (ids, ARNs, endpoints) made up from their arguments.
 
 mod api;
+mod attributes;
 mod computed;
 mod config;
 mod engine;

@@ -212,7 +212,11 @@ fn an_unsupported_function_or_an_unknowable_value_where_one_is_needed() {
         &dir,
         "main.tf",
         "aws_apigatewayv2_route.default",
-        &["route_key", "timestamp", "offline"],
+        &[
+            "route_key",
+            "undefined function `timestamp`",
+            "common functions",
+        ],
     );
     let queue = "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n";
     let (dir, result) = load_with(
@@ -330,4 +334,30 @@ output "queue" {
 "#;
     let (_dir, result) = load_with("", "", &[("worker.tf", other)]);
     result.unwrap();
+}
+
+#[test]
+fn a_module_called_with_count_0_is_left_out() {
+    let module = "resource \"aws_apigatewayv2_api\" \"spare\" {\n  name = \"spare\"\n  protocol_type = \"WEBSOCKET\"\n  route_selection_expression = \"$request.body.action\"\n}\n";
+    let call = |count: &str| {
+        format!("module \"spare\" {{\n  source = \"./modules/spare\"\n  count = {count}\n}}\n")
+    };
+    let off = call("length([]) > 0 ? 1 : 0");
+    let (_dir, result) = load_with(
+        "",
+        "",
+        &[("modules/spare/main.tf", module), ("spare.tf", &off)],
+    );
+    result.unwrap();
+    let on = call("1");
+    let (_dir, result) = load_with(
+        "",
+        "",
+        &[("modules/spare/main.tf", module), ("spare.tf", &on)],
+    );
+    let text = result.unwrap_err().to_string();
+    assert!(
+        text.contains("module.spare[0].aws_apigatewayv2_api.spare"),
+        "{text}"
+    );
 }
