@@ -4,12 +4,14 @@
 //! - [`ApiDefinition`]: the API (route selection, stage), its routes, the functions they
 //!   integrate with, and the `$connect` authorizer, whatever file they came from.
 //! - [`load_template`]: an [`ApiDefinition`] from a CloudFormation or SAM template.
+//! - [`load_terraform`]: the same from a Terraform configuration, evaluated offline.
 //! - `Launch` (coming): how a function runs on this machine, its `Runtime` mapped to the
 //!   official runtime interface client.
 
 mod error;
 mod model;
 mod template;
+mod terraform;
 
 pub use error::LoadError;
 pub use model::{
@@ -17,3 +19,4 @@ pub use model::{
     DEFAULT_TIMEOUT_SECS,
 };
 pub use template::{load_template, TemplateOptions};
+pub use terraform::{load_terraform, TerraformOptions};

@@ -1,3 +1,5 @@
 //! Integration tests of wsproxy-apidef: templates and Terraform configurations on disk.
 
 mod template;
+mod terraform;
+mod terraform_errors;
