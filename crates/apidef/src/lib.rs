@@ -3,14 +3,16 @@
 //!
 //! - [`ApiDefinition`]: the API (route selection, stage), its routes, the functions they
 //!   integrate with, and the `$connect` authorizer, whatever file they came from.
-//! - `Launch` (coming): how a function runs on this machine, its `Runtime` mapped to the
-//!   official runtime interface client.
+//! - [`Launch`]: how a function runs on this machine, its `Runtime` mapped to the official
+//!   runtime interface client.
 
 mod error;
 mod model;
+mod runtime;
 
 pub use error::LoadError;
 pub use model::{
     ApiDefinition, AuthorizerDef, Code, FunctionDef, RouteDef, DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT_SECS,
 };
+pub use runtime::{Launch, LaunchOptions};
