@@ -1,1 +1,3 @@
 //! Integration tests of wsproxy-apidef: templates and Terraform configurations on disk.
+
+mod runtime;
