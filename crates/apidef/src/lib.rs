@@ -3,12 +3,14 @@
 //!
 //! - [`ApiDefinition`]: the API (route selection, stage), its routes, the functions they
 //!   integrate with, and the `$connect` authorizer, whatever file they came from.
+//! - [`load_template`]: an [`ApiDefinition`] from a CloudFormation or SAM template.
 //! - [`Launch`]: how a function runs on this machine, its `Runtime` mapped to the official
 //!   runtime interface client.
 
 mod error;
 mod model;
 mod runtime;
+mod template;
 
 pub use error::LoadError;
 pub use model::{
@@ -16,3 +18,4 @@ pub use model::{
     DEFAULT_TIMEOUT_SECS,
 };
 pub use runtime::{Launch, LaunchOptions};
+pub use template::{load_template, TemplateOptions};

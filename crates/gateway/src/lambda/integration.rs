@@ -126,6 +126,7 @@ impl LambdaIntegration {
             crashes: n(&c.crashes),
             timeouts: n(&c.timeouts),
             processes: self.shared.processes.stats(),
+            durations: self.shared.dispatcher.durations(),
         }
     }
 

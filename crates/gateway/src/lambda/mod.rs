@@ -289,6 +289,9 @@ pub struct LambdaStats {
     pub timeouts: u64,
     /// Every process started, oldest first (the last 64).
     pub processes: Vec<ProcessStats>,
+    /// How long the latest answered invocations ran (the last 1,024), from a process taking
+    /// each to its response or error: Lambda's Duration.
+    pub durations: Vec<Duration>,
 }
 
 /// One function process.

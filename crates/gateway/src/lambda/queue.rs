@@ -5,8 +5,11 @@ use bytes::Bytes;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, Notify};
+
+/// How many of the latest invocations' durations [`Dispatcher::durations`] keeps.
+pub(crate) const DURATIONS_KEPT: usize = 1024;
 
 /// How an invocation ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +55,8 @@ struct Pending {
 struct Running {
     slot: Option<usize>,
     reply: Option<oneshot::Sender<Outcome>>,
+    /// When a process took it: Lambda's billed duration runs from here to its answer.
+    started: Instant,
 }
 
 #[derive(Default)]
@@ -63,6 +68,8 @@ struct State {
     generations: Vec<u64>,
     /// Set when no process can ever take an invocation (every slot gave up, or stopping).
     unavailable: Option<String>,
+    /// The durations of the latest answered invocations (at most [`DURATIONS_KEPT`]).
+    durations: VecDeque<Duration>,
 }
 
 /// How invocations ended so far.
@@ -196,6 +203,7 @@ impl Dispatcher {
                         Running {
                             slot,
                             reply: p.reply,
+                            started: Instant::now(),
                         },
                     );
                     drop(state);
@@ -237,9 +245,20 @@ impl Dispatcher {
     /// Ends a running invocation; false when `request_id` is not running (unknown, or
     /// already ended).
     pub(crate) fn complete(&self, request_id: &str, outcome: Outcome) -> bool {
-        let Some(running) = self.lock().running.remove(request_id) else {
+        let mut state = self.lock();
+        let Some(running) = state.running.remove(request_id) else {
             return false;
         };
+        if matches!(
+            outcome,
+            Outcome::Response(_) | Outcome::FunctionError { .. }
+        ) {
+            if state.durations.len() == DURATIONS_KEPT {
+                state.durations.pop_front();
+            }
+            state.durations.push_back(running.started.elapsed());
+        }
+        drop(state);
         let counter = match &outcome {
             Outcome::Response(_) => Some(&self.counters.responses),
             Outcome::FunctionError { .. } => Some(&self.counters.function_errors),
@@ -256,6 +275,12 @@ impl Dispatcher {
             tracing::warn!(request_id, ?outcome, "an asynchronous invocation failed");
         }
         true
+    }
+
+    /// How long the latest answered invocations ran, from a process taking each to its
+    /// answer (what Lambda bills as Duration), oldest first.
+    pub(crate) fn durations(&self) -> Vec<Duration> {
+        self.lock().durations.iter().copied().collect()
     }
 
     /// True when `request_id` is running.
@@ -358,5 +383,36 @@ mod tests {
             );
         }
         assert!(matches!(d.next(None, 0).await, Next::Closed));
+    }
+
+    #[tokio::test]
+    async fn answered_invocations_keep_their_duration_and_only_the_latest_are_kept() {
+        let d = Dispatcher::new(1, Duration::from_secs(5), |_, _| {});
+        let run = |outcome: Outcome, runs_for: Duration| {
+            let d = d.clone();
+            async move {
+                let _ = d.submit(Bytes::new(), false);
+                let Next::Invocation(inv) = d.next(None, 0).await else {
+                    panic!("an invocation was queued");
+                };
+                tokio::time::sleep(runs_for).await;
+                assert!(d.complete(&inv.request_id, outcome));
+            }
+        };
+        let ms5 = Duration::from_millis(5);
+        run(Outcome::Response(Bytes::new()), ms5).await;
+        let error = Outcome::FunctionError {
+            error_type: "E".into(),
+            body: Bytes::new(),
+        };
+        run(error, ms5).await;
+        run(Outcome::Crashed("exit status: 1".into()), ms5).await;
+        let durations = d.durations();
+        assert_eq!(durations.len(), 2, "a crash has no duration: {durations:?}");
+        assert!(durations.iter().all(|t| *t >= Duration::from_millis(5)));
+        for _ in 0..DURATIONS_KEPT {
+            run(Outcome::Response(Bytes::new()), Duration::ZERO).await;
+        }
+        assert_eq!(d.durations().len(), DURATIONS_KEPT);
     }
 }
