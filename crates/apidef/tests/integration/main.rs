@@ -1,4 +1,5 @@
 //! Integration tests of wsproxy-apidef: templates and Terraform configurations on disk.
 
+mod examples;
 mod runtime;
 mod template;

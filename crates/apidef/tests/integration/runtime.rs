@@ -20,7 +20,7 @@ fn repo() -> PathBuf {
 
 /// `.tools/venv-functions/bin/python3` (awslambdaric installed), or the one
 /// `WSPROXY_FUNCTIONS_PYTHON` names.
-fn venv_python() -> PathBuf {
+pub(crate) fn venv_python() -> PathBuf {
     let python = std::env::var_os("WSPROXY_FUNCTIONS_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join(".tools/venv-functions/bin/python3"));
@@ -34,7 +34,7 @@ fn venv_python() -> PathBuf {
 
 /// `.tools/node-functions/node_modules` (aws-lambda-ric installed), or the one
 /// `WSPROXY_FUNCTIONS_NODE_MODULES` names.
-fn node_modules() -> PathBuf {
+pub(crate) fn node_modules() -> PathBuf {
     let dir = std::env::var_os("WSPROXY_FUNCTIONS_NODE_MODULES")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join(".tools/node-functions/node_modules"));
