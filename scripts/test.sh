@@ -12,6 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-test-deps.sh
+# The runtime interface clients (awslambdaric, aws-lambda-ric) and SDKs the local gateway's
+# example functions run with (.tools/venv-functions, .tools/node-functions).
+scripts/function-runtimes.sh
 
 log=$(mktemp)
 eval "$(scripts/moto.sh start)"

@@ -250,7 +250,10 @@ impl LambdaConfig {
                 found.display()
             ));
         }
-        std::fs::canonicalize(&found).map_err(|e| format!("{}: {e}", found.display()))
+        // Absolute, but not through its symlinks: a virtualenv's `bin/python3` is a link to
+        // the base interpreter, and only started by its own path does it use the
+        // virtualenv (and the function's dependencies there).
+        std::path::absolute(&found).map_err(|e| format!("{}: {e}", found.display()))
     }
 }
 
