@@ -14,6 +14,12 @@ use time::OffsetDateTime;
 /// query); MESSAGE adds `body` and `requestContext.messageId`; DISCONNECT adds
 /// `disconnectStatusCode`, `disconnectReason` and the few headers AWS sends with it.
 pub fn websocket_proxy_event(event: &RouteEvent, api_id: &str) -> Value {
+    proxy_event(event, api_id, None)
+}
+
+/// [`websocket_proxy_event`] with `requestContext.authorizer`, what the `$connect`
+/// authorizer allowed the connection with (its `context` and `principalId`).
+pub(crate) fn proxy_event(event: &RouteEvent, api_id: &str, authorizer: Option<Value>) -> Value {
     let request_id = crate::new_connection_id();
     let mut identity = Map::new();
     if let Some(ua) = &event.user_agent {
@@ -49,6 +55,9 @@ pub fn websocket_proxy_event(event: &RouteEvent, api_id: &str) -> Value {
     context.insert("domainName".into(), json!(event.domain_name));
     context.insert("connectionId".into(), json!(event.connection_id));
     context.insert("apiId".into(), json!(api_id));
+    if let Some(authorizer) = authorizer {
+        context.insert("authorizer".into(), authorizer);
+    }
 
     let mut out = Map::new();
     match event.event_type {
@@ -170,8 +179,13 @@ pub(crate) fn trace_root() -> String {
 /// messages itself). A missing or invalid `statusCode`, or an answer that is not a JSON object,
 /// is a 502, as API Gateway answers a malformed Lambda proxy response.
 pub fn integration_response(response: &[u8]) -> IntegrationResponse {
+    parse_answer(response).unwrap_or_else(malformed)
+}
+
+/// The function's answer, or why it is not a Lambda proxy answer.
+pub(crate) fn parse_answer(response: &[u8]) -> Result<IntegrationResponse, &'static str> {
     let Ok(Value::Object(answer)) = serde_json::from_slice::<Value>(response) else {
-        return malformed("the function's answer is not a JSON object");
+        return Err("the function's answer is not a JSON object");
     };
     let status = match answer.get("statusCode") {
         Some(Value::Number(n)) => n.as_u64(),
@@ -179,7 +193,7 @@ pub fn integration_response(response: &[u8]) -> IntegrationResponse {
         _ => None,
     };
     let Some(status) = status.filter(|s| (100..=599).contains(s)) else {
-        return malformed("the function's answer has no valid statusCode");
+        return Err("the function's answer has no valid statusCode");
     };
     let base64 = answer.get("isBase64Encoded") == Some(&Value::Bool(true));
     let body = match answer.get("body") {
@@ -216,7 +230,7 @@ pub fn integration_response(response: &[u8]) -> IntegrationResponse {
     }
     let mut out = IntegrationResponse::new(status as u16, body);
     out.headers = headers;
-    out
+    Ok(out)
 }
 
 fn header_value(value: &Value) -> Option<String> {

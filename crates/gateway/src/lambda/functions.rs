@@ -1,11 +1,18 @@
 //! Several functions behind one gateway, each route going to one of them, as API Gateway's
-//! route integrations do: [`FunctionsConfig`] says which, [`Functions`] runs them.
+//! route integrations do: [`FunctionsConfig`] says which, [`Functions`] runs them, with what
+//! API Gateway does around them: the `$connect` authorizer, whose answer every event of the
+//! connection carries as `requestContext.authorizer`; two-way routes, whose function's `body`
+//! goes back to the client; and the error frame a client gets when its message route failed.
 
+use super::authorizer::{Authorizer, AuthorizerConfig};
+use super::event_json::internal_error;
 use super::{LambdaConfig, LambdaIntegration};
-use crate::event::{Integration, IntegrationResponse, RouteEvent};
+use crate::event::{error_frame, EventType, Integration, IntegrationResponse, RouteEvent};
 use crate::GatewayError;
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use bytes::Bytes;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 /// The functions and which route runs on which.
 #[derive(Debug, Clone, Default)]
@@ -17,6 +24,11 @@ pub struct FunctionsConfig {
     /// The function of every route `routes` does not name; `None`: the one `$default` goes
     /// to, or the only function.
     pub default_function: Option<String>,
+    /// The Lambda REQUEST authorizer of `$connect`, if any.
+    pub authorizer: Option<AuthorizerConfig>,
+    /// Two-way routes (a `$default` route response): their function's returned `body` is sent
+    /// back to the client on the same socket. Other routes send nothing back.
+    pub route_responses: BTreeSet<String>,
 }
 
 impl FunctionsConfig {
@@ -75,13 +87,30 @@ impl FunctionsConfig {
             .iter()
             .map(|(route, name)| (format!("route '{route}'"), name))
             .chain(std::iter::once(("the default route".to_owned(), &default)));
-        for (what, name) in targets {
+        let authorizer = self
+            .authorizer
+            .as_ref()
+            .map(|a| ("the $connect authorizer".to_owned(), &a.function));
+        for (what, name) in targets.chain(authorizer) {
             if !seen.contains(name.as_str()) {
                 return Err(format!(
                     "{what} goes to function '{name}', which is not defined (functions: {})",
                     self.names().join(", ")
                 ));
             }
+        }
+        if let Some(a) = &self.authorizer {
+            a.sources()?;
+        }
+        if let Some(route) = self
+            .route_responses
+            .iter()
+            .find(|r| *r == "$connect" || *r == "$disconnect")
+        {
+            return Err(format!(
+                "route '{route}' cannot have a route response: only message routes \
+                 ($default and custom routes) answer the client"
+            ));
         }
         Ok(())
     }
@@ -93,6 +122,11 @@ pub struct Functions {
     functions: Vec<Arc<LambdaIntegration>>,
     routes: BTreeMap<String, usize>,
     default: usize,
+    authorizer: Option<Authorizer>,
+    route_responses: BTreeSet<String>,
+    /// `requestContext.authorizer` of each open connection the authorizer allowed, as JSON
+    /// (at most 8 KB each): added on `$connect`, removed on its `$disconnect` or refusal.
+    authorized: Mutex<HashMap<String, Arc<str>>>,
 }
 
 impl Functions {
@@ -109,6 +143,14 @@ impl Functions {
             .map(|(route, name)| (route.clone(), index(name)))
             .collect();
         let default = index(&default);
+        let authorizer = match &config.authorizer {
+            Some(a) => Some((
+                index(&a.function),
+                a.sources().map_err(GatewayError::Lambda)?,
+            )),
+            None => None,
+        };
+        let route_responses = config.route_responses.clone();
         let mut functions = Vec::with_capacity(config.functions.len());
         for f in config.functions {
             match LambdaIntegration::start(f).await {
@@ -121,10 +163,17 @@ impl Functions {
                 }
             }
         }
+        let authorizer = authorizer.map(|(at, sources)| Authorizer {
+            function: functions[at].clone(),
+            sources,
+        });
         Ok(Arc::new(Self {
             functions,
             routes,
             default,
+            authorizer,
+            route_responses,
+            authorized: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -157,11 +206,89 @@ impl Functions {
     }
 }
 
+impl Functions {
+    /// How many open connections carry an authorizer's context (for tests and stats).
+    pub fn authorized_connections(&self) -> usize {
+        self.lock_authorized().len()
+    }
+
+    fn lock_authorized(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<str>>> {
+        self.authorized.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The connection's `requestContext.authorizer`; `forget` removes it (its last event).
+    fn authorizer_of(&self, connection_id: &str, forget: bool) -> Option<Value> {
+        let kept = if forget {
+            self.lock_authorized().remove(connection_id)
+        } else {
+            self.lock_authorized().get(connection_id).cloned()
+        };
+        kept.and_then(|json| serde_json::from_str(&json).ok())
+    }
+
+    /// `$connect`: the authorizer first, if any, then the route's function with its context.
+    async fn connect(&self, event: RouteEvent) -> IntegrationResponse {
+        let id = event.connection_id.clone();
+        let mut context = None;
+        if let Some(authorizer) = &self.authorizer {
+            match authorizer.authorize(&event).await {
+                Ok(allowed) => {
+                    let allowed = Value::Object(allowed);
+                    self.lock_authorized()
+                        .insert(id.clone(), Arc::from(allowed.to_string()));
+                    context = Some(allowed);
+                }
+                Err(refusal) => return refusal,
+            }
+        }
+        let function = self.for_route(&event.route_key).clone();
+        let answer = function
+            .call(&event, context)
+            .await
+            .unwrap_or_else(internal_error);
+        if !answer.is_success() {
+            // No socket, so no `$disconnect` to forget it.
+            self.lock_authorized().remove(&id);
+        }
+        answer
+    }
+
+    /// A message: the function's answer, and what the client gets back (a two-way route's
+    /// `body`; API Gateway's error frame when the integration failed).
+    async fn message(&self, event: RouteEvent) -> IntegrationResponse {
+        let context = self.authorizer_of(&event.connection_id, false);
+        let function = self.for_route(&event.route_key).clone();
+        match function.call(&event, context).await {
+            Some(mut answer) => {
+                if self.route_responses.contains(&event.route_key) && !answer.body.is_empty() {
+                    answer.reply = Some(Bytes::from(answer.body.clone()));
+                }
+                answer
+            }
+            None => {
+                let mut answer = internal_error();
+                answer.reply = Some(error_frame("Internal server error", &event.connection_id));
+                answer
+            }
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl Integration for Functions {
     async fn handle(&self, event: RouteEvent) -> IntegrationResponse {
-        let function = self.for_route(event.route_key.as_str()).clone();
-        function.handle(event).await
+        match event.event_type {
+            EventType::Connect => self.connect(event).await,
+            EventType::Message => self.message(event).await,
+            EventType::Disconnect => {
+                let context = self.authorizer_of(&event.connection_id, true);
+                let function = self.for_route(&event.route_key).clone();
+                function
+                    .call(&event, context)
+                    .await
+                    .unwrap_or_else(internal_error)
+            }
+        }
     }
 }
 
