@@ -29,6 +29,11 @@ pub struct FunctionsConfig {
     /// Two-way routes (a `$default` route response): their function's returned `body` is sent
     /// back to the client on the same socket. Other routes send nothing back.
     pub route_responses: BTreeSet<String>,
+    /// Only the routes `routes` names have an integration, as in an API without a `$default`
+    /// route: a connect without a `$connect` route opens with no function run, a
+    /// `$disconnect` without one runs nothing, and a message without a route gets API
+    /// Gateway's `{"message": "Forbidden", ...}` frame. False: `default_function` takes them.
+    pub routes_only: bool,
 }
 
 impl FunctionsConfig {
@@ -81,12 +86,16 @@ impl FunctionsConfig {
                 return Err(format!("function '{}' is defined twice", f.function_name));
             }
         }
-        let default = self.default_name()?;
+        let default = if self.routes_only {
+            None
+        } else {
+            Some(self.default_name()?)
+        };
         let targets = self
             .routes
             .iter()
             .map(|(route, name)| (format!("route '{route}'"), name))
-            .chain(std::iter::once(("the default route".to_owned(), &default)));
+            .chain(default.iter().map(|d| ("the default route".to_owned(), d)));
         let authorizer = self
             .authorizer
             .as_ref()
@@ -101,6 +110,16 @@ impl FunctionsConfig {
         }
         if let Some(a) = &self.authorizer {
             a.sources()?;
+            if self.routes_only && !self.routes.contains_key("$connect") {
+                return Err(format!(
+                    "the $connect authorizer '{}' needs a $connect route: route $connect to \
+                     a function",
+                    a.function
+                ));
+            }
+        }
+        if self.routes_only && self.routes.is_empty() {
+            return Err("no route goes to a function: route at least one".to_owned());
         }
         if let Some(route) = self
             .route_responses
@@ -121,7 +140,8 @@ impl FunctionsConfig {
 pub struct Functions {
     functions: Vec<Arc<LambdaIntegration>>,
     routes: BTreeMap<String, usize>,
-    default: usize,
+    /// `None`: the routes `routes` does not name have no integration.
+    default: Option<usize>,
     authorizer: Option<Authorizer>,
     route_responses: BTreeSet<String>,
     /// `requestContext.authorizer` of each open connection the authorizer allowed, as JSON
@@ -134,7 +154,11 @@ impl Functions {
     /// [`LambdaIntegration::start`]); if one fails to start, those started are stopped.
     pub async fn start(config: FunctionsConfig) -> Result<Arc<Self>, GatewayError> {
         config.validate().map_err(GatewayError::Lambda)?;
-        let default = config.default_name().map_err(GatewayError::Lambda)?;
+        let default = if config.routes_only {
+            None
+        } else {
+            Some(config.default_name().map_err(GatewayError::Lambda)?)
+        };
         let names = config.names();
         let index = |name: &str| names.iter().position(|n| n == name).unwrap_or(0);
         let routes = config
@@ -142,7 +166,7 @@ impl Functions {
             .iter()
             .map(|(route, name)| (route.clone(), index(name)))
             .collect();
-        let default = index(&default);
+        let default = default.map(|d| index(&d));
         let authorizer = match &config.authorizer {
             Some(a) => Some((
                 index(&a.function),
@@ -177,9 +201,10 @@ impl Functions {
         }))
     }
 
-    /// The function of the routes no route mapping names.
+    /// The function of the routes no route mapping names (the first function when they
+    /// have none: [`FunctionsConfig::routes_only`]).
     pub fn default_function(&self) -> &Arc<LambdaIntegration> {
-        &self.functions[self.default]
+        &self.functions[self.default.unwrap_or(0)]
     }
 
     /// Every function, in the configuration's order.
@@ -192,10 +217,11 @@ impl Functions {
         self.functions.iter().find(|f| f.function_name() == name)
     }
 
-    /// The function `route_key` runs on.
-    pub fn for_route(&self, route_key: &str) -> &Arc<LambdaIntegration> {
-        let at = self.routes.get(route_key).copied().unwrap_or(self.default);
-        &self.functions[at]
+    /// The function `route_key` runs on; `None` when the route has no integration
+    /// ([`FunctionsConfig::routes_only`]).
+    pub fn for_route(&self, route_key: &str) -> Option<&Arc<LambdaIntegration>> {
+        let at = self.routes.get(route_key).copied().or(self.default)?;
+        self.functions.get(at)
     }
 
     /// Stops every function ([`LambdaIntegration::shutdown`]).
@@ -241,11 +267,14 @@ impl Functions {
                 Err(refusal) => return refusal,
             }
         }
-        let function = self.for_route(&event.route_key).clone();
-        let answer = function
-            .call(&event, context)
-            .await
-            .unwrap_or_else(internal_error);
+        let answer = match self.for_route(&event.route_key) {
+            Some(function) => function
+                .call(&event, context)
+                .await
+                .unwrap_or_else(internal_error),
+            // No $connect route: API Gateway opens the socket.
+            None => IntegrationResponse::ok(),
+        };
         if !answer.is_success() {
             // No socket, so no `$disconnect` to forget it.
             self.lock_authorized().remove(&id);
@@ -256,8 +285,12 @@ impl Functions {
     /// A message: the function's answer, and what the client gets back (a two-way route's
     /// `body`; API Gateway's error frame when the integration failed).
     async fn message(&self, event: RouteEvent) -> IntegrationResponse {
+        let Some(function) = self.for_route(&event.route_key) else {
+            let mut answer = IntegrationResponse::new(403, r#"{"message": "Forbidden"}"#);
+            answer.reply = Some(error_frame("Forbidden", &event.connection_id));
+            return answer;
+        };
         let context = self.authorizer_of(&event.connection_id, false);
-        let function = self.for_route(&event.route_key).clone();
         match function.call(&event, context).await {
             Some(mut answer) => {
                 if self.route_responses.contains(&event.route_key) && !answer.body.is_empty() {
@@ -282,11 +315,13 @@ impl Integration for Functions {
             EventType::Message => self.message(event).await,
             EventType::Disconnect => {
                 let context = self.authorizer_of(&event.connection_id, true);
-                let function = self.for_route(&event.route_key).clone();
-                function
-                    .call(&event, context)
-                    .await
-                    .unwrap_or_else(internal_error)
+                match self.for_route(&event.route_key) {
+                    Some(function) => function
+                        .call(&event, context)
+                        .await
+                        .unwrap_or_else(internal_error),
+                    None => IntegrationResponse::ok(),
+                }
             }
         }
     }
@@ -326,5 +361,32 @@ mod tests {
         c.validate().expect("$default names the default");
         c.functions.push(named("a"));
         assert!(c.validate().unwrap_err().contains("twice"));
+    }
+
+    #[test]
+    fn routes_only_needs_no_default_but_a_connect_route_for_its_authorizer() {
+        let mut c = FunctionsConfig {
+            functions: vec![named("a"), named("b")],
+            routes_only: true,
+            ..FunctionsConfig::default()
+        };
+        assert!(c.validate().unwrap_err().contains("no route"));
+        c.routes.insert("send".into(), "a".into());
+        c.validate().expect("no $default needed");
+        c.authorizer = Some(AuthorizerConfig {
+            function: "b".into(),
+            identity_sources: vec!["route.request.querystring.token".into()],
+        });
+        assert!(c.validate().unwrap_err().contains("$connect route"));
+        c.routes.insert("$connect".into(), "a".into());
+        c.validate().expect("the authorizer has its route");
+        c.authorizer = Some(AuthorizerConfig {
+            function: "nobody".into(),
+            identity_sources: Vec::new(),
+        });
+        assert!(c.validate().unwrap_err().contains("'nobody'"));
+        c.authorizer = None;
+        c.route_responses.insert("$disconnect".into());
+        assert!(c.validate().unwrap_err().contains("route response"));
     }
 }

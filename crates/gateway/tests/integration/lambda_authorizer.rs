@@ -31,6 +31,13 @@ pub(crate) struct App {
 
 impl App {
     pub(crate) async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// [`App::start`] with changes to its functions' configuration.
+    pub(crate) async fn start_with(
+        configure: impl FnOnce(&mut FunctionsConfig) + Send + 'static,
+    ) -> Self {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/functions/ws_app.py");
         let auth_log = std::env::temp_dir().join(format!(
             "wsproxy-auth-{}-{}.jsonl",
@@ -58,18 +65,22 @@ impl App {
         };
         let serving = Gateway::builder()
             .config(config)
-            .functions(move |endpoint| FunctionsConfig {
-                functions: vec![function("app", endpoint), function("auth", endpoint)],
-                default_function: Some("app".into()),
-                authorizer: Some(AuthorizerConfig {
-                    function: "auth".into(),
-                    identity_sources: vec![
-                        "route.request.querystring.token".into(),
-                        "route.request.header.Auth".into(),
-                    ],
-                }),
-                route_responses: ["echo", "big"].map(String::from).into(),
-                ..FunctionsConfig::default()
+            .functions(move |endpoint| {
+                let mut config = FunctionsConfig {
+                    functions: vec![function("app", endpoint), function("auth", endpoint)],
+                    default_function: Some("app".into()),
+                    authorizer: Some(AuthorizerConfig {
+                        function: "auth".into(),
+                        identity_sources: vec![
+                            "route.request.querystring.token".into(),
+                            "route.request.header.Auth".into(),
+                        ],
+                    }),
+                    route_responses: ["echo", "big"].map(String::from).into(),
+                    ..FunctionsConfig::default()
+                };
+                configure(&mut config);
+                config
             })
             .bind()
             .await

@@ -63,3 +63,30 @@ async fn failed_message_routes_get_the_error_frame_and_the_socket_stays_usable()
     drop(ws);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_message_route_without_an_integration_gets_forbidden() {
+    // An API without a $default route: only $connect and echo have a function.
+    let mut app = App::start_with(|c| {
+        c.routes_only = true;
+        c.default_function = None;
+        for route in ["$connect", "echo"] {
+            c.routes.insert(route.into(), "app".into());
+        }
+    })
+    .await;
+    let mut ws = app.allowed().await;
+    let frame = ask(&mut ws, "nothing-back").await;
+    assert_eq!(frame["message"], "Forbidden", "{frame}");
+    assert!(frame["connectionId"].is_string() && frame["requestId"].is_string());
+    let echoed = ask(&mut ws, "echo").await;
+    assert_eq!(
+        echoed["event"]["requestContext"]["connectionId"],
+        frame["connectionId"]
+    );
+    // $connect and echo ran; neither $default nor, once closed, $disconnect.
+    drop(ws);
+    app.shutdown().await;
+    assert_eq!(app.invocations("app"), 2);
+    assert_eq!(app.functions().authorized_connections(), 0);
+}
