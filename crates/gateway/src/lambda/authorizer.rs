@@ -8,7 +8,7 @@ use super::{LambdaIntegration, ACCOUNT_ID};
 use crate::event::{IntegrationResponse, RouteEvent};
 use serde_json::{json, Map, Value};
 use std::time::Instant;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 /// Which function authorizes `$connect`, and what a connect must carry to be put to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,9 +113,11 @@ impl Authorizer {
             return Err(failed());
         };
         match evaluate(&answer, &method_arn) {
-            Ok(Verdict::Allow(mut context)) => {
-                let latency = started.elapsed().as_millis() as u64;
-                context.insert("integrationLatency".to_owned(), json!(latency));
+            Ok(Verdict::Allow(context)) => {
+                debug!(
+                    took_ms = started.elapsed().as_millis() as u64,
+                    "the authorizer allowed $connect"
+                );
                 Ok(context)
             }
             Ok(Verdict::Deny) => {

@@ -272,6 +272,28 @@ mod tests {
     }
 
     #[test]
+    fn the_authorizer_context_is_read_by_aws_lambda_events() {
+        use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
+        let meta = crate::event::ConnectionMeta {
+            connection_id: "c".into(),
+            connected_at_ms: 1,
+            stage: "dev".into(),
+            domain_name: "h".into(),
+            source_ip: "127.0.0.1".into(),
+            user_agent: None,
+        };
+        let mut event = meta.event("$default", EventType::Message);
+        event.body = Some("hi".into());
+        let authorizer = json!({"principalId": "user-1", "user": "ann", "n": 3});
+        let v = proxy_event(&event, "local", Some(authorizer.clone()));
+        assert_eq!(v["requestContext"]["authorizer"], authorizer);
+        let e: ApiGatewayWebsocketProxyRequest = serde_json::from_value(v).expect("an event");
+        let a = e.request_context.authorizer;
+        assert_eq!(a.fields.get("principalId"), Some(&json!("user-1")));
+        assert_eq!(a.fields.get("n"), Some(&json!(3)));
+    }
+
+    #[test]
     fn answers() {
         let a =
             integration_response(br#"{"statusCode": 401, "body": "no", "headers": {"X-A": "1"}}"#);

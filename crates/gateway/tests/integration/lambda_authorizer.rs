@@ -169,7 +169,7 @@ async fn an_allowed_connect_carries_the_authorizer_context_to_every_later_event(
             (&a["user"], &a["n"], &a["admin"]),
             (&json!("ann"), &json!(3), &json!(true))
         );
-        assert!(a["integrationLatency"].is_u64(), "{a}");
+        assert_eq!(a.as_object().map(|o| o.len()), Some(4), "{a}");
     };
     expected(&echoed["connect"]["requestContext"]["authorizer"]);
     expected(&echoed["event"]["requestContext"]["authorizer"]);
