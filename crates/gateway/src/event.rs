@@ -208,15 +208,16 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 /// The frame API Gateway sends a client whose message route failed, e.g.
-/// `{"message": "Internal server error", "connectionId": "...", "requestId": "..."}`.
-pub(crate) fn error_frame(message: &str, connection_id: &str) -> Bytes {
+/// `{"message": "Internal server error", "connectionId": "...", "requestId": "..."}`;
+/// `request_id` is the event's (a new one when `None`).
+pub(crate) fn error_frame(message: &str, connection_id: &str, request_id: Option<&str>) -> Bytes {
     let quoted = |s: &str| serde_json::Value::from(s).to_string();
     // API Gateway's own spacing.
     Bytes::from(format!(
         r#"{{"message": {}, "connectionId":{}, "requestId":{}}}"#,
         quoted(message),
         quoted(connection_id),
-        quoted(&crate::new_connection_id())
+        quoted(request_id.unwrap_or(&crate::new_connection_id()))
     ))
 }
 

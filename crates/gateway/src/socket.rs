@@ -355,7 +355,7 @@ async fn dispatch_loop(
             Ok(()) | Err(SendError::Gone(_)) => {}
             Err(e @ SendError::TooLarge { .. }) => {
                 warn!(route = %route, "the route's response is not sent: {e}");
-                let frame = error_frame("Internal server error", &connection_id);
+                let frame = error_frame("Internal server error", &connection_id, None);
                 let _ = connections.send(&connection_id, frame);
             }
         }

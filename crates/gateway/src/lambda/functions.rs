@@ -271,7 +271,7 @@ impl Functions {
             Some(function) => function
                 .call(&event, context)
                 .await
-                .unwrap_or_else(internal_error),
+                .unwrap_or_else(|_| internal_error()),
             // No $connect route: API Gateway opens the socket.
             None => IntegrationResponse::ok(),
         };
@@ -287,20 +287,22 @@ impl Functions {
     async fn message(&self, event: RouteEvent) -> IntegrationResponse {
         let Some(function) = self.for_route(&event.route_key) else {
             let mut answer = IntegrationResponse::new(403, r#"{"message": "Forbidden"}"#);
-            answer.reply = Some(error_frame("Forbidden", &event.connection_id));
+            answer.reply = Some(error_frame("Forbidden", &event.connection_id, None));
             return answer;
         };
         let context = self.authorizer_of(&event.connection_id, false);
         match function.call(&event, context).await {
-            Some(mut answer) => {
+            Ok(mut answer) => {
                 if self.route_responses.contains(&event.route_key) && !answer.body.is_empty() {
                     answer.reply = Some(Bytes::from(answer.body.clone()));
                 }
                 answer
             }
-            None => {
+            Err(request_id) => {
                 let mut answer = internal_error();
-                answer.reply = Some(error_frame("Internal server error", &event.connection_id));
+                let id = &event.connection_id;
+                let frame = error_frame("Internal server error", id, Some(&request_id));
+                answer.reply = Some(frame);
                 answer
             }
         }
@@ -319,7 +321,7 @@ impl Integration for Functions {
                     Some(function) => function
                         .call(&event, context)
                         .await
-                        .unwrap_or_else(internal_error),
+                        .unwrap_or_else(|_| internal_error()),
                     None => IntegrationResponse::ok(),
                 }
             }

@@ -245,25 +245,29 @@ impl LambdaIntegration {
     }
 
     /// Runs `event` (with `requestContext.authorizer` when given) and gives the function's
-    /// Lambda proxy answer; `None` when the integration failed, malformed answers included.
+    /// Lambda proxy answer; when the integration failed, malformed answers included, the
+    /// event's `requestContext.requestId`.
     pub(crate) async fn call(
         &self,
         event: &RouteEvent,
         authorizer: Option<Value>,
-    ) -> Option<IntegrationResponse> {
+    ) -> Result<IntegrationResponse, String> {
         let payload = proxy_event(event, &self.shared.config.api_id, authorizer);
+        let request_id = payload["requestContext"]["requestId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         let route = event.route_key.as_str();
-        let body = self.answer(payload, route, false).await?;
-        match parse_answer(&body) {
-            Ok(answer) => Some(answer),
-            Err(why) => {
-                warn!(
-                    route,
-                    "{why} (a Lambda proxy answer is {{\"statusCode\": N, \"body\": \"...\"}})"
-                );
-                None
-            }
-        }
+        let Some(body) = self.answer(payload, route, false).await else {
+            return Err(request_id);
+        };
+        parse_answer(&body).map_err(|why| {
+            warn!(
+                route,
+                "{why} (a Lambda proxy answer is {{\"statusCode\": N, \"body\": \"...\"}})"
+            );
+            request_id
+        })
     }
 
     /// The function's configuration.
@@ -276,8 +280,8 @@ impl LambdaIntegration {
 impl Integration for LambdaIntegration {
     async fn handle(&self, event: RouteEvent) -> IntegrationResponse {
         match self.call(&event, None).await {
-            Some(answer) => answer,
-            None => {
+            Ok(answer) => answer,
+            Err(_) => {
                 warn!(route = %event.route_key, "answering 502");
                 internal_error()
             }

@@ -8,7 +8,8 @@ AWS_LAMBDA_FUNCTION_NAME picks the role:
   answer over 8 KB; other → Allow on another API only. Every event it gets is appended to
   the file AUTH_LOG, one JSON line each.
 - anything else: the routes. $connect and $disconnect events are kept in memory; a message
-  {"action": A} does: echo → answers {"event", "connect", "disconnects"} as its body;
+  {"action": A} does: echo → answers {"event", "connect", "disconnects", "previous"} (the
+  connection's previous message event) as its body;
   raise → an error; hang → sleeps; bad → a non-proxy answer; big → a body of 200,000
   bytes; anything else ($default) → answers a body the client must not get.
 """
@@ -22,6 +23,7 @@ NAME = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
 API = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime"
 CONNECTS = {}
 DISCONNECTS = {}
+PREVIOUS = {}
 
 
 class Raised(Exception):
@@ -69,8 +71,9 @@ def route(event):
         DISCONNECTS[cid] = event
         return {"statusCode": 200}
     action = json.loads(event.get("body") or "{}").get("action")
+    previous, PREVIOUS[cid] = PREVIOUS.get(cid), event
     if action == "echo":
-        body = {"event": event, "connect": CONNECTS.get(cid), "disconnects": DISCONNECTS}
+        body = {"event": event, "connect": CONNECTS.get(cid), "disconnects": DISCONNECTS, "previous": previous}
         return {"statusCode": 200, "body": json.dumps(body)}
     if action == "raise":
         raise Raised("the handler raised")

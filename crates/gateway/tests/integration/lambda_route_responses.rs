@@ -45,9 +45,14 @@ async fn failed_message_routes_get_the_error_frame_and_the_socket_stays_usable()
 
     // The handler raises; it answers something that is not a proxy answer; its body is
     // over the 128 KB message quota: each gets the error frame.
+    // The frame's requestId is that of the event the function got.
     for action in ["raise", "bad", "big"] {
         let frame = ask(&mut ws, action).await;
         assert_error_frame(&frame, &id);
+        if action != "big" {
+            let previous = &ask(&mut ws, "echo").await["previous"];
+            assert_eq!(previous["requestContext"]["requestId"], frame["requestId"]);
+        }
     }
     // It hangs: the error frame comes once its timeout has passed.
     let sent = Instant::now();
