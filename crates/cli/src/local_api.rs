@@ -8,7 +8,7 @@ use wsproxy_apidef::{
     load_template, load_terraform, ApiDefinition, Launch, LaunchOptions, TemplateOptions,
     TerraformOptions,
 };
-use wsproxy_gateway::lambda::{FunctionsConfig, LambdaConfig};
+use wsproxy_gateway::lambda::{AuthorizerConfig, FunctionsConfig, LambdaConfig};
 
 /// The flags of `wsproxy serve` that read the API from the user's own infrastructure.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -161,13 +161,17 @@ impl LocalApi {
             config
                 .routes
                 .insert(route.route_key.clone(), route.function.clone());
+            if route.route_response {
+                config.route_responses.insert(route.route_key.clone());
+            }
         }
-        config.default_function = self
-            .api
-            .routes
-            .iter()
-            .find(|r| r.route_key == "$default")
-            .map(|r| r.function.clone());
+        // As on AWS: a connect with no $connect route opens, a message with no route is
+        // Forbidden.
+        config.routes_only = true;
+        config.authorizer = self.api.authorizer.as_ref().map(|a| AuthorizerConfig {
+            function: a.function.clone(),
+            identity_sources: a.identity_sources.clone(),
+        });
         config
     }
 }
