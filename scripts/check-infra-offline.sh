@@ -145,5 +145,11 @@ print(json.dumps({"api_id": res["aws_apigatewayv2_api.websocket"]["id"], "integr
         OFFLINE_AWS_IMPORT_STATE="$dir/old/terraform.tfstate" tfo -chdir="$dir/import" plan -input=false -no-color -out=plan -var "wsproxy_package=$zip" >/dev/null &&
         tfo -chdir="$dir/import" show -json plan >"$json-import.json" && "${check[@]}" import "$json-import.json" ||
         { echo "migration: adopting by import failed"; return 1; }
+    # Attaching to the API by id (existing_api_id), its routes and integration imported.
+    cp "$dir/import/ids.auto.tfvars.json" "$dir/attach/" &&
+        init_in "$dir/attach" &&
+        OFFLINE_AWS_IMPORT_STATE="$dir/old/terraform.tfstate" tfo -chdir="$dir/attach" plan -input=false -no-color -out=plan -var "wsproxy_package=$zip" >/dev/null &&
+        tfo -chdir="$dir/attach" show -json plan >"$json-attach.json" && "${check[@]}" attach "$json-attach.json" "$dir/old/terraform.tfstate" ||
+        { echo "migration: attaching to the API by id failed"; return 1; }
     echo "migration: no destroy or replace of the API, stage, routes or table; the integration invokes the new function"
 }

@@ -32,9 +32,10 @@
 #       and 6.29.0); a plan of the module from a pinned git source (this checkout's HEAD)
 #       with the package from S3; the migration from the Python proxy's layout
 #       (tests/migration, docs/MIGRATING.md): its old layout applied, then the migration
-#       planned and applied against that state (moved blocks) and planned into a new state
-#       (import blocks): no destroy or replace of the API, stage, routes or table, the
-#       integration invoking the new function;
+#       planned and applied against that state (moved blocks), planned into a new state
+#       (import blocks) and attached to the API by id (existing_api_id, routes and integration
+#       imported): no destroy or replace of the API, stage, routes or table, the integration
+#       invoking the new function;
 #   (g) the function's IAM grants match modules/websocket_proxy/function_calls.json, and that
 #       file matches the AWS calls in the function's Rust code;
 #   (h) the offline provider's unit tests (infra/terraform/offline-provider/test_*.py).
