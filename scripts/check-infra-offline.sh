@@ -65,6 +65,13 @@ sys.exit(1 if bad else 0)
 PY
 }
 test_in() { init_in "$1" && tfo -chdir="$1" test -no-color; }
+env_dev_names() { # ENVS: envs/dev's .tf files with tests/env_dev_names, in ENVS/dev-names (beside dev)
+    local dir="$1/dev-names"
+    mkdir -p "$dir/tests"
+    cp "$1"/dev/*.tf "$dir/"
+    cp "$1"/../tests/env_dev_names/*.tftest.hcl "$dir/tests/"
+    test_in "$dir"
+}
 git_source_plan() { # the module from a pinned git source and the package from S3: no checkout beside
     local dir="$work/git-source" rev
     if ! rev="$(git -C "$repo_root" rev-parse HEAD 2>/dev/null)"; then
