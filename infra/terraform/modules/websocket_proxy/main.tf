@@ -25,8 +25,9 @@ locals {
   api_execution_arn = one(concat(aws_apigatewayv2_api.this[*].execution_arn, data.aws_apigatewayv2_api.existing[*].execution_arn))
   stage_name        = local.create_api ? var.stage_name : var.existing_stage_name
 
-  # Taken from the API's execution ARN (arn:PARTITION:execute-api:REGION:ACCOUNT:API_ID), so the
-  # module needs no data source for them and the IAM policy does not wait for the function.
+  # Taken from the API's execution ARN (arn:PARTITION:execute-api:REGION:ACCOUNT:API_ID; the API
+  # created or read by id), so the module needs no other data source for them and the IAM
+  # policy does not wait for the function.
   execution_arn_parts = split(":", local.api_execution_arn)
   partition           = local.execution_arn_parts[1]
   region              = local.execution_arn_parts[3]
