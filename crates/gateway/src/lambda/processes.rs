@@ -212,8 +212,13 @@ impl Processes {
                 );
             }
             // A process that never took an invocation failed to start (a crash at init, an init
-            // error, a binary that cannot run); one that did is replaced at once.
-            failures = if took == 0 { failures + 1 } else { 0 };
+            // error, a binary that cannot run); one that did, or that we killed (its code
+            // changed), is replaced at once.
+            failures = if took == 0 && !killed {
+                failures + 1
+            } else {
+                0
+            };
             if failures >= MAX_FAILURES {
                 error!(
                     slot,

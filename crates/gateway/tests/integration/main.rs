@@ -10,6 +10,7 @@ mod core_integration;
 mod edge_limits;
 mod lambda_events;
 mod lambda_function;
+mod lambda_reload;
 mod lambda_runtime_api;
 mod lambda_setup;
 mod properties;
