@@ -14,4 +14,5 @@ mod lambda_reload;
 mod lambda_runtime_api;
 mod lambda_setup;
 mod properties;
+mod tls;
 mod websocket;
