@@ -8,6 +8,8 @@
 # - The npm package `playwright-core` (no browser download) into .tools/node, when absent.
 # - moto's server (PyPI) into .tools/venv, when absent (scripts/moto.sh install).
 # - dynalite (npm) into .tools/dynalite, when absent (scripts/dynalite.sh install).
+# - boto3 (PyPI) into .tools/venv-functions, when absent: the Python functions of the
+#   gateway's tests use it as on Lambda (e.g. to post to @connections over HTTPS).
 #
 # The browser tests then run with, e.g.:
 #   node tests/browser/demo_chat.mjs http://127.0.0.1:8080/
@@ -57,4 +59,11 @@ fi
 # dynalite for the one test moto is too slow for (into .tools/dynalite).
 scripts/moto.sh install
 scripts/dynalite.sh install
+if .tools/venv-functions/bin/python3 -c 'import boto3' 2>/dev/null; then
+    echo "install-test-deps: boto3 present in .tools/venv-functions"
+else
+    echo "install-test-deps: installing boto3 into .tools/venv-functions"
+    [ -x .tools/venv-functions/bin/python3 ] || python3 -m venv .tools/venv-functions
+    .tools/venv-functions/bin/python3 -m pip install --quiet --disable-pip-version-check 'boto3==1.*'
+fi
 echo "install-test-deps: done"

@@ -13,6 +13,7 @@ mod lambda_function;
 mod lambda_reload;
 mod lambda_runtime_api;
 mod lambda_setup;
+mod lambda_tls;
 mod properties;
 mod tls;
 mod websocket;
