@@ -161,6 +161,9 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if args.demo {
         builder = builder.fallback(wsproxy_demo::page_router(&format!("/{stage}")));
     }
+    if let Some(dir) = args.functions.tls_dir()? {
+        builder = builder.tls_dir(dir);
+    }
     let bound = builder.bind().await?;
     let addr = bound.local_addr();
     if let Some(functions) = bound.functions() {
@@ -186,6 +189,13 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     println!("wsproxy listening on ws://{addr}/{stage}");
     println!("@connections API: http://{addr}/{stage}/@connections/{{connection_id}}");
+    if let (Some(https), Some(tls)) = (bound.https_endpoint(), bound.tls()) {
+        let ca = tls.ca_file();
+        println!(
+            "@connections API over TLS: {https}/@connections/{{connection_id}} (wss:// too; CA: {})",
+            ca.display()
+        );
+    }
     println!("backend: {backend_url}");
     if let Some((listener, handle)) = admin {
         println!("metrics: http://{}/metrics", listener.local_addr()?);

@@ -14,3 +14,4 @@ mod serve_limits;
 mod served;
 mod shutdown;
 mod table;
+mod tls;
