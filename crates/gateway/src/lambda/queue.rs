@@ -321,6 +321,11 @@ impl Dispatcher {
         n
     }
 
+    /// True when the process of `slot` at `generation` was retired ([`Dispatcher::retire`]).
+    pub(crate) fn is_retired(&self, slot: usize, generation: u64) -> bool {
+        self.lock().retired.get(slot).copied().flatten() == Some(generation)
+    }
+
     /// Replaces every process, as its code changed: an idle one at once (its polls are void
     /// from now on, so no invocation reaches it; the generation moves on when it ended), a
     /// busy one when it asks for its next invocation. Returns how many processes it retired.
