@@ -67,6 +67,10 @@ struct State {
     /// Per process slot: the generation whose process is retired, still alive until its
     /// kill lands; its polls take nothing.
     retired: Vec<Option<u64>>,
+    /// Per process slot: polls waiting for an invocation. A process waiting in one cannot
+    /// have another request on its way, so it can be replaced at once without any request
+    /// of the dead process taking an invocation meant for its successor.
+    polling: Vec<usize>,
     /// Set when no process can ever take an invocation (every slot gave up, or stopping).
     unavailable: Option<String>,
 }
@@ -104,6 +108,7 @@ impl Dispatcher {
                 generations: vec![0; slots],
                 retiring: vec![false; slots],
                 retired: vec![None; slots],
+                polling: vec![0; slots],
                 ..State::default()
             }),
             queued: Notify::new(),
@@ -185,6 +190,7 @@ impl Dispatcher {
 
     /// Long-polls for the next invocation for a process of `slot` at `generation`.
     pub(crate) async fn next(self: &Arc<Self>, slot: Option<usize>, generation: u64) -> Next {
+        let _polling = slot.map(|slot| Polling::new(self, slot));
         loop {
             let queued = self.queued.notified();
             tokio::pin!(queued);
@@ -326,16 +332,17 @@ impl Dispatcher {
         self.lock().retired.get(slot).copied().flatten() == Some(generation)
     }
 
-    /// Replaces every process, as its code changed: an idle one at once (its polls are void
-    /// from now on, so no invocation reaches it; the generation moves on when it ended), a
-    /// busy one when it asks for its next invocation. Returns how many processes it retired.
+    /// Replaces every process, as its code changed: one waiting for an invocation at once
+    /// (its polls are void from now on, so no invocation reaches it; the generation moves on
+    /// when it ended), any other (running an invocation, starting, or between two requests)
+    /// when it next asks for one. Returns how many processes it retired.
     pub(crate) fn retire(&self) -> usize {
         let mut state = self.lock();
         let state = &mut *state;
         let mut idle = Vec::new();
         for slot in 0..state.generations.len() {
             let busy = state.running.values().any(|r| r.slot == Some(slot));
-            if busy {
+            if busy || state.polling[slot] == 0 {
                 state.retiring[slot] = true;
             } else {
                 let generation = state.generations[slot];
@@ -373,6 +380,29 @@ impl Dispatcher {
             if let Some(tx) = r.reply {
                 let _ = tx.send(Outcome::Unavailable(reason.to_owned()));
             }
+        }
+    }
+}
+
+/// A poll of a process slot, counted in [`State::polling`] while it waits.
+struct Polling<'a> {
+    dispatcher: &'a Dispatcher,
+    slot: usize,
+}
+
+impl<'a> Polling<'a> {
+    fn new(dispatcher: &'a Dispatcher, slot: usize) -> Self {
+        if let Some(n) = dispatcher.lock().polling.get_mut(slot) {
+            *n += 1;
+        }
+        Self { dispatcher, slot }
+    }
+}
+
+impl Drop for Polling<'_> {
+    fn drop(&mut self) {
+        if let Some(n) = self.dispatcher.lock().polling.get_mut(self.slot) {
+            *n = n.saturating_sub(1);
         }
     }
 }
@@ -444,11 +474,30 @@ mod tests {
         let fresh = d.generation(Some(0));
         assert!(matches!(d.next(Some(0), fresh).await, Next::Invocation(_)));
         drop(second);
-        // An idle process is killed at once.
+        // A process waiting for an invocation is replaced at once.
         d.process_ended(0, "killed");
         let idle = d.generation(Some(0));
+        let waiting = tokio::spawn({
+            let d = d.clone();
+            async move { d.next(Some(0), idle).await }
+        });
+        while d.lock().polling[0] == 0 {
+            tokio::task::yield_now().await;
+        }
         d.retire();
+        assert!(matches!(waiting.await.unwrap(), Next::Stale));
         assert_eq!(kills().last(), Some(&(0, idle)));
-        assert!(matches!(d.next(Some(0), idle).await, Next::Stale));
+        // One between two requests (its poll may be on its way) when it asks.
+        d.process_ended(0, "killed");
+        let between = d.generation(Some(0));
+        d.retire();
+        assert_ne!(kills().last(), Some(&(0, between)));
+        assert!(matches!(d.next(Some(0), between).await, Next::Stale));
+        assert_eq!(kills().last(), Some(&(0, between)));
+        assert_eq!(
+            d.lock().polling[0],
+            0,
+            "every poll is uncounted when it ends"
+        );
     }
 }
