@@ -220,6 +220,15 @@ impl BoundGateway {
             shared.local_addr,
             shared.config.stage
         );
+        if let Some(tls) = &shared.tls {
+            info!(
+                names = ?tls.names(),
+                ca = %tls.ca_file().display(),
+                "TLS on the same port: wss://{}/{} and https:// (certificate of the local CA)",
+                shared.local_addr,
+                shared.config.stage
+            );
+        }
         let limits = &shared.config.limits;
         info!(
             max_connections = limits.effective_max_connections(),

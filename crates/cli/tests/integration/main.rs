@@ -9,6 +9,7 @@ mod functions;
 mod metrics;
 mod moto;
 mod package;
+mod reload;
 mod serve;
 mod serve_limits;
 mod served;

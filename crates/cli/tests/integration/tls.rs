@@ -5,6 +5,7 @@
 use futures::{SinkExt as _, StreamExt as _};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
@@ -33,15 +34,34 @@ while True:
 
 /// `wsproxy serve` with `flags`; its child, the ws:// URL and every line it printed.
 async fn serve(flags: &[&str], env: &[(&str, &str)]) -> (Child, String, Vec<String>) {
+    let (child, ws, printed, _) = serve_logged(flags, env).await;
+    (child, ws, printed)
+}
+
+/// [`serve`], and what it logs (its standard error) as it comes.
+pub(crate) async fn serve_logged(
+    flags: &[&str],
+    env: &[(&str, &str)],
+) -> (Child, String, Vec<String>, Arc<Mutex<String>>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wsproxy"))
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(flags)
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("wsproxy starts");
+    let log = Arc::new(Mutex::new(String::new()));
+    let mut err = BufReader::new(child.stderr.take().unwrap()).lines();
+    let sink = log.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = err.next_line().await {
+            let mut log = sink.lock().unwrap();
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
     let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut printed = Vec::new();
     let ws = loop {
@@ -62,10 +82,10 @@ async fn serve(flags: &[&str], env: &[(&str, &str)]) -> (Child, String, Vec<Stri
         printed.push(line);
     }
     tokio::spawn(async move { while let Ok(Some(_)) = out.next_line().await {} });
-    (child, ws, printed)
+    (child, ws, printed, log)
 }
 
-fn temp_dir(name: &str) -> PathBuf {
+pub(crate) fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("wsproxy-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
