@@ -58,12 +58,49 @@ pub(crate) struct FunctionArgs {
     /// client, as with a `$default` route response. E.g. '$default' or sendmessage.
     #[arg(long = "route-response", value_name = "ROUTE")]
     pub route_responses: Vec<String>,
+    /// Keep a function's processes when its files change (by default the next event after
+    /// a change runs on a fresh process: edit, then send).
+    #[arg(long)]
+    pub no_reload: bool,
+    /// Where the local CA of the gateway's TLS is kept (made on first use, reused after):
+    /// the port also serves https:// and wss://, so a function reaches @connections at
+    /// https://{domainName}/{stage}. Default with functions: the user's cache folder
+    /// (~/.cache/wsproxy/tls).
+    #[arg(long, value_name = "DIR", env = "WSPROXY_TLS_DIR")]
+    pub tls_dir: Option<PathBuf>,
+    /// Serve plain HTTP only (no TLS on the port, no CA folder).
+    #[arg(long, conflicts_with = "tls_dir")]
+    pub no_tls: bool,
 }
 
 impl FunctionArgs {
     /// True when the routes run on functions.
     pub(crate) fn any(&self) -> bool {
         self.lambda.is_some() || !self.functions.is_empty()
+    }
+
+    /// The folder of the local CA when TLS is on: `--tls-dir`, else the user's cache folder
+    /// when functions run (these flags', or a template's: `functions_run`); `None` with
+    /// `--no-tls`, or without functions and `--tls-dir`.
+    pub(crate) fn tls_dir(&self, functions_run: bool) -> anyhow::Result<Option<PathBuf>> {
+        if self.no_tls {
+            return Ok(None);
+        }
+        if let Some(dir) = &self.tls_dir {
+            return Ok(Some(dir.clone()));
+        }
+        if !functions_run {
+            return Ok(None);
+        }
+        let home = || wsproxy_lambda::process_env("HOME").map(PathBuf::from);
+        let cache = wsproxy_lambda::process_env("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| {
+                let caches = if cfg!(target_os = "macos") { "Library/Caches" } else { ".cache" };
+                home().map(|h| h.join(caches))
+            })
+            .context("no cache folder for the local CA (HOME is not set): give one with --tls-dir DIR, or pass --no-tls")?;
+        Ok(Some(cache.join("wsproxy").join("tls")))
     }
 
     /// The functions and their routes; `env` is every function's base environment
@@ -81,6 +118,7 @@ impl FunctionArgs {
                 );
             }
             f.concurrency = self.lambda_concurrency.max(1);
+            f.reload = !self.no_reload;
             config.functions.push(f);
             config.default_function = Some(LAMBDA_NAME.to_owned());
         }
@@ -88,6 +126,7 @@ impl FunctionArgs {
             let (name, line) = pair(spec, '=', "--function", "NAME=COMMAND")?;
             let mut f = function(name, line, "--function")?;
             f.concurrency = self.lambda_concurrency.max(1);
+            f.reload = !self.no_reload;
             config.functions.push(f);
         }
         let find = |name: &str, flag: &str| -> anyhow::Result<usize> {

@@ -134,8 +134,14 @@ impl LocalApi {
 
     /// The functions and their routes, with `endpoint` (the gateway's `@connections` base
     /// URL, e.g. `http://127.0.0.1:8080/dev`) in place of the API's AWS URLs in their
-    /// environments.
-    pub(crate) fn functions(&self, endpoint: &str, concurrency: usize) -> FunctionsConfig {
+    /// environments; `reload`: a function whose files change runs its next event on a fresh
+    /// process.
+    pub(crate) fn functions(
+        &self,
+        endpoint: &str,
+        concurrency: usize,
+        reload: bool,
+    ) -> FunctionsConfig {
         let base = local_aws_env();
         let mut config = FunctionsConfig::default();
         for (f, launch) in self.api.functions.iter().zip(&self.launches) {
@@ -145,6 +151,7 @@ impl LocalApi {
             lambda.handler = Some(launch.handler.clone());
             lambda.function_name = f.name.clone();
             lambda.concurrency = concurrency.max(1);
+            lambda.reload = reload;
             lambda.timeout = Duration::from_secs(u64::from(f.timeout_secs.max(1)));
             lambda.memory_mb = f.memory_mb;
             lambda.region = self.region.clone();
@@ -230,7 +237,10 @@ mod tests {
             "http://127.0.0.1:8080/prod"
         );
         assert_eq!(
-            local_urls("wss://abc123.execute-api.us-east-1.amazonaws.com/dev", local),
+            local_urls(
+                "wss://abc123.execute-api.us-east-1.amazonaws.com/dev",
+                local
+            ),
             "ws://127.0.0.1:8080/dev"
         );
         assert_eq!(

@@ -172,7 +172,10 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut builder = Gateway::builder().config(config);
     let concurrency = args.functions.lambda_concurrency;
     builder = match (local_api, args.functions.any()) {
-        (Some(api), _) => builder.functions(move |endpoint: &str| api.functions(endpoint, concurrency)),
+        (Some(api), _) => {
+            let reload = !args.functions.no_reload;
+            builder.functions(move |endpoint: &str| api.functions(endpoint, concurrency, reload))
+        }
         (None, true) => {
             let base = crate::lambda::Base {
                 config: wsproxy_lambda::Config {
@@ -193,6 +196,12 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     if args.demo {
         builder = builder.fallback(wsproxy_demo::page_router(&format!("/{stage}")));
+    }
+    if let Some(dir) = args
+        .functions
+        .tls_dir(args.functions.any() || args.api.any())?
+    {
+        builder = builder.tls_dir(dir);
     }
     let bound = builder.bind().await?;
     let addr = bound.local_addr();
@@ -219,6 +228,13 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     println!("wsproxy listening on ws://{addr}/{stage}");
     println!("@connections API: http://{addr}/{stage}/@connections/{{connection_id}}");
+    if let (Some(https), Some(tls)) = (bound.https_endpoint(), bound.tls()) {
+        let ca = tls.ca_file();
+        println!(
+            "@connections API over TLS: {https}/@connections/{{connection_id}} (wss:// too; CA: {})",
+            ca.display()
+        );
+    }
     if !backend_url.is_empty() {
         println!("backend: {backend_url}");
     }

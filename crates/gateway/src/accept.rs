@@ -1,6 +1,8 @@
 //! The accept loop: every TCP connection takes a slot under the connection cap, must send its
 //! request line and headers within the size and time limits, and is served by hyper
-//! (HTTP/1.1, upgrades included) until graceful shutdown.
+//! (HTTP/1.1, upgrades included) until graceful shutdown. With TLS on, the port speaks both:
+//! a connection opening with a TLS handshake record is served over TLS (`https://`,
+//! `wss://`), any other as plain HTTP ([`crate::tls`]).
 
 use crate::ConnectionLimits;
 use axum::body::Body;
@@ -17,6 +19,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
@@ -44,6 +47,7 @@ pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     limits: &ConnectionLimits,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     stop: impl Future<Output = ()>,
 ) {
     let max_connections = limits.effective_max_connections();
@@ -82,8 +86,23 @@ pub(crate) async fn serve(
             let slot = ConnectionSlot {
                 _permit: Arc::new(permit),
             };
-            let task = serve_connection(stream, peer, router.clone(), &builder, slot);
-            tokio::spawn(until_closed(task, close_rx.clone()));
+            match &tls {
+                None => {
+                    let task = serve_connection(stream, peer, router.clone(), &builder, slot);
+                    tokio::spawn(until_closed(task, close_rx.clone()));
+                }
+                Some(tls) => {
+                    let connection = Accepted {
+                        stream,
+                        peer,
+                        slot,
+                        deadline: Instant::now() + limits.header_read_timeout,
+                    };
+                    let (router, builder) = (router.clone(), builder.clone());
+                    let (tls, close) = (tls.clone(), close_rx.clone());
+                    tokio::spawn(crate::sniff::serve(connection, tls, router, builder, close));
+                }
+            }
             continue;
         }
         if full_warning.due() {
@@ -107,12 +126,13 @@ pub(crate) async fn serve(
 }
 
 /// A connection served by hyper, which may shut down gracefully.
-trait Served: Future<Output = Result<(), hyper::Error>> + Send {
+pub(crate) trait Served: Future<Output = Result<(), hyper::Error>> + Send {
     fn shut_down(self: std::pin::Pin<&mut Self>);
 }
 
-impl<S> Served for http1::UpgradeableConnection<TokioIo<TcpStream>, S>
+impl<I, S> Served for http1::UpgradeableConnection<TokioIo<I>, S>
 where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: hyper::service::HttpService<Incoming, ResBody = Body> + Send,
     S::Future: Send,
     S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -122,8 +142,9 @@ where
     }
 }
 
-impl<S> Served for http1::Connection<TokioIo<TcpStream>, S>
+impl<I, S> Served for http1::Connection<TokioIo<I>, S>
 where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: hyper::service::HttpService<Incoming, ResBody = Body> + Send,
     S::Future: Send,
     S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -131,10 +152,19 @@ where
     fn shut_down(self: std::pin::Pin<&mut Self>) {
         self.graceful_shutdown();
     }
+}
+
+/// A connection given a slot, not yet read from; its first request's headers are due by
+/// `deadline`, whether it speaks TLS or not.
+pub(crate) struct Accepted {
+    pub stream: TcpStream,
+    pub peer: SocketAddr,
+    pub slot: ConnectionSlot,
+    pub deadline: Instant,
 }
 
 /// Runs `conn`; when the server stops, lets its request finish and closes it.
-async fn until_closed(conn: impl Served, mut close: watch::Receiver<()>) {
+pub(crate) async fn until_closed(conn: impl Served, mut close: watch::Receiver<()>) {
     tokio::pin!(conn);
     let result = tokio::select! {
         result = conn.as_mut() => result,
@@ -150,13 +180,16 @@ async fn until_closed(conn: impl Served, mut close: watch::Receiver<()>) {
 }
 
 /// The gateway's router on one connection, which knows its peer and holds its slot.
-fn serve_connection(
-    stream: TcpStream,
+pub(crate) fn serve_connection<I>(
+    stream: I,
     peer: SocketAddr,
     router: Router,
     builder: &http1::Builder,
     slot: ConnectionSlot,
-) -> impl Served {
+) -> impl Served
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let service = service_fn(move |mut req: Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
         req.extensions_mut().insert(slot.clone());

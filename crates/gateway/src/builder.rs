@@ -6,9 +6,10 @@
 use crate::event::Integration;
 use crate::lambda::{Functions, FunctionsConfig, LambdaConfig};
 use crate::server::bound;
-use crate::{Connections, CoreIntegration, GatewayConfig, GatewayError};
+use crate::{Connections, CoreIntegration, GatewayConfig, GatewayError, LocalTls};
 use axum::Router;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use wsproxy_core::{Backend, Proxy, ProxyConfig, Registry};
 
@@ -51,6 +52,7 @@ pub struct GatewayBuilder {
     listener: Option<std::net::TcpListener>,
     routes: Option<Routes>,
     fallback: Option<Router>,
+    tls_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for GatewayBuilder {
@@ -141,6 +143,15 @@ impl GatewayBuilder {
         self
     }
 
+    /// Serves TLS on the same port too (`https://`, `wss://`), with a certificate signed by
+    /// the local CA kept in `dir` ([`LocalTls`]). The functions are told to trust it
+    /// ([`LocalTls::trust_env`]) and get `AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI`, the
+    /// HTTPS `@connections` base URL, unless their environment already sets these.
+    pub fn tls_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.tls_dir = Some(dir.into());
+        self
+    }
+
     /// Checks the settings, binds the port, starts the integration and builds the gateway,
     /// ready to serve. A function started here is stopped again if a later step fails.
     pub async fn bind(self) -> Result<crate::BoundGateway, GatewayError> {
@@ -149,6 +160,7 @@ impl GatewayBuilder {
             listener,
             routes,
             fallback,
+            tls_dir,
         } = self;
         config.validate().map_err(GatewayError::Config)?;
         config.limits.validate().map_err(GatewayError::Config)?;
@@ -174,6 +186,13 @@ impl GatewayBuilder {
         let addr = listener
             .local_addr()
             .map_err(|e| GatewayError::listen(config.listen, e))?;
+        let tls = match &tls_dir {
+            Some(dir) => Some(LocalTls::load_or_create(
+                dir,
+                &[config.listen.ip(), addr.ip()],
+            )?),
+            None => None,
+        };
         let connections = Arc::new(Connections::new(&config));
         let (integration, lambda): (Arc<dyn Integration>, _) = match routes {
             Routes::Core {
@@ -186,7 +205,12 @@ impl GatewayBuilder {
             }
             Routes::Lambda(setup) => {
                 let endpoint = format!("http://{}/{}", reachable(addr), config.stage);
-                let lambda = Functions::start(setup(&endpoint)).await?;
+                let mut functions = setup(&endpoint);
+                if let Some(tls) = &tls {
+                    let https = format!("https://{}/{}", reachable(addr), config.stage);
+                    trust(&mut functions, tls, &https);
+                }
+                let lambda = Functions::start(functions).await?;
                 (lambda.clone(), Some(lambda))
             }
             Routes::Other(integration) => (integration, None),
@@ -198,6 +222,7 @@ impl GatewayBuilder {
             fallback,
             listener,
             lambda.clone(),
+            tls,
         );
         if built.is_err() {
             if let Some(lambda) = lambda {
@@ -205,6 +230,24 @@ impl GatewayBuilder {
             }
         }
         built
+    }
+}
+
+/// Adds to every function's environment the variables that make it trust `tls` and the
+/// SDKs' `@connections` endpoint variable, `https`; a variable the function sets wins.
+fn trust(functions: &mut FunctionsConfig, tls: &LocalTls, https: &str) {
+    let mut vars = tls.trust_env();
+    vars.push((
+        "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI".to_owned(),
+        https.to_owned(),
+    ));
+    for f in &mut functions.functions {
+        let own: Vec<(String, String)> = vars
+            .iter()
+            .filter(|(k, _)| !f.env.iter().any(|(set, _)| set == k))
+            .cloned()
+            .collect();
+        f.env.splice(0..0, own);
     }
 }
 

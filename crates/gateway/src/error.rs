@@ -34,6 +34,9 @@ pub enum GatewayError {
     /// The Lambda function could not be started (Lambda mode).
     #[error("the Lambda function could not start: {0}")]
     Lambda(String),
+    /// The local certificate could not be made or loaded.
+    #[error("TLS: {0}")]
+    Tls(#[from] crate::TlsError),
     /// The server stopped with an I/O error.
     #[error("the gateway stopped: {0}; restart it")]
     Serve(#[source] io::Error),

@@ -8,7 +8,8 @@
 //! (header size and read time, concurrent connections, new-connection rate). The
 //! `@connections` management API (POST, GET, DELETE, optionally SigV4-authenticated) is served
 //! on the same port, so the AWS SDKs' `ApiGatewayManagementApi` clients work against it
-//! unchanged.
+//! unchanged. With [`GatewayBuilder::tls_dir`] the same port also speaks TLS with a locally
+//! generated certificate ([`LocalTls`]), so a function's `https://{domainName}/{stage}` works.
 //!
 //! [`Gateway::builder`] wires it: listen, the connection table, the integration, the
 //! gateway; [`BoundGateway::serve`] serves, then stops the function of Lambda mode.
@@ -35,8 +36,10 @@ mod limits;
 mod routes;
 mod server;
 mod sigv4;
+mod sniff;
 mod socket;
 mod throttle;
+mod tls;
 mod upgrade;
 
 pub use builder::GatewayBuilder;
@@ -49,3 +52,4 @@ pub use ids::new_connection_id;
 pub use limits::ConnectionLimits;
 pub use routes::{RouteSelector, CONNECT_ROUTE, DEFAULT_ROUTE, DISCONNECT_ROUTE};
 pub use server::{BoundGateway, Gateway, ServingGateway};
+pub use tls::{LocalTls, TlsError};

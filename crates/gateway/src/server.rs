@@ -5,7 +5,7 @@ use crate::event::Integration;
 use crate::lambda::{Functions, LambdaIntegration};
 use crate::routes::RouteSelector;
 use crate::throttle::TokenBucket;
-use crate::{accept, connections_api, upgrade, Connections, GatewayConfig, GatewayError};
+use crate::{accept, connections_api, upgrade, Connections, GatewayConfig, GatewayError, LocalTls};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
@@ -29,6 +29,8 @@ pub(crate) struct Shared {
     pub local_addr: SocketAddr,
     /// The new-connection rate limit of WebSocket upgrades.
     pub new_connections: TokenBucket,
+    /// TLS beside plain HTTP on the same port, when on.
+    pub tls: Option<LocalTls>,
 }
 
 /// A local API Gateway WebSocket API; [`Gateway::builder`] wires and binds one.
@@ -52,6 +54,7 @@ pub(crate) fn bound(
     fallback: Option<Router>,
     listener: TcpListener,
     lambda: Option<Arc<Functions>>,
+    tls: Option<LocalTls>,
 ) -> Result<BoundGateway, GatewayError> {
     let selector = RouteSelector::new(&config.route_selection_expression, &config.routes)
         .map_err(GatewayError::Config)?;
@@ -71,6 +74,7 @@ pub(crate) fn bound(
         selector: Arc::new(selector),
         tracker: Arc::new(Tracker::default()),
         local_addr,
+        tls,
     });
     let router = router(shared.clone(), fallback);
     Ok(BoundGateway {
@@ -129,6 +133,23 @@ impl BoundGateway {
             reachable(self.shared.local_addr),
             self.shared.config.stage
         )
+    }
+
+    /// The `@connections` base URL over TLS, `https://ADDR/{stage}`, when TLS is on
+    /// ([`GatewayBuilder::tls_dir`]).
+    pub fn https_endpoint(&self) -> Option<String> {
+        self.shared.tls.as_ref().map(|_| {
+            format!(
+                "https://{}/{}",
+                reachable(self.shared.local_addr),
+                self.shared.config.stage
+            )
+        })
+    }
+
+    /// The local certificate, when TLS is on.
+    pub fn tls(&self) -> Option<&LocalTls> {
+        self.shared.tls.as_ref()
     }
 
     /// The table of open sockets.
@@ -199,6 +220,15 @@ impl BoundGateway {
             shared.local_addr,
             shared.config.stage
         );
+        if let Some(tls) = &shared.tls {
+            info!(
+                names = ?tls.names(),
+                ca = %tls.ca_file().display(),
+                "TLS on the same port: wss://{}/{} and https:// (certificate of the local CA)",
+                shared.local_addr,
+                shared.config.stage
+            );
+        }
         let limits = &shared.config.limits;
         info!(
             max_connections = limits.effective_max_connections(),
@@ -215,7 +245,8 @@ impl BoundGateway {
                 let stop = async move {
                     let _ = stop_rx.await;
                 };
-                accept::serve(listener, router, &shared.config.limits, stop).await;
+                let tls = shared.tls.as_ref().map(LocalTls::acceptor);
+                accept::serve(listener, router, &shared.config.limits, tls, stop).await;
             }
         };
         let mut server = tokio::spawn(server);

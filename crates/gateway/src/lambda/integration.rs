@@ -3,6 +3,7 @@
 use super::event_json::{internal_error, parse_answer, proxy_event};
 use super::processes::Processes;
 use super::queue::{Dispatcher, Outcome};
+use super::reload::Watch;
 use super::{runtime_api, LambdaConfig, LambdaStats, Shared};
 use crate::event::{Integration, IntegrationResponse, RouteEvent};
 use crate::GatewayError;
@@ -23,6 +24,8 @@ pub struct LambdaIntegration {
     servers: Mutex<Vec<JoinHandle<()>>>,
     supervisors: tokio::sync::Mutex<Vec<JoinHandle<()>>>,
     stopped: AtomicBool,
+    /// The working directory, watched for changes when the function reloads.
+    watch: Option<Watch>,
 }
 
 impl std::fmt::Debug for LambdaIntegration {
@@ -45,9 +48,9 @@ impl LambdaIntegration {
         }
         let slots = config.concurrency;
         let (kill_tx, kill_rx) = Processes::channels(slots);
-        let on_timeout = kill_tx.clone();
+        let kill = kill_tx.clone();
         let dispatcher = Dispatcher::new(slots, config.timeout, move |slot, generation| {
-            if let Some(k) = on_timeout.get(slot) {
+            if let Some(k) = kill.get(slot) {
                 let _ = k.send(generation);
             }
         });
@@ -89,8 +92,16 @@ impl LambdaIntegration {
             processes = slots,
             "Lambda Runtime and Invoke APIs on http://{runtime_addr}"
         );
+        let watch = match (
+            &shared.config.working_dir,
+            shared.config.reload && slots > 0,
+        ) {
+            (Some(dir), true) => Some(Watch::new(dir.clone())),
+            _ => None,
+        };
         let supervisors = shared.processes.start(slot_addrs, runtime_addr, kill_rx);
         Ok(Arc::new(Self {
+            watch,
             shared,
             runtime_addr,
             servers: Mutex::new(servers),
@@ -191,6 +202,16 @@ impl LambdaIntegration {
 
     /// Runs `payload` on the function and waits for its outcome, at most twice its timeout.
     async fn run(&self, payload: Bytes) -> Outcome {
+        if let Some(watch) = &self.watch {
+            if watch.changed().await {
+                let replaced = self.shared.dispatcher.retire();
+                info!(
+                    function = %self.shared.config.function_name,
+                    processes = replaced,
+                    "function reloaded: its files changed; the next events run on fresh processes"
+                );
+            }
+        }
         let (_, rx) = self.shared.dispatcher.submit(payload, true);
         let Some(rx) = rx else {
             return Outcome::Unavailable("no reply".to_owned());

@@ -47,6 +47,7 @@ mod invoke_api;
 mod policy;
 mod processes;
 mod queue;
+mod reload;
 mod runtime_api;
 mod spawn;
 
@@ -93,6 +94,10 @@ pub struct LambdaConfig {
     pub region: String,
     /// `requestContext.apiId` of the events.
     pub api_id: String,
+    /// Replace the processes when the files under `working_dir` change: the next event
+    /// runs on a fresh process (an idle one is replaced at once, a busy one after its
+    /// event), without restarting the gateway. On by default.
+    pub reload: bool,
 }
 
 impl LambdaConfig {
@@ -110,6 +115,7 @@ impl LambdaConfig {
             memory_mb: 128,
             region: "us-east-1".to_owned(),
             api_id: "local".to_owned(),
+            reload: true,
         }
     }
 

@@ -195,6 +195,8 @@ impl Processes {
                     }
                     Err(e) => (format!("could not start {path}: {e}"), 0, false),
                 };
+            // A process replaced because its code changed is no failure.
+            let retired = self.dispatcher.is_retired(slot, generation);
             let lost = self.dispatcher.process_ended(slot, &reason);
             if self.stopping() {
                 return;
@@ -212,8 +214,12 @@ impl Processes {
                 );
             }
             // A process that never took an invocation failed to start (a crash at init, an init
-            // error, a binary that cannot run); one that did is replaced at once.
-            failures = if took == 0 { failures + 1 } else { 0 };
+            // error, a binary that cannot run); one that did, or one retired, is replaced at once.
+            failures = if took == 0 && !retired {
+                failures + 1
+            } else {
+                0
+            };
             if failures >= MAX_FAILURES {
                 error!(
                     slot,

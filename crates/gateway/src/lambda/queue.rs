@@ -66,6 +66,16 @@ struct State {
     /// Per process slot: bumped whenever its process ends, so a poll made by a dead process
     /// can never take an invocation.
     generations: Vec<u64>,
+    /// Per process slot: its process runs older code ([`Dispatcher::retire`]) and is
+    /// replaced once it finished its invocation.
+    retiring: Vec<bool>,
+    /// Per process slot: the generation whose process is retired, still alive until its
+    /// kill lands; its polls take nothing.
+    retired: Vec<Option<u64>>,
+    /// Per process slot: polls waiting for an invocation. A process waiting in one cannot
+    /// have another request on its way, so it can be replaced at once without any request
+    /// of the dead process taking an invocation meant for its successor.
+    polling: Vec<usize>,
     /// Set when no process can ever take an invocation (every slot gave up, or stopping).
     unavailable: Option<String>,
     /// The durations of the latest answered invocations (at most [`DURATIONS_KEPT`]).
@@ -89,25 +99,29 @@ pub(crate) struct Dispatcher {
     timeout: Duration,
     /// How invocations ended so far.
     pub counters: Counters,
-    /// Asked to kill the process of a slot whose invocation timed out: (slot, generation).
-    on_timeout: Box<dyn Fn(usize, u64) + Send + Sync>,
+    /// Kills the process of a slot if it still is the one of a generation: one whose
+    /// invocation timed out, or one retired.
+    kill: Box<dyn Fn(usize, u64) + Send + Sync>,
 }
 
 impl Dispatcher {
     pub(crate) fn new(
         slots: usize,
         timeout: Duration,
-        on_timeout: impl Fn(usize, u64) + Send + Sync + 'static,
+        kill: impl Fn(usize, u64) + Send + Sync + 'static,
     ) -> Arc<Self> {
         Arc::new(Self {
             state: Mutex::new(State {
                 generations: vec![0; slots],
+                retiring: vec![false; slots],
+                retired: vec![None; slots],
+                polling: vec![0; slots],
                 ..State::default()
             }),
             queued: Notify::new(),
             timeout,
             counters: Counters::default(),
-            on_timeout: Box::new(on_timeout),
+            kill: Box::new(kill),
         })
     }
 
@@ -183,15 +197,26 @@ impl Dispatcher {
 
     /// Long-polls for the next invocation for a process of `slot` at `generation`.
     pub(crate) async fn next(self: &Arc<Self>, slot: Option<usize>, generation: u64) -> Next {
+        let _polling = slot.map(|slot| Polling::new(self, slot));
         loop {
             let queued = self.queued.notified();
             tokio::pin!(queued);
             queued.as_mut().enable();
             {
                 let mut state = self.lock();
-                let stale =
-                    slot.is_some_and(|s| state.generations.get(s).copied() != Some(generation));
+                let stale = slot.is_some_and(|s| {
+                    state.generations.get(s).copied() != Some(generation)
+                        || state.retired.get(s).copied().flatten() == Some(generation)
+                });
                 if stale {
+                    return Next::Stale;
+                }
+                if let Some(s) = slot.filter(|&s| state.retiring.get(s) == Some(&true)) {
+                    // A retired process done with its invocation: replaced now.
+                    state.retiring[s] = false;
+                    state.retired[s] = Some(generation);
+                    drop(state);
+                    (self.kill)(s, generation);
                     return Next::Stale;
                 }
                 if state.unavailable.is_some() {
@@ -236,7 +261,7 @@ impl Dispatcher {
             if d.complete(&id, Outcome::TimedOut(timeout)) {
                 tracing::warn!(request_id = %id, "the function timed out after {timeout:?}");
                 if let Some(slot) = slot {
-                    (d.on_timeout)(slot, generation);
+                    (d.kill)(slot, generation);
                 }
             }
         });
@@ -296,6 +321,12 @@ impl Dispatcher {
         if let Some(g) = state.generations.get_mut(slot) {
             *g += 1;
         }
+        if let Some(r) = state.retiring.get_mut(slot) {
+            *r = false;
+        }
+        if let Some(r) = state.retired.get_mut(slot) {
+            *r = None;
+        }
         let ids: Vec<String> = state
             .running
             .iter()
@@ -317,6 +348,37 @@ impl Dispatcher {
                 }
                 None => tracing::warn!("an asynchronous invocation was lost: {reason}"),
             }
+        }
+        n
+    }
+
+    /// True when the process of `slot` at `generation` was retired ([`Dispatcher::retire`]).
+    pub(crate) fn is_retired(&self, slot: usize, generation: u64) -> bool {
+        self.lock().retired.get(slot).copied().flatten() == Some(generation)
+    }
+
+    /// Replaces every process, as its code changed: one waiting for an invocation at once
+    /// (its polls are void from now on, so no invocation reaches it; the generation moves on
+    /// when it ended), any other (running an invocation, starting, or between two requests)
+    /// when it next asks for one. Returns how many processes it retired.
+    pub(crate) fn retire(&self) -> usize {
+        let mut state = self.lock();
+        let state = &mut *state;
+        let mut idle = Vec::new();
+        for slot in 0..state.generations.len() {
+            let busy = state.running.values().any(|r| r.slot == Some(slot));
+            if busy || state.polling[slot] == 0 {
+                state.retiring[slot] = true;
+            } else {
+                let generation = state.generations[slot];
+                state.retired[slot] = Some(generation);
+                idle.push((slot, generation));
+            }
+        }
+        let n = state.generations.len();
+        self.queued.notify_waiters();
+        for (slot, generation) in idle {
+            (self.kill)(slot, generation);
         }
         n
     }
@@ -343,6 +405,29 @@ impl Dispatcher {
             if let Some(tx) = r.reply {
                 let _ = tx.send(Outcome::Unavailable(reason.to_owned()));
             }
+        }
+    }
+}
+
+/// A poll of a process slot, counted in [`State::polling`] while it waits.
+struct Polling<'a> {
+    dispatcher: &'a Dispatcher,
+    slot: usize,
+}
+
+impl<'a> Polling<'a> {
+    fn new(dispatcher: &'a Dispatcher, slot: usize) -> Self {
+        if let Some(n) = dispatcher.lock().polling.get_mut(slot) {
+            *n += 1;
+        }
+        Self { dispatcher, slot }
+    }
+}
+
+impl Drop for Polling<'_> {
+    fn drop(&mut self) {
+        if let Some(n) = self.dispatcher.lock().polling.get_mut(self.slot) {
+            *n = n.saturating_sub(1);
         }
     }
 }
@@ -414,5 +499,61 @@ mod tests {
             run(Outcome::Response(Bytes::new()), Duration::ZERO).await;
         }
         assert_eq!(d.durations().len(), DURATIONS_KEPT);
+    }
+
+    #[tokio::test]
+    async fn a_retired_process_finishes_its_invocation_then_takes_nothing() {
+        let killed = Arc::new(Mutex::new(Vec::new()));
+        let k = killed.clone();
+        let d = Dispatcher::new(1, Duration::from_secs(5), move |s, g| {
+            k.lock().unwrap().push((s, g));
+        });
+        let kills = || killed.lock().unwrap().clone();
+        let g = d.generation(Some(0));
+        let (_, first) = d.submit(Bytes::new(), true);
+        let Next::Invocation(inv) = d.next(Some(0), g).await else {
+            panic!("an invocation was queued");
+        };
+        d.retire();
+        assert!(kills().is_empty(), "not killed mid-invocation");
+        assert!(d.complete(&inv.request_id, Outcome::Response(Bytes::new())));
+        assert!(matches!(first.unwrap().await, Ok(Outcome::Response(_))));
+        let (_, second) = d.submit(Bytes::new(), true);
+        assert!(matches!(d.next(Some(0), g).await, Next::Stale));
+        assert_eq!(kills(), [(0, g)]);
+        // Until its kill lands, its polls (at the current generation) take nothing.
+        assert!(matches!(
+            d.next(Some(0), d.generation(Some(0))).await,
+            Next::Stale
+        ));
+        d.process_ended(0, "killed");
+        let fresh = d.generation(Some(0));
+        assert!(matches!(d.next(Some(0), fresh).await, Next::Invocation(_)));
+        drop(second);
+        // A process waiting for an invocation is replaced at once.
+        d.process_ended(0, "killed");
+        let idle = d.generation(Some(0));
+        let waiting = tokio::spawn({
+            let d = d.clone();
+            async move { d.next(Some(0), idle).await }
+        });
+        while d.lock().polling[0] == 0 {
+            tokio::task::yield_now().await;
+        }
+        d.retire();
+        assert!(matches!(waiting.await.unwrap(), Next::Stale));
+        assert_eq!(kills().last(), Some(&(0, idle)));
+        // One between two requests (its poll may be on its way) when it asks.
+        d.process_ended(0, "killed");
+        let between = d.generation(Some(0));
+        d.retire();
+        assert_ne!(kills().last(), Some(&(0, between)));
+        assert!(matches!(d.next(Some(0), between).await, Next::Stale));
+        assert_eq!(kills().last(), Some(&(0, between)));
+        assert_eq!(
+            d.lock().polling[0],
+            0,
+            "every poll is uncounted when it ends"
+        );
     }
 }
