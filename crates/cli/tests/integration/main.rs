@@ -6,6 +6,7 @@ mod deploy;
 mod doctor;
 mod errors;
 mod functions;
+mod local_gateway;
 mod metrics;
 mod moto;
 mod package;
