@@ -4,6 +4,7 @@
 //! - [`ApiDefinition`]: the API (route selection, stage), its routes, the functions they
 //!   integrate with, and the `$connect` authorizer, whatever file they came from.
 //! - [`load_template`]: an [`ApiDefinition`] from a CloudFormation or SAM template.
+//! - [`load_terraform`]: the same from a Terraform configuration, evaluated offline.
 //! - [`Launch`]: how a function runs on this machine, its `Runtime` mapped to the official
 //!   runtime interface client.
 
@@ -11,6 +12,7 @@ mod error;
 mod model;
 mod runtime;
 mod template;
+mod terraform;
 
 pub use error::LoadError;
 pub use model::{
@@ -19,3 +21,4 @@ pub use model::{
 };
 pub use runtime::{Launch, LaunchOptions};
 pub use template::{load_template, TemplateOptions};
+pub use terraform::{load_terraform, TerraformOptions};

@@ -2,11 +2,10 @@
 //! Terraform reads it: its `*.tf` files, its variables and locals, and the arguments it gives
 //! the `websocket_proxy` module.
 
-use crate::eval::{Evaluator, Scope};
-use crate::variables::Variables;
-use crate::{paths, EnvError};
+use crate::EnvError;
 use hcl::{Block, Body, Expression, Value};
 use std::path::{Path, PathBuf};
+use wsproxy_tfeval::{paths, Evaluator, Scope, Variables};
 
 /// What an environment says about its deployment.
 #[derive(Debug, Clone)]

@@ -9,17 +9,13 @@
 
 pub mod checks;
 mod environment;
-mod eval;
-pub mod paths;
 mod report;
 mod state;
-mod variables;
 
 pub use environment::{Environment, ProxyModule, S3Package, Setting};
-pub use eval::{Evaluator, Scope};
 pub use report::{Finding, Report, Status};
 pub use state::State;
-pub use variables::{Declared, Source, Variables};
+pub use wsproxy_tfeval::{paths, Declared, Evaluator, Scope, Source, Variables};
 
 use std::path::PathBuf;
 
@@ -48,4 +44,13 @@ pub enum EnvError {
         /// The parser's message.
         message: String,
     },
+}
+
+impl From<wsproxy_tfeval::Error> for EnvError {
+    fn from(e: wsproxy_tfeval::Error) -> Self {
+        match e {
+            wsproxy_tfeval::Error::Read { file, source } => EnvError::Read { file, source },
+            wsproxy_tfeval::Error::Parse { file, message } => EnvError::Parse { file, message },
+        }
+    }
 }

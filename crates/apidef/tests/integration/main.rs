@@ -3,3 +3,5 @@
 mod examples;
 mod runtime;
 mod template;
+mod terraform;
+mod terraform_errors;

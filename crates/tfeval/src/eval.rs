@@ -1,24 +1,15 @@
-//! Evaluating a Terraform expression the way Terraform would, for the functions and
-//! references an environment uses to say where its package is: `var.*`, `local.*`,
-//! `path.*`, `abspath`, `pathexpand`, `can`, `try`, `regex`, `coalesce`, ...
+//! Evaluating a Terraform expression the way Terraform would: `var.*`, `local.*`,
+//! `path.*` (or any other top-level names a caller declares) and Terraform's common
+//! functions, `can()` and `try()` included.
 //!
 //! hcl-rs evaluates the expression tree; `can()` and `try()`, which must see an error instead
 //! of failing with it, are folded into values before that.
 
-use crate::paths;
-use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
+use crate::functions;
+use hcl::eval::{Context, Evaluate};
 use hcl::expr::{Conditional, FuncCall, Operation};
 use hcl::{Expression, Value};
-use std::cell::RefCell;
-use std::path::{Path, PathBuf};
-
-thread_local! {
-    /// The folder `abspath()` and `fileexists()` resolve against during one evaluation
-    /// (hcl-rs functions are plain `fn`s and cannot capture it).
-    static CWD: RefCell<Option<PathBuf>> = const { RefCell::new(None) };
-    /// The home folder `pathexpand()` uses.
-    static HOME: RefCell<Option<PathBuf>> = const { RefCell::new(None) };
-}
+use std::path::PathBuf;
 
 /// Where an evaluation runs: Terraform's working folder and the user's home.
 #[derive(Debug, Clone)]
@@ -29,7 +20,7 @@ pub struct Scope {
     pub home: Option<PathBuf>,
 }
 
-/// A context with `var`, `local`, `path` and the supported functions.
+/// A context with `var`, `local`, `path` (or the names given) and the supported functions.
 pub struct Evaluator {
     ctx: Context<'static>,
     scope: Scope,
@@ -48,9 +39,9 @@ impl Evaluator {
         vars: hcl::Map<String, Value>,
         locals: hcl::Map<String, Value>,
     ) -> Self {
-        let mut ctx = Context::new();
-        ctx.declare_var("var", Value::Object(vars));
-        ctx.declare_var("local", Value::Object(locals));
+        let mut names = hcl::Map::new();
+        names.insert("var".to_owned(), Value::Object(vars));
+        names.insert("local".to_owned(), Value::Object(locals));
         let mut path = hcl::Map::new();
         // In the root module path.module and path.root are ".", and path.cwd is absolute.
         path.insert("module".into(), Value::from("."));
@@ -59,24 +50,31 @@ impl Evaluator {
             "cwd".into(),
             Value::from(scope.cwd.to_string_lossy().into_owned()),
         );
-        ctx.declare_var("path", Value::Object(path));
+        names.insert("path".to_owned(), Value::Object(path));
         let mut terraform = hcl::Map::new();
         terraform.insert("workspace".into(), Value::from("default"));
-        ctx.declare_var("terraform", Value::Object(terraform));
-        declare_functions(&mut ctx);
+        names.insert("terraform".to_owned(), Value::Object(terraform));
+        Self::with_names(scope, names)
+    }
+
+    /// An evaluator in `scope.cwd` that knows exactly these top-level names (`var`, `local`,
+    /// `path`, `aws_lambda_function`, `data`, `module`, `each`, ...).
+    pub fn with_names(scope: Scope, names: hcl::Map<String, Value>) -> Self {
+        let mut ctx = Context::new();
+        for (name, value) in names {
+            ctx.declare_var(name, value);
+        }
+        functions::declare(&mut ctx);
         Evaluator { ctx, scope }
     }
 
     /// The expression's value, or why it has none here.
     pub fn eval(&self, expr: &Expression) -> Result<Value, String> {
-        CWD.with(|c| *c.borrow_mut() = Some(self.scope.cwd.clone()));
-        HOME.with(|h| *h.borrow_mut() = self.scope.home.clone());
-        let result = fold(expr, &self.ctx)
-            .evaluate(&self.ctx)
-            .map_err(|e| e.to_string());
-        CWD.with(|c| *c.borrow_mut() = None);
-        HOME.with(|h| *h.borrow_mut() = None);
-        result
+        functions::with_folders(&self.scope.cwd, self.scope.home.as_deref(), || {
+            fold(expr, &self.ctx)
+                .evaluate(&self.ctx)
+                .map_err(|e| e.to_string())
+        })
     }
 }
 
@@ -119,6 +117,12 @@ fn fold(expr: &Expression, ctx: &Context<'_>) -> Expression {
             }
         })),
         Expression::Array(items) => Expression::Array(items.iter().map(|e| fold(e, ctx)).collect()),
+        Expression::Object(entries) => Expression::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), fold(v, ctx)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -127,134 +131,6 @@ fn rebuilt(call: &FuncCall, args: Vec<Expression>) -> FuncCall {
     let mut call = call.clone();
     call.args = args;
     call
-}
-
-fn declare_functions(ctx: &mut Context<'_>) {
-    let s = || ParamType::String;
-    ctx.declare_func("abspath", FuncDef::new(abspath, [s()]));
-    ctx.declare_func("pathexpand", FuncDef::new(pathexpand, [s()]));
-    ctx.declare_func("fileexists", FuncDef::new(fileexists, [s()]));
-    ctx.declare_func("dirname", FuncDef::new(dirname, [s()]));
-    ctx.declare_func("basename", FuncDef::new(basename, [s()]));
-    ctx.declare_func("regex", FuncDef::new(regex, [s(), s()]));
-    ctx.declare_func("replace", FuncDef::new(replace, [s(), s(), s()]));
-    ctx.declare_func(
-        "lower",
-        FuncDef::new(|a| Ok(str_arg(&a, 0).to_lowercase().into()), [s()]),
-    );
-    ctx.declare_func(
-        "upper",
-        FuncDef::new(|a| Ok(str_arg(&a, 0).to_uppercase().into()), [s()]),
-    );
-    ctx.declare_func(
-        "trimspace",
-        FuncDef::new(|a| Ok(str_arg(&a, 0).trim().into()), [s()]),
-    );
-    ctx.declare_func(
-        "coalesce",
-        FuncDef::builder()
-            .variadic_param(ParamType::Any)
-            .build(coalesce),
-    );
-    ctx.declare_func(
-        "join",
-        FuncDef::new(join, [s(), ParamType::array_of(ParamType::String)]),
-    );
-    ctx.declare_func("tostring", FuncDef::new(tostring, [ParamType::Any]));
-}
-
-fn str_arg(args: &FuncArgs, i: usize) -> &str {
-    args[i].as_str().unwrap_or_default()
-}
-
-fn cwd() -> Result<PathBuf, String> {
-    CWD.with(|c| c.borrow().clone())
-        .ok_or_else(|| "no working folder set".to_owned())
-}
-
-fn abspath(args: FuncArgs) -> Result<Value, String> {
-    let path = paths::abspath(str_arg(&args, 0), &cwd()?);
-    Ok(path.to_string_lossy().into_owned().into())
-}
-
-fn pathexpand(args: FuncArgs) -> Result<Value, String> {
-    let home = HOME.with(|h| h.borrow().clone());
-    Ok(paths::pathexpand(str_arg(&args, 0), home.as_deref()).into())
-}
-
-fn fileexists(args: FuncArgs) -> Result<Value, String> {
-    let path = paths::abspath(str_arg(&args, 0), &cwd()?);
-    Ok(path.is_file().into())
-}
-
-fn dirname(args: FuncArgs) -> Result<Value, String> {
-    let p = Path::new(str_arg(&args, 0));
-    let dir = p.parent().map(|d| d.to_string_lossy().into_owned());
-    Ok(match dir.as_deref() {
-        None | Some("") => ".".into(),
-        Some(d) => d.into(),
-    })
-}
-
-fn basename(args: FuncArgs) -> Result<Value, String> {
-    let p = Path::new(str_arg(&args, 0));
-    Ok(p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-        .into())
-}
-
-/// `regex(pattern, string)`: the match, or its capture groups; an error when nothing matches.
-fn regex(args: FuncArgs) -> Result<Value, String> {
-    let re = regex::Regex::new(str_arg(&args, 0)).map_err(|e| e.to_string())?;
-    let text = str_arg(&args, 1);
-    let caps = re
-        .captures(text)
-        .ok_or_else(|| "pattern did not match any part of the given string".to_owned())?;
-    if re.captures_len() == 1 {
-        return Ok(caps[0].to_owned().into());
-    }
-    let groups = caps
-        .iter()
-        .skip(1)
-        .map(|m| m.map_or(Value::Null, |m| m.as_str().into()))
-        .collect();
-    Ok(Value::Array(groups))
-}
-
-/// `replace(string, substring, replacement)`; a `/.../` substring is a regular expression.
-fn replace(args: FuncArgs) -> Result<Value, String> {
-    let (text, find, with) = (str_arg(&args, 0), str_arg(&args, 1), str_arg(&args, 2));
-    if find.len() > 1 && find.starts_with('/') && find.ends_with('/') {
-        let re = regex::Regex::new(&find[1..find.len() - 1]).map_err(|e| e.to_string())?;
-        return Ok(re.replace_all(text, with).into_owned().into());
-    }
-    Ok(text.replace(find, with).into())
-}
-
-fn coalesce(args: FuncArgs) -> Result<Value, String> {
-    args.iter()
-        .find(|v| !v.is_null() && v.as_str() != Some(""))
-        .cloned()
-        .ok_or_else(|| "no non-null, non-empty-string arguments".to_owned())
-}
-
-fn join(args: FuncArgs) -> Result<Value, String> {
-    let sep = str_arg(&args, 0);
-    let parts: Vec<&str> = args[1]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    Ok(parts.join(sep).into())
-}
-
-fn tostring(args: FuncArgs) -> Result<Value, String> {
-    match &args[0] {
-        Value::String(s) => Ok(s.clone().into()),
-        Value::Number(n) => Ok(n.to_string().into()),
-        Value::Bool(b) => Ok(b.to_string().into()),
-        other => Err(format!("cannot convert {other} to a string")),
-    }
 }
 
 #[cfg(test)]
@@ -330,8 +206,8 @@ mod tests {
             eval("coalesce(null, \"\", \"z\")", &[]).unwrap(),
             Value::from("z")
         );
-        assert!(eval("filebase64sha256(\"x\")", &[])
+        assert!(eval("filebase64sha256(\"/nonexistent/x\")", &[])
             .unwrap_err()
-            .contains("filebase64sha256"));
+            .contains("/nonexistent/x"));
     }
 }

@@ -1,10 +1,10 @@
 //! Variable values as Terraform assigns them, lowest precedence first: `default`s in the
 //! `variable` blocks, `TF_VAR_<name>` environment variables, `terraform.tfvars`,
 //! `terraform.tfvars.json`, `*.auto.tfvars` and `*.auto.tfvars.json` in lexical order, then
-//! the `-var-file`s given, in order. Other `*.tfvars` files (an `.example`, a `prod.tfvars`)
+//! the `-var-file`s given, in order, then the `-var`s ([`Variables::set`]). Other `*.tfvars` files (an `.example`, a `prod.tfvars`)
 //! are not read, because Terraform does not read them either.
 
-use crate::EnvError;
+use crate::Error;
 use hcl::eval::{Context, Evaluate};
 use hcl::{Block, Body, Value};
 use std::collections::BTreeMap;
@@ -17,6 +17,8 @@ pub enum Source {
     Default,
     /// The environment variable `TF_VAR_<name>`.
     Environment,
+    /// A `-var name=value` on the command line.
+    CommandLine,
     /// A variable definitions file.
     File(PathBuf),
 }
@@ -26,6 +28,7 @@ impl std::fmt::Display for Source {
         match self {
             Source::Default => f.write_str("its default"),
             Source::Environment => f.write_str("TF_VAR_ in the environment"),
+            Source::CommandLine => f.write_str("-var"),
             Source::File(p) => write!(f, "{}", p.display()),
         }
     }
@@ -38,6 +41,8 @@ pub struct Declared {
     pub value: Option<(Value, Source)>,
     /// True when its type is a string, number or bool (a `TF_VAR_` is then taken verbatim).
     pub primitive: bool,
+    /// The file that declares it.
+    pub file: PathBuf,
 }
 
 /// The variables of a root module and their values.
@@ -51,7 +56,7 @@ pub struct Variables {
 
 impl Variables {
     /// Declares the `variable` blocks of the module's files, with their defaults.
-    pub fn declare(&mut self, file: &Path, blocks: &[&Block]) -> Result<(), EnvError> {
+    pub fn declare(&mut self, file: &Path, blocks: &[&Block]) -> Result<(), Error> {
         for block in blocks {
             let Some(name) = block.labels().first().map(|l| l.as_str().to_owned()) else {
                 continue;
@@ -59,6 +64,7 @@ impl Variables {
             let mut declared = Declared {
                 value: None,
                 primitive: true,
+                file: file.to_path_buf(),
             };
             for attr in block.body().attributes() {
                 match attr.key() {
@@ -84,24 +90,13 @@ impl Variables {
         dir: &Path,
         env: &dyn Fn(&str) -> Option<String>,
         var_files: &[PathBuf],
-    ) -> Result<(), EnvError> {
+    ) -> Result<(), Error> {
         let names: Vec<String> = self.declared.keys().cloned().collect();
         for name in names {
             let Some(raw) = env(&format!("TF_VAR_{name}")) else {
                 continue;
             };
-            let declared = self.declared.get_mut(&name).expect("declared");
-            let value = if declared.primitive {
-                Value::from(raw)
-            } else {
-                let expr: hcl::Expression =
-                    raw.parse().map_err(|e: hcl::Error| EnvError::Parse {
-                        file: PathBuf::from(format!("TF_VAR_{name}")),
-                        message: e.to_string(),
-                    })?;
-                literal(&expr, Path::new("TF_VAR_"), &name)?
-            };
-            declared.value = Some((value, Source::Environment));
+            self.assign_raw(&name, &raw, Source::Environment)?;
         }
         let mut files = Vec::new();
         for name in ["terraform.tfvars", "terraform.tfvars.json"] {
@@ -111,7 +106,7 @@ impl Variables {
             }
         }
         let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|source| EnvError::Read {
+            .map_err(|source| Error::Read {
                 file: dir.to_path_buf(),
                 source,
             })?
@@ -130,12 +125,47 @@ impl Variables {
         Ok(())
     }
 
-    fn apply_file(&mut self, file: &Path) -> Result<(), EnvError> {
-        let text = std::fs::read_to_string(file).map_err(|source| EnvError::Read {
+    /// Applies `-var name=value`: taken verbatim for a string, number or bool variable,
+    /// parsed as an HCL value otherwise. A name that is not declared is an error, as in
+    /// Terraform.
+    pub fn set(&mut self, name: &str, raw: &str) -> Result<(), Error> {
+        if !self.declared.contains_key(name) {
+            return Err(Error::Parse {
+                file: PathBuf::from(format!("-var {name}")),
+                message: format!(
+                    "no variable \"{name}\" is declared (declared: {}): check the name",
+                    self.declared.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            });
+        }
+        self.assign_raw(name, raw, Source::CommandLine)
+    }
+
+    fn assign_raw(&mut self, name: &str, raw: &str, source: Source) -> Result<(), Error> {
+        let origin = match source {
+            Source::CommandLine => format!("-var {name}"),
+            _ => format!("TF_VAR_{name}"),
+        };
+        let declared = self.declared.get_mut(name).expect("declared");
+        let value = if declared.primitive {
+            Value::from(raw)
+        } else {
+            let expr: hcl::Expression = raw.parse().map_err(|e: hcl::Error| Error::Parse {
+                file: PathBuf::from(&origin),
+                message: e.to_string(),
+            })?;
+            literal(&expr, Path::new(&origin), name)?
+        };
+        declared.value = Some((value, source));
+        Ok(())
+    }
+
+    fn apply_file(&mut self, file: &Path) -> Result<(), Error> {
+        let text = std::fs::read_to_string(file).map_err(|source| Error::Read {
             file: file.to_path_buf(),
             source,
         })?;
-        let parse_error = |message: String| EnvError::Parse {
+        let parse_error = |message: String| Error::Parse {
             file: file.to_path_buf(),
             message,
         };
@@ -150,7 +180,7 @@ impl Variables {
             let body: Body = hcl::parse(&text).map_err(|e| parse_error(e.to_string()))?;
             body.attributes()
                 .map(|a| Ok((a.key().to_owned(), literal(a.expr(), file, a.key())?)))
-                .collect::<Result<_, EnvError>>()?
+                .collect::<Result<_, Error>>()?
         };
         for (name, value) in values {
             // Terraform warns about a value for an undeclared variable and ignores it.
@@ -181,8 +211,8 @@ impl Variables {
 }
 
 /// A value that needs no reference to anything, as defaults and `.tfvars` must be.
-fn literal(expr: &hcl::Expression, file: &Path, name: &str) -> Result<Value, EnvError> {
-    expr.evaluate(&Context::new()).map_err(|e| EnvError::Parse {
+fn literal(expr: &hcl::Expression, file: &Path, name: &str) -> Result<Value, Error> {
+    expr.evaluate(&Context::new()).map_err(|e| Error::Parse {
         file: file.to_path_buf(),
         message: format!("the value of {name} must be a literal: {e}"),
     })
