@@ -18,12 +18,12 @@ use tokio_tungstenite::tungstenite::Message;
 use wsproxy_test_support::moto::{dynamodb, unique_name};
 
 /// The repository's root.
-fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// The Python with awslambdaric and boto3 (`.tools/venv-functions`).
-fn venv_python() -> PathBuf {
+pub(crate) fn venv_python() -> PathBuf {
     let python = std::env::var_os("WSPROXY_FUNCTIONS_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join(".tools/venv-functions/bin/python3"));
@@ -36,7 +36,7 @@ fn venv_python() -> PathBuf {
 }
 
 /// The node_modules with aws-lambda-ric and the AWS SDK clients (`.tools/node-functions`).
-fn node_modules() -> PathBuf {
+pub(crate) fn node_modules() -> PathBuf {
     let dir = std::env::var_os("WSPROXY_FUNCTIONS_NODE_MODULES")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join(".tools/node-functions/node_modules"));
@@ -48,13 +48,29 @@ fn node_modules() -> PathBuf {
     dir
 }
 
-/// The chat's functions, by the suffix of their names, and the route each serves.
-const FUNCTIONS: [(&str, &str); 4] = [
-    ("connect", "$connect"),
-    ("disconnect", "$disconnect"),
-    ("sendmessage", "sendmessage"),
-    ("echo", "echo"),
+/// The chat's functions, by the suffix of their names, and the route each serves (none:
+/// the `$connect` authorizer).
+const FUNCTIONS: [(&str, Option<&str>); 5] = [
+    ("connect", Some("$connect")),
+    ("disconnect", Some("$disconnect")),
+    ("sendmessage", Some("sendmessage")),
+    ("echo", Some("echo")),
+    ("authorizer", None),
 ];
+
+/// The chat's token (the default of its `ChatToken` / `chat_token`).
+const TOKEN: &str = "let-me-in";
+
+/// The command that runs `handler` of an app (`chat-python`, `chat-node`) or a test
+/// function, with its runtime interface client.
+pub(crate) fn runtime_command(app: &str, handler: &str) -> String {
+    if app.ends_with("python") {
+        format!("{} -m awslambdaric {handler}", venv_python().display())
+    } else {
+        let ric = node_modules().join("aws-lambda-ric/bin/index.mjs");
+        format!("node {} {handler}", ric.display())
+    }
+}
 
 /// A copy of an example app in a temporary folder (beside the Node runtime interface
 /// client and SDK, as after `npm install` in it), with a table of its own on moto.
@@ -87,30 +103,44 @@ impl App {
     /// runtime mapping would: `python3 -m awslambdaric` or `node aws-lambda-ric`.
     fn function_flags(&self) -> Vec<String> {
         let src = self.root.join("src");
-        let mut flags = vec!["--route".into(), "sendmessage".into(), "--route".into(), "echo".into()];
+        let mut flags: Vec<String> = [
+            "--route",
+            "sendmessage",
+            "--route",
+            "echo",
+            "--route-response",
+            "echo",
+            "--identity-source",
+            "route.request.querystring.token",
+        ]
+        .map(String::from)
+        .to_vec();
         for (suffix, route) in FUNCTIONS {
             let name = format!("{}-{suffix}", self.name);
             let handler = format!("{suffix}.handler");
-            let command = if self.name.ends_with("python") {
-                format!("{} -m awslambdaric {handler}", venv_python().display())
-            } else {
-                let ric = node_modules().join("aws-lambda-ric/bin/index.mjs");
-                format!("node {} {handler}", ric.display())
-            };
             flags.extend([
                 "--function".into(),
-                format!("{name}={command}"),
+                format!("{name}={}", runtime_command(self.name, &handler)),
                 "--function-dir".into(),
                 format!("{name}={}", src.display()),
                 "--function-env".into(),
                 format!("{name}:TABLE_NAME={}", self.table),
-                "--function-env".into(),
-                format!("{name}:_HANDLER={handler}"),
-                "--route-function".into(),
-                format!("{route}={name}"),
             ]);
+            flags.extend(match route {
+                Some(route) => ["--route-function".into(), format!("{route}={name}")],
+                None => ["--authorizer".into(), name.clone()],
+            });
+            if route.is_none() {
+                flags.extend([
+                    "--function-env".into(),
+                    format!("{name}:CHAT_TOKEN={TOKEN}"),
+                ]);
+            }
         }
-        flags.extend(["--route-function".into(), format!("$default={}-echo", self.name)]);
+        flags.extend([
+            "--route-function".into(),
+            format!("$default={}-echo", self.name),
+        ]);
         flags
     }
 
@@ -193,27 +223,123 @@ fn chat(data: &str) -> Message {
     Message::text(json!({"action": "sendmessage", "data": data}).to_string())
 }
 
-/// Connecting and leaving, run by hand with `--function`: each connection is in the table
-/// while it is open.
-async fn connect_and_leave(app: &App) {
-    let s = Served::start(&app.function_flags().iter().map(String::as_str).collect::<Vec<_>>()).await;
-    let alice = s.open("user=alice").await.expect("alice connects");
-    let bob = s.open("user=bob").await.expect("bob connects");
+async fn next_json(ws: &mut crate::functions::Ws) -> Value {
+    let text = next_text(ws).await;
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// The chat as a user sees it: a wrong or missing token gets no socket; two users chat
+/// through `@connections` (a connection gone without `$disconnect` is dropped from the
+/// table when its post answers 410); the two-way echo route answers; leaving empties the
+/// table.
+async fn chat_session(s: &Served, app: &App) {
+    assert_eq!(status(s.open("token=wrong&user=eve").await), 403);
+    assert_eq!(status(s.open("user=eve").await), 401);
+    assert!(app.connections().await.is_empty());
+
+    let mut alice = s
+        .open(&format!("token={TOKEN}&user=alice"))
+        .await
+        .expect("alice connects");
+    let mut bob = s
+        .open(&format!("token={TOKEN}&user=bob"))
+        .await
+        .expect("bob connects");
     app.wait_for_connections(2).await;
-    drop(alice);
-    app.wait_for_connections(1).await;
+    let stale = "c3RhbGUtY29ubmVjdGlvbg=";
+    dynamodb()
+        .await
+        .put_item()
+        .table_name(&app.table)
+        .item("connectionId", AttributeValue::S(stale.into()))
+        .send()
+        .await
+        .expect("a stale connection in the table");
+
+    alice.send(chat("hello bob")).await.unwrap();
+    let said = json!({"from": "alice", "data": "hello bob"});
+    assert_eq!(next_json(&mut alice).await, said);
+    assert_eq!(next_json(&mut bob).await, said);
+    let left = app.wait_for_connections(2).await;
+    assert!(!left.contains(&stale.to_owned()), "{left:?}");
+
+    let echo = json!({"action": "echo", "data": "ping"}).to_string();
+    bob.send(Message::text(echo)).await.unwrap();
+    assert_eq!(next_json(&mut bob).await, json!({"echo": "ping"}));
+
     drop(bob);
+    app.wait_for_connections(1).await;
+    drop(alice);
     app.wait_for_connections(0).await;
 }
 
-#[tokio::test]
-async fn the_python_chat_connects_and_leaves_by_hand() {
-    let app = App::new("chat-python").await;
-    connect_and_leave(&app).await;
+/// `wsproxy serve` with `flags` and the app's functions by hand.
+async fn serve_by_hand(app: &App) -> Served {
+    let flags = app.function_flags();
+    Served::start(&flags.iter().map(String::as_str).collect::<Vec<_>>()).await
 }
 
 #[tokio::test]
-async fn the_node_chat_connects_and_leaves_by_hand() {
+async fn the_python_chat_by_hand() {
+    let app = App::new("chat-python").await;
+    chat_session(&serve_by_hand(&app).await, &app).await;
+}
+
+#[tokio::test]
+async fn the_node_chat_by_hand() {
     let app = App::new("chat-node").await;
-    connect_and_leave(&app).await;
+    chat_session(&serve_by_hand(&app).await, &app).await;
+}
+
+/// `wsproxy serve --template` of the app, its table given as `--parameter`.
+async fn serve_template(app: &App) -> Served {
+    let template = app.root.join("template.yaml");
+    let python = venv_python();
+    Served::start(&[
+        "--template",
+        template.to_str().unwrap(),
+        "--parameter",
+        &format!("TableName={}", app.table),
+        "--python",
+        python.to_str().unwrap(),
+    ])
+    .await
+}
+
+/// `wsproxy serve --terraform` of the app, its table given as `--var`.
+async fn serve_terraform(app: &App) -> Served {
+    let python = venv_python();
+    Served::start(&[
+        "--terraform",
+        app.root.to_str().unwrap(),
+        "--var",
+        &format!("table_name={}", app.table),
+        "--python",
+        python.to_str().unwrap(),
+    ])
+    .await
+}
+
+#[tokio::test]
+async fn the_python_chat_from_its_template() {
+    let app = App::new("chat-python").await;
+    chat_session(&serve_template(&app).await, &app).await;
+}
+
+#[tokio::test]
+async fn the_python_chat_from_its_terraform() {
+    let app = App::new("chat-python").await;
+    chat_session(&serve_terraform(&app).await, &app).await;
+}
+
+#[tokio::test]
+async fn the_node_chat_from_its_template() {
+    let app = App::new("chat-node").await;
+    chat_session(&serve_template(&app).await, &app).await;
+}
+
+#[tokio::test]
+async fn the_node_chat_from_its_terraform() {
+    let app = App::new("chat-node").await;
+    chat_session(&serve_terraform(&app).await, &app).await;
 }

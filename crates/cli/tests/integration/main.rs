@@ -5,6 +5,7 @@ mod bench;
 mod deploy;
 mod doctor;
 mod errors;
+mod function_errors;
 mod functions;
 mod local_gateway;
 mod metrics;
