@@ -4,7 +4,7 @@
 use anyhow::{bail, Context as _};
 use std::path::PathBuf;
 use std::time::Duration;
-use wsproxy_gateway::lambda::{FunctionsConfig, LambdaConfig};
+use wsproxy_gateway::lambda::{AuthorizerConfig, FunctionsConfig, LambdaConfig};
 
 /// The name of the function `--lambda` gives.
 pub(crate) const LAMBDA_NAME: &str = "wsproxy-local";
@@ -40,6 +40,24 @@ pub(crate) struct FunctionArgs {
     /// Processes per function (concurrent events).
     #[arg(long, default_value_t = 1)]
     pub lambda_concurrency: usize,
+    /// The function that authorizes `$connect`, as API Gateway's Lambda REQUEST authorizer
+    /// does: its IAM policy allows (the connection's events then carry its `context` as
+    /// `requestContext.authorizer`) or denies (403) the connection.
+    #[arg(long, value_name = "NAME")]
+    pub authorizer: Option<String>,
+    /// An identity source of --authorizer (repeatable): route.request.querystring.NAME or
+    /// route.request.header.NAME. A connect without it is refused with 401 before any
+    /// function runs.
+    #[arg(
+        long = "identity-source",
+        value_name = "SOURCE",
+        requires = "authorizer"
+    )]
+    pub identity_sources: Vec<String>,
+    /// A two-way route (repeatable): the `body` its function returns is sent back to the
+    /// client, as with a `$default` route response. E.g. '$default' or sendmessage.
+    #[arg(long = "route-response", value_name = "ROUTE")]
+    pub route_responses: Vec<String>,
 }
 
 impl FunctionArgs {
@@ -108,6 +126,9 @@ impl FunctionArgs {
                 value.to_owned(),
             ));
         }
+        if let Some(name) = &self.authorizer {
+            find(name, "--authorizer")?;
+        }
         for f in &mut config.functions {
             f.env = env.to_vec();
         }
@@ -124,6 +145,13 @@ impl FunctionArgs {
             let (route, name) = pair(spec, '=', "--route-function", "ROUTE=NAME")?;
             config.routes.insert(route.to_owned(), name.to_owned());
         }
+        if let Some(name) = &self.authorizer {
+            config.authorizer = Some(AuthorizerConfig {
+                function: name.clone(),
+                identity_sources: self.identity_sources.clone(),
+            });
+        }
+        config.route_responses = self.route_responses.iter().cloned().collect();
         config
             .validate()
             .map_err(|e| anyhow::anyhow!("{e}"))
@@ -240,5 +268,33 @@ mod tests {
         assert!(e.contains("command not found"), "{e}");
         let e = err(args(None, &["a"], &[]));
         assert!(e.contains("NAME=COMMAND"), "{e}");
+        let mut a = args(None, &["a=sh"], &[]);
+        a.authorizer = Some("auth".into());
+        let e = err(a);
+        assert!(e.contains("--authorizer") && e.contains("'auth'"), "{e}");
+        let mut a = args(None, &["a=sh"], &[]);
+        a.authorizer = Some("a".into());
+        a.identity_sources = vec!["stageVariables.token".into()];
+        let e = err(a);
+        assert!(
+            e.contains("stageVariables.token") && e.contains("querystring"),
+            "{e}"
+        );
+        let mut a = args(None, &["a=sh"], &[]);
+        a.route_responses = vec!["$connect".into()];
+        assert!(err(a).contains("route response"));
+    }
+
+    #[test]
+    fn the_authorizer_and_route_responses_reach_the_config() {
+        let mut a = args(None, &["app=sh", "auth=sh"], &["$default=app"]);
+        a.authorizer = Some("auth".into());
+        a.identity_sources = vec!["route.request.header.Auth".into()];
+        a.route_responses = vec!["$default".into()];
+        let c = a.config(&[]).unwrap();
+        let auth = c.authorizer.expect("an authorizer");
+        assert_eq!(auth.function, "auth");
+        assert_eq!(auth.identity_sources, ["route.request.header.Auth"]);
+        assert!(c.route_responses.contains("$default"));
     }
 }

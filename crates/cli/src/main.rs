@@ -5,6 +5,7 @@ mod deploy;
 mod doctor;
 mod lambda;
 mod limits;
+mod local_api;
 mod logging;
 mod package;
 mod serve;

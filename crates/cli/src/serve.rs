@@ -13,7 +13,7 @@ use wsproxy_gateway::{ConnectionLimits, Credentials, Gateway, GatewayConfig, Quo
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
     /// Base URL of the HTTP backend.
-    #[arg(long, env = "BACKEND_URL", required_unless_present = "demo")]
+    #[arg(long, env = "BACKEND_URL", required_unless_present_any = ["demo", "template", "terraform"])]
     backend_url: Option<String>,
     /// Also start the built-in demo backend and its browser page at `/` (ignores --backend-url).
     #[arg(long)]
@@ -21,9 +21,10 @@ pub(crate) struct ServeArgs {
     /// Address the gateway listens on (WebSocket and `@connections`).
     #[arg(long, default_value = "127.0.0.1:8080", env = "WSPROXY_LISTEN")]
     listen: SocketAddr,
-    /// Stage name: clients connect to ws://HOST:PORT/{stage}.
-    #[arg(long, default_value = "dev", env = "WSPROXY_STAGE")]
-    stage: String,
+    /// Stage name: clients connect to ws://HOST:PORT/{stage}. Default: the API's stage with
+    /// --template/--terraform, else `dev`.
+    #[arg(long, env = "WSPROXY_STAGE")]
+    stage: Option<String>,
     /// One backend call's limit, in milliseconds.
     #[arg(long, default_value_t = 3000, env = "BACKEND_TIMEOUT_MS")]
     backend_timeout_ms: u64,
@@ -82,7 +83,7 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "WSPROXY_ADMIN_LISTEN")]
     admin_listen: Option<SocketAddr>,
     /// Where the in-process core keeps connections.
-    #[arg(long, value_enum, default_value_t = Store::Memory, conflicts_with_all = ["lambda", "functions"])]
+    #[arg(long, value_enum, default_value_t = Store::Memory, conflicts_with_all = ["lambda", "functions", "template", "terraform"])]
     store: Store,
     /// DynamoDB table of connections (`--store dynamodb`, and the function's in `--lambda`).
     #[arg(
@@ -93,11 +94,14 @@ pub(crate) struct ServeArgs {
     table: String,
     /// DynamoDB requests the registry sends at once (`--store dynamodb`); more wait for a
     /// turn, at most 30 s. Lower it for a table or stand-in that answers slowly.
-    #[arg(long, env = "WSPROXY_DYNAMODB_IN_FLIGHT", default_value_t = wsproxy_aws::InFlight::DEFAULT_LIMIT, conflicts_with_all = ["lambda", "functions"])]
+    #[arg(long, env = "WSPROXY_DYNAMODB_IN_FLIGHT", default_value_t = wsproxy_aws::InFlight::DEFAULT_LIMIT, conflicts_with_all = ["lambda", "functions", "template", "terraform"])]
     dynamodb_in_flight: usize,
     /// Functions (Lambda mode): see `--lambda` and `--function`.
     #[command(flatten)]
     functions: crate::lambda::FunctionArgs,
+    /// The API and functions of a template or Terraform folder: see `--template`.
+    #[command(flatten)]
+    api: crate::local_api::ApiArgs,
 }
 
 /// Connection registries of the in-process core.
@@ -131,16 +135,45 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         None
     };
+    let local_api = match args.api.any() {
+        true => Some(args.api.load()?),
+        false => None,
+    };
     let backend_url = match (&demo_listener, &args.backend_url) {
         (Some(l), _) => format!("http://{}", l.local_addr()?),
         (None, Some(url)) => url.clone(),
+        (None, None) if local_api.is_some() => String::new(),
         (None, None) => bail!("no backend: pass --backend-url URL (or set BACKEND_URL), or --demo"),
     };
-    let config = gateway_config(&args);
+    let mut config = gateway_config(&args);
+    if let Some(api) = &local_api {
+        let api = api.definition();
+        if args.stage.is_none() {
+            if let Some(stage) = &api.stage {
+                config.stage = stage.trim_matches('/').to_owned();
+            }
+        }
+        config.route_selection_expression = api.route_selection_expression.clone();
+        config.routes = api.custom_routes();
+        println!(
+            "API {} ({}) from {}: {} routes, functions {}",
+            api.name,
+            api.resource,
+            api.source.display(),
+            api.routes.len(),
+            api.functions
+                .iter()
+                .map(|f| format!("{} ({})", f.name, f.runtime))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let stage = config.stage.clone();
     let mut builder = Gateway::builder().config(config);
-    builder = match args.functions.any() {
-        true => {
+    let concurrency = args.functions.lambda_concurrency;
+    builder = match (local_api, args.functions.any()) {
+        (Some(api), _) => builder.functions(move |endpoint: &str| api.functions(endpoint, concurrency)),
+        (None, true) => {
             let base = crate::lambda::Base {
                 config: wsproxy_lambda::Config {
                     table: args.table.clone(),
@@ -151,7 +184,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
             };
             builder.functions(base.setup(&args.functions)?)
         }
-        false => {
+        (None, false) => {
             let timeout = Duration::from_millis(args.backend_timeout_ms);
             let backend = HttpBackend::new(&backend_url, timeout)?
                 .with_max_answer_bytes(args.backend_max_answer_bytes);
@@ -186,7 +219,9 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     println!("wsproxy listening on ws://{addr}/{stage}");
     println!("@connections API: http://{addr}/{stage}/@connections/{{connection_id}}");
-    println!("backend: {backend_url}");
+    if !backend_url.is_empty() {
+        println!("backend: {backend_url}");
+    }
     if let Some((listener, handle)) = admin {
         println!("metrics: http://{}/metrics", listener.local_addr()?);
         tokio::spawn(async move {
@@ -237,7 +272,12 @@ fn gateway_config(args: &ServeArgs) -> GatewayConfig {
     };
     GatewayConfig {
         listen: args.listen,
-        stage: args.stage.trim_matches('/').to_owned(),
+        stage: args
+            .stage
+            .as_deref()
+            .unwrap_or("dev")
+            .trim_matches('/')
+            .to_owned(),
         route_selection_expression: args.route_selection_expression.clone(),
         routes: args.routes.clone(),
         quotas: Quotas {

@@ -120,6 +120,11 @@ pub struct IntegrationResponse {
     pub headers: Vec<(String, String)>,
     /// `$connect` only: text messages for the new socket, sent before anything else.
     pub after_open: Vec<Bytes>,
+    /// Message routes only: one message sent back to the client on the same socket, as API
+    /// Gateway sends a two-way route's answer or its error frame (`{"message": "Internal
+    /// server error", ...}`) when the integration failed. The in-process integration never
+    /// sets it.
+    pub reply: Option<Bytes>,
 }
 
 impl IntegrationResponse {
@@ -130,6 +135,7 @@ impl IntegrationResponse {
             body: body.into(),
             headers: Vec::new(),
             after_open: Vec::new(),
+            reply: None,
         }
     }
 
@@ -199,6 +205,20 @@ pub(crate) fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+/// The frame API Gateway sends a client whose message route failed, e.g.
+/// `{"message": "Internal server error", "connectionId": "...", "requestId": "..."}`;
+/// `request_id` is the event's (a new one when `None`).
+pub(crate) fn error_frame(message: &str, connection_id: &str, request_id: Option<&str>) -> Bytes {
+    let quoted = |s: &str| serde_json::Value::from(s).to_string();
+    // API Gateway's own spacing.
+    Bytes::from(format!(
+        r#"{{"message": {}, "connectionId":{}, "requestId":{}}}"#,
+        quoted(message),
+        quoted(connection_id),
+        quoted(request_id.unwrap_or(&crate::new_connection_id()))
+    ))
 }
 
 /// Calls the integration; a panic becomes a 500 answer instead of killing the socket.

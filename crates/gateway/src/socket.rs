@@ -3,9 +3,9 @@
 use crate::budget::{BacklogSlot, Budget, Metered};
 use crate::connections::{to_message, CloseRequest, Handle, HandleEnds};
 use crate::ending::{by_client, classify, over_budget, Ending};
-use crate::event::{invoke, ConnectionMeta, EventType, Integration, RouteEvent};
+use crate::event::{error_frame, invoke, ConnectionMeta, EventType, Integration, RouteEvent};
 use crate::routes::{RouteSelector, DEFAULT_ROUTE, DISCONNECT_ROUTE};
-use crate::{Connections, Quotas};
+use crate::{Connections, Quotas, SendError};
 use base64::Engine as _;
 use bytes::Bytes;
 use futures::stream::{SplitSink, SplitStream};
@@ -100,7 +100,15 @@ where
         write_loop(sink, outgoing, budget.clone(), close_rx, failed_tx).in_current_span(),
     );
     let (messages, backlog) = mpsc::channel(MESSAGE_BACKLOG);
-    let dispatcher = tokio::spawn(dispatch_loop(integration.clone(), backlog).in_current_span());
+    let dispatcher = tokio::spawn(
+        dispatch_loop(
+            integration.clone(),
+            connections.clone(),
+            handle.meta.connection_id.clone(),
+            backlog,
+        )
+        .in_current_span(),
+    );
 
     let reader = Reader {
         handle: &handle,
@@ -326,13 +334,31 @@ where
     }
 }
 
-/// Hands client messages to the integration one at a time, in order.
-async fn dispatch_loop(integration: Arc<dyn Integration>, mut backlog: mpsc::Receiver<Job>) {
+/// Hands client messages to the integration one at a time, in order, and sends the client
+/// what the integration answers it ([`crate::IntegrationResponse::reply`]) like a push: a
+/// reply over the message quota is not sent, the client gets API Gateway's error frame.
+async fn dispatch_loop(
+    integration: Arc<dyn Integration>,
+    connections: Arc<Connections>,
+    connection_id: String,
+    mut backlog: mpsc::Receiver<Job>,
+) {
     while let Some((event, slot)) = backlog.recv().await {
         let route = event.route_key.clone();
         let answer = invoke(integration.as_ref(), *event).await;
         drop(slot);
         debug!(route = %route, status = answer.status, "route answered");
+        let Some(reply) = answer.reply else {
+            continue;
+        };
+        match connections.send(&connection_id, reply) {
+            Ok(()) | Err(SendError::Gone(_)) => {}
+            Err(e @ SendError::TooLarge { .. }) => {
+                warn!(route = %route, "the route's response is not sent: {e}");
+                let frame = error_frame("Internal server error", &connection_id, None);
+                let _ = connections.send(&connection_id, frame);
+            }
+        }
     }
 }
 

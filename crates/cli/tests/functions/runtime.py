@@ -2,7 +2,10 @@
 
 $connect: refused with 401 when the query has deny=1; hangs when it has hang=1.
 Messages: the reply, pushed through @connections, is "NAME:BODY:GREETING:TIMEOUT:HANDLER";
-a body containing "hang" makes it hang. CRASH_AT_INIT=1 exits before the first poll.
+a body containing "hang" makes it hang; the answer's body is "answer:BODY:PRINCIPAL" (the
+principalId of requestContext.authorizer, or -). CRASH_AT_INIT=1 exits before the first poll.
+With AUTHORIZER=1 it is a REQUEST authorizer instead: it allows the token "good" (query
+`token`) with the principal "user-" + the token's length, and denies any other.
 """
 import json
 import os
@@ -24,7 +27,16 @@ def push(connection_id, text):
     urllib.request.urlopen(urllib.request.Request(url, data=text.encode(), method="POST")).read()
 
 
+def authorize(event):
+    token = (event.get("queryStringParameters") or {}).get("token", "")
+    effect = "Allow" if token == "good" else "Deny"
+    statement = {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}
+    return {"principalId": f"user-{len(token)}", "policyDocument": {"Statement": [statement]}}
+
+
 def handle(event):
+    if os.environ.get("AUTHORIZER") == "1":
+        return authorize(event)
     ctx = event["requestContext"]
     query = event.get("queryStringParameters") or {}
     if ctx["routeKey"] == "$connect":
@@ -40,7 +52,8 @@ def handle(event):
     env = os.environ
     reply = ":".join([NAME, body, env.get("GREETING", "-"), env["AWS_LAMBDA_FUNCTION_TIMEOUT"], env.get("_HANDLER", "-")])
     push(ctx["connectionId"], reply)
-    return {"statusCode": 200}
+    principal = (ctx.get("authorizer") or {}).get("principalId", "-")
+    return {"statusCode": 200, "body": f"answer:{body}:{principal}"}
 
 
 while True:

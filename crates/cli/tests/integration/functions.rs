@@ -153,8 +153,13 @@ async fn routes_run_on_their_functions_and_a_hang_is_replaced() {
     ])
     .await;
 
-    // $connect and $default on the default function, sendmessage on the other one, with
-    // its own variables, timeout and directory.
+    // Each function's output, prefixed with its name; once both have started (a busy
+    // machine may take longer than their 1 s timeout to start Python), $connect and
+    // $default run on the default function, sendmessage on the other one, with its own
+    // variables, timeout and directory.
+    s.logged(&["[other#0]", "init other in", dir.to_str().unwrap()])
+        .await;
+    s.logged(&["[wsproxy-local#0]", "init wsproxy-local"]).await;
     let mut ws = s.open("").await.expect("connected");
     ws.send(Message::text("hello")).await.unwrap();
     assert_eq!(next_text(&mut ws).await, "wsproxy-local:hello:-:1:-");
@@ -164,11 +169,6 @@ async fn routes_run_on_their_functions_and_a_hang_is_replaced() {
         next_text(&mut ws).await,
         format!("other:{custom}:hi there:1:app.handler")
     );
-    // Each function's output, prefixed with its name.
-    s.logged(&["[other#0]", "init other in", dir.to_str().unwrap()])
-        .await;
-    s.logged(&["[wsproxy-local#0]", "init wsproxy-local"]).await;
-
     // A message that hangs: killed after 1 s and replaced; the next message works.
     ws.send(Message::text(r#"{"action":"sendmessage","x":"hang"}"#))
         .await
@@ -177,6 +177,10 @@ async fn routes_run_on_their_functions_and_a_hang_is_replaced() {
     ws.send(Message::text(r#"{"action":"sendmessage","x":"after"}"#))
         .await
         .unwrap();
+    // The timed-out message gets API Gateway's error frame.
+    assert!(next_text(&mut ws)
+        .await
+        .starts_with(r#"{"message": "Internal server error", "connectionId":"#));
     assert!(next_text(&mut ws).await.contains("after"));
     s.logged(&["timed out"]).await;
 
@@ -215,13 +219,61 @@ async fn a_function_that_crashes_at_init_is_given_up_and_the_others_keep_serving
         .open("")
         .await
         .expect("$connect runs on the healthy function");
-    // $default runs on the crashing function: that message is lost, the socket stays.
+    // $default runs on the crashing function: that message is lost (the client gets API
+    // Gateway's error frame), the socket stays.
     ws.send(Message::text("lost")).await.unwrap();
     s.logged(&["[wsproxy-local#0]", "crashing at init"]).await;
     s.logged(&["giving up", "python3"]).await;
     let custom = r#"{"action":"sendmessage"}"#;
     ws.send(Message::text(custom)).await.unwrap();
+    let frame: serde_json::Value = serde_json::from_str(&next_text(&mut ws).await).unwrap();
+    assert_eq!(frame["message"], "Internal server error", "{frame}");
     assert_eq!(next_text(&mut ws).await, format!("ok:{custom}:-:30:-"));
+}
+
+#[tokio::test]
+async fn the_authorizer_and_route_response_flags() {
+    let py = runtime_py();
+    let command = format!("python3 {py}");
+    let s = Served::start(&[
+        "--route",
+        "sendmessage",
+        "--lambda",
+        &command,
+        "--function",
+        &format!("auth={command}"),
+        "--function-env",
+        "auth:AUTHORIZER=1",
+        "--authorizer",
+        "auth",
+        "--identity-source",
+        "route.request.querystring.token",
+        "--route-response",
+        "sendmessage",
+    ])
+    .await;
+    assert_eq!(status(s.open("").await), 401);
+    assert_eq!(status(s.open("token=bad").await), 403);
+    let mut ws = s.open("token=good").await.expect("allowed");
+    // $default is one-way: only the push comes back.
+    ws.send(Message::text("one")).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, "wsproxy-local:one:-:30:-");
+    // sendmessage is two-way: the push, then the function's body, which saw the principal.
+    let custom = r#"{"action":"sendmessage"}"#;
+    ws.send(Message::text(custom)).await.unwrap();
+    assert!(next_text(&mut ws).await.starts_with("wsproxy-local:{"));
+    assert_eq!(next_text(&mut ws).await, format!("answer:{custom}:user-4"));
+    let err = refused(&[
+        "--lambda",
+        "true",
+        "--identity-source",
+        "route.request.header.A",
+    ])
+    .await;
+    assert!(err.contains("--authorizer"), "{err}");
+    let err = refused(&["--lambda", "true", "--authorizer", "nobody"]).await;
+    assert!(err.contains("no function is named 'nobody'"), "{err}");
+    drop(s.child);
 }
 
 /// `wsproxy serve` with `flags`, expected to refuse them: its stderr.

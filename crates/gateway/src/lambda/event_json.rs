@@ -14,6 +14,12 @@ use time::OffsetDateTime;
 /// query); MESSAGE adds `body` and `requestContext.messageId`; DISCONNECT adds
 /// `disconnectStatusCode`, `disconnectReason` and the few headers AWS sends with it.
 pub fn websocket_proxy_event(event: &RouteEvent, api_id: &str) -> Value {
+    proxy_event(event, api_id, None)
+}
+
+/// [`websocket_proxy_event`] with `requestContext.authorizer`, what the `$connect`
+/// authorizer allowed the connection with (its `context` and `principalId`).
+pub(crate) fn proxy_event(event: &RouteEvent, api_id: &str, authorizer: Option<Value>) -> Value {
     let request_id = crate::new_connection_id();
     let mut identity = Map::new();
     if let Some(ua) = &event.user_agent {
@@ -49,6 +55,9 @@ pub fn websocket_proxy_event(event: &RouteEvent, api_id: &str) -> Value {
     context.insert("domainName".into(), json!(event.domain_name));
     context.insert("connectionId".into(), json!(event.connection_id));
     context.insert("apiId".into(), json!(api_id));
+    if let Some(authorizer) = authorizer {
+        context.insert("authorizer".into(), authorizer);
+    }
 
     let mut out = Map::new();
     match event.event_type {
@@ -170,8 +179,13 @@ pub(crate) fn trace_root() -> String {
 /// messages itself). A missing or invalid `statusCode`, or an answer that is not a JSON object,
 /// is a 502, as API Gateway answers a malformed Lambda proxy response.
 pub fn integration_response(response: &[u8]) -> IntegrationResponse {
+    parse_answer(response).unwrap_or_else(malformed)
+}
+
+/// The function's answer, or why it is not a Lambda proxy answer.
+pub(crate) fn parse_answer(response: &[u8]) -> Result<IntegrationResponse, &'static str> {
     let Ok(Value::Object(answer)) = serde_json::from_slice::<Value>(response) else {
-        return malformed("the function's answer is not a JSON object");
+        return Err("the function's answer is not a JSON object");
     };
     let status = match answer.get("statusCode") {
         Some(Value::Number(n)) => n.as_u64(),
@@ -179,7 +193,7 @@ pub fn integration_response(response: &[u8]) -> IntegrationResponse {
         _ => None,
     };
     let Some(status) = status.filter(|s| (100..=599).contains(s)) else {
-        return malformed("the function's answer has no valid statusCode");
+        return Err("the function's answer has no valid statusCode");
     };
     let base64 = answer.get("isBase64Encoded") == Some(&Value::Bool(true));
     let body = match answer.get("body") {
@@ -216,7 +230,7 @@ pub fn integration_response(response: &[u8]) -> IntegrationResponse {
     }
     let mut out = IntegrationResponse::new(status as u16, body);
     out.headers = headers;
-    out
+    Ok(out)
 }
 
 fn header_value(value: &Value) -> Option<String> {
@@ -255,6 +269,28 @@ mod tests {
         assert_eq!(canonical_header("sec-websocket-key"), "Sec-WebSocket-Key");
         assert_eq!(canonical_header("x-amzn-trace-id"), "X-Amzn-Trace-Id");
         assert_eq!(canonical_header("host"), "Host");
+    }
+
+    #[test]
+    fn the_authorizer_context_is_read_by_aws_lambda_events() {
+        use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
+        let meta = crate::event::ConnectionMeta {
+            connection_id: "c".into(),
+            connected_at_ms: 1,
+            stage: "dev".into(),
+            domain_name: "h".into(),
+            source_ip: "127.0.0.1".into(),
+            user_agent: None,
+        };
+        let mut event = meta.event("$default", EventType::Message);
+        event.body = Some("hi".into());
+        let authorizer = json!({"principalId": "user-1", "user": "ann", "n": 3});
+        let v = proxy_event(&event, "local", Some(authorizer.clone()));
+        assert_eq!(v["requestContext"]["authorizer"], authorizer);
+        let e: ApiGatewayWebsocketProxyRequest = serde_json::from_value(v).expect("an event");
+        let a = e.request_context.authorizer;
+        assert_eq!(a.fields.get("principalId"), Some(&json!("user-1")));
+        assert_eq!(a.fields.get("n"), Some(&json!(3)));
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! [`LambdaIntegration`]: the gateway's routes run on the function's processes.
 
-use super::event_json::{integration_response, internal_error, websocket_proxy_event};
+use super::event_json::{internal_error, parse_answer, proxy_event};
 use super::processes::Processes;
 use super::queue::{Dispatcher, Outcome};
 use super::{runtime_api, LambdaConfig, LambdaStats, Shared};
 use crate::event::{Integration, IntegrationResponse, RouteEvent};
 use crate::GatewayError;
 use bytes::Bytes;
+use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -213,37 +214,76 @@ impl Drop for LambdaIntegration {
     }
 }
 
+impl LambdaIntegration {
+    /// Runs `payload` and gives the function's answer, or `None` when it failed (an error, a
+    /// crash, a timeout, no process), logged with `what`. `quiet` leaves the function's error
+    /// message out of the log (an authorizer's may quote the token it refused).
+    pub(crate) async fn answer(&self, payload: Value, what: &str, quiet: bool) -> Option<Bytes> {
+        match self.run(Bytes::from(payload.to_string())).await {
+            Outcome::Response(body) => Some(body),
+            Outcome::FunctionError { error_type, body } => {
+                if quiet {
+                    warn!(what, error_type, "the function failed");
+                } else {
+                    let text = String::from_utf8_lossy(&body);
+                    warn!(what, error_type, "the function failed: {text}");
+                }
+                None
+            }
+            Outcome::Crashed(reason) => {
+                warn!(what, "the function process crashed ({reason})");
+                None
+            }
+            Outcome::TimedOut(after) => {
+                warn!(what, "the function timed out after {after:?}");
+                None
+            }
+            Outcome::Unavailable(why) => {
+                warn!(what, "the function did not run: {why}");
+                None
+            }
+        }
+    }
+
+    /// Runs `event` (with `requestContext.authorizer` when given) and gives the function's
+    /// Lambda proxy answer; when the integration failed, malformed answers included, the
+    /// event's `requestContext.requestId`.
+    pub(crate) async fn call(
+        &self,
+        event: &RouteEvent,
+        authorizer: Option<Value>,
+    ) -> Result<IntegrationResponse, String> {
+        let payload = proxy_event(event, &self.shared.config.api_id, authorizer);
+        let request_id = payload["requestContext"]["requestId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let route = event.route_key.as_str();
+        let Some(body) = self.answer(payload, route, false).await else {
+            return Err(request_id);
+        };
+        parse_answer(&body).map_err(|why| {
+            warn!(
+                route,
+                "{why} (a Lambda proxy answer is {{\"statusCode\": N, \"body\": \"...\"}})"
+            );
+            request_id
+        })
+    }
+
+    /// The function's configuration.
+    pub(crate) fn config(&self) -> &LambdaConfig {
+        &self.shared.config
+    }
+}
+
 #[async_trait::async_trait]
 impl Integration for LambdaIntegration {
     async fn handle(&self, event: RouteEvent) -> IntegrationResponse {
-        let payload = websocket_proxy_event(&event, &self.shared.config.api_id);
-        let route = event.route_key.as_str();
-        match self.run(Bytes::from(payload.to_string())).await {
-            Outcome::Response(body) => integration_response(&body),
-            Outcome::FunctionError { error_type, body } => {
-                let text = String::from_utf8_lossy(&body);
-                warn!(
-                    route,
-                    error_type, "the function failed: {text}; answering 502"
-                );
-                internal_error()
-            }
-            Outcome::Crashed(reason) => {
-                warn!(
-                    route,
-                    "the function process crashed ({reason}); answering 502"
-                );
-                internal_error()
-            }
-            Outcome::TimedOut(after) => {
-                warn!(
-                    route,
-                    "the function timed out after {after:?}; answering 502"
-                );
-                internal_error()
-            }
-            Outcome::Unavailable(why) => {
-                warn!(route, "the function did not run: {why}; answering 502");
+        match self.call(&event, None).await {
+            Ok(answer) => answer,
+            Err(_) => {
+                warn!(route = %event.route_key, "answering 502");
                 internal_error()
             }
         }

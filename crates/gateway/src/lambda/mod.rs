@@ -39,15 +39,18 @@
 //! # Ok(()) }
 //! ```
 
+mod authorizer;
 mod event_json;
 mod functions;
 mod integration;
 mod invoke_api;
+mod policy;
 mod processes;
 mod queue;
 mod runtime_api;
 mod spawn;
 
+pub use authorizer::AuthorizerConfig;
 pub use event_json::{integration_response, websocket_proxy_event};
 pub use functions::{Functions, FunctionsConfig};
 pub use integration::LambdaIntegration;

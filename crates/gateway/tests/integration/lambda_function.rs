@@ -99,9 +99,11 @@ async fn a_crash_answers_502_and_a_fresh_process_takes_over() {
     assert_eq!(status, 502);
     // The next event runs on a new process.
     let (mut ws, _, _) = s.connect("").await;
-    // A crash on a message: that event is lost (502), the socket stays, the next one works.
+    // A crash on a message: that event is lost (502), the client gets API Gateway's error
+    // frame, the socket stays, the next one works.
     ws.send(Message::text("crash")).await.unwrap();
     ws.send(Message::text("after")).await.unwrap();
+    assert_internal_server_error(&next_text(&mut ws).await);
     assert_eq!(next_text(&mut ws).await, "echo:after");
     let stats = s.lambda.stats();
     assert_eq!(stats.crashes, 2, "{stats:?}");
@@ -127,6 +129,7 @@ async fn the_function_error_path_answers_502() {
     let (mut ws, _, _) = s.connect("").await;
     ws.send(Message::text("error")).await.unwrap();
     ws.send(Message::text("still-here")).await.unwrap();
+    assert_internal_server_error(&next_text(&mut ws).await);
     assert_eq!(next_text(&mut ws).await, "echo:still-here");
     let stats = s.lambda.stats();
     assert_eq!((stats.function_errors, stats.crashes), (1, 0), "{stats:?}");
@@ -317,4 +320,11 @@ async fn a_process_reporting_an_init_error_is_ended_and_given_up() {
     let (status, _) = refusal(s.open("").await);
     assert_eq!(status, 502);
     s.shutdown().await;
+}
+
+/// API Gateway's frame for a failed message route.
+fn assert_internal_server_error(text: &str) {
+    let frame: Value = serde_json::from_str(text).expect(text);
+    assert_eq!(frame["message"], "Internal server error", "{text}");
+    assert!(frame["connectionId"].is_string() && frame["requestId"].is_string());
 }
