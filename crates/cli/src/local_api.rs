@@ -230,7 +230,10 @@ mod tests {
             "http://127.0.0.1:8080/prod"
         );
         assert_eq!(
-            local_urls("wss://abc123.execute-api.us-east-1.amazonaws.com/dev", local),
+            local_urls(
+                "wss://abc123.execute-api.us-east-1.amazonaws.com/dev",
+                local
+            ),
             "ws://127.0.0.1:8080/dev"
         );
         assert_eq!(

@@ -172,7 +172,9 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut builder = Gateway::builder().config(config);
     let concurrency = args.functions.lambda_concurrency;
     builder = match (local_api, args.functions.any()) {
-        (Some(api), _) => builder.functions(move |endpoint: &str| api.functions(endpoint, concurrency)),
+        (Some(api), _) => {
+            builder.functions(move |endpoint: &str| api.functions(endpoint, concurrency))
+        }
         (None, true) => {
             let base = crate::lambda::Base {
                 config: wsproxy_lambda::Config {

@@ -1,7 +1,8 @@
 //! The local gateway's example chat apps (examples/local-gateway/chat-python, chat-node), run
-//! by `wsproxy serve` with their real runtime interface clients (awslambdaric,
-//! aws-lambda-ric) and their table on moto: clients connect, chat through `@connections`,
-//! and leave; and functions that raise, as API Gateway answers them.
+//! by `wsproxy serve --template` and `--terraform` with their real runtime interface clients
+//! (awslambdaric, aws-lambda-ric) and their table on moto: a wrong token gets no socket,
+//! clients chat through `@connections` (over the gateway's local TLS, the endpoint built
+//! from the event as the apps do), the two-way route answers, and leaving empties the table.
 //!
 //! The runtimes come from `scripts/function-runtimes.sh`; moto from `scripts/moto.sh`.
 
@@ -48,23 +49,13 @@ pub(crate) fn node_modules() -> PathBuf {
     dir
 }
 
-/// The chat's functions, by the suffix of their names, and the route each serves (none:
-/// the `$connect` authorizer).
-const FUNCTIONS: [(&str, Option<&str>); 5] = [
-    ("connect", Some("$connect")),
-    ("disconnect", Some("$disconnect")),
-    ("sendmessage", Some("sendmessage")),
-    ("echo", Some("echo")),
-    ("authorizer", None),
-];
-
 /// The chat's token (the default of its `ChatToken` / `chat_token`).
 const TOKEN: &str = "let-me-in";
 
-/// The command that runs `handler` of an app (`chat-python`, `chat-node`) or a test
-/// function, with its runtime interface client.
-pub(crate) fn runtime_command(app: &str, handler: &str) -> String {
-    if app.ends_with("python") {
+/// The command that runs `handler` with the runtime interface client of `runtime`
+/// (`python` or `node`), as the runtime mapping would.
+pub(crate) fn runtime_command(runtime: &str, handler: &str) -> String {
+    if runtime == "python" {
         format!("{} -m awslambdaric {handler}", venv_python().display())
     } else {
         let ric = node_modules().join("aws-lambda-ric/bin/index.mjs");
@@ -77,7 +68,6 @@ pub(crate) fn runtime_command(app: &str, handler: &str) -> String {
 struct App {
     _dir: tempfile::TempDir,
     root: PathBuf,
-    name: &'static str,
     table: String,
 }
 
@@ -94,54 +84,8 @@ impl App {
         App {
             _dir: dir,
             root,
-            name,
             table,
         }
-    }
-
-    /// `wsproxy serve` flags running each function by hand (`--function`), as the
-    /// runtime mapping would: `python3 -m awslambdaric` or `node aws-lambda-ric`.
-    fn function_flags(&self) -> Vec<String> {
-        let src = self.root.join("src");
-        let mut flags: Vec<String> = [
-            "--route",
-            "sendmessage",
-            "--route",
-            "echo",
-            "--route-response",
-            "echo",
-            "--identity-source",
-            "route.request.querystring.token",
-        ]
-        .map(String::from)
-        .to_vec();
-        for (suffix, route) in FUNCTIONS {
-            let name = format!("{}-{suffix}", self.name);
-            let handler = format!("{suffix}.handler");
-            flags.extend([
-                "--function".into(),
-                format!("{name}={}", runtime_command(self.name, &handler)),
-                "--function-dir".into(),
-                format!("{name}={}", src.display()),
-                "--function-env".into(),
-                format!("{name}:TABLE_NAME={}", self.table),
-            ]);
-            flags.extend(match route {
-                Some(route) => ["--route-function".into(), format!("{route}={name}")],
-                None => ["--authorizer".into(), name.clone()],
-            });
-            if route.is_none() {
-                flags.extend([
-                    "--function-env".into(),
-                    format!("{name}:CHAT_TOKEN={TOKEN}"),
-                ]);
-            }
-        }
-        flags.extend([
-            "--route-function".into(),
-            format!("$default={}-echo", self.name),
-        ]);
-        flags
     }
 
     /// The connection ids in the table.
@@ -271,24 +215,6 @@ async fn chat_session(s: &Served, app: &App) {
     app.wait_for_connections(1).await;
     drop(alice);
     app.wait_for_connections(0).await;
-}
-
-/// `wsproxy serve` with `flags` and the app's functions by hand.
-async fn serve_by_hand(app: &App) -> Served {
-    let flags = app.function_flags();
-    Served::start(&flags.iter().map(String::as_str).collect::<Vec<_>>()).await
-}
-
-#[tokio::test]
-async fn the_python_chat_by_hand() {
-    let app = App::new("chat-python").await;
-    chat_session(&serve_by_hand(&app).await, &app).await;
-}
-
-#[tokio::test]
-async fn the_node_chat_by_hand() {
-    let app = App::new("chat-node").await;
-    chat_session(&serve_by_hand(&app).await, &app).await;
 }
 
 /// `wsproxy serve --template` of the app, its table given as `--parameter`.
