@@ -277,7 +277,7 @@ async fn the_authorizer_and_route_response_flags() {
 }
 
 /// `wsproxy serve` with `flags`, expected to refuse them: its stderr.
-async fn refused(flags: &[&str]) -> String {
+pub(crate) async fn refused(flags: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_wsproxy"))
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(["--backend-url", "http://127.0.0.1:9"])

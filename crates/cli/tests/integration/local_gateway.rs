@@ -6,7 +6,7 @@
 //!
 //! The runtimes come from `scripts/function-runtimes.sh`; moto from `scripts/moto.sh`.
 
-use crate::functions::{next_text, status, Served};
+use crate::functions::{next_text, refused, status, Served};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
     ScalarAttributeType,
@@ -72,19 +72,25 @@ struct App {
 }
 
 impl App {
-    async fn new(name: &'static str) -> App {
+    /// The app with its table created on moto.
+    async fn new(name: &str) -> App {
+        let app = App::copy(name);
+        create_table(&app.table).await;
+        app
+    }
+
+    /// The app, its table named but not created.
+    fn copy(name: &str) -> App {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join(name);
         copy_dir(&repo().join("examples/local-gateway").join(name), &root);
         if name.ends_with("node") {
             std::os::unix::fs::symlink(node_modules(), root.join("node_modules")).unwrap();
         }
-        let table = unique_name(name);
-        create_table(&table).await;
         App {
             _dir: dir,
             root,
-            table,
+            table: unique_name(name),
         }
     }
 
@@ -268,4 +274,42 @@ async fn the_node_chat_from_its_template() {
 async fn the_node_chat_from_its_terraform() {
     let app = App::new("chat-node").await;
     chat_session(&serve_terraform(&app).await, &app).await;
+}
+
+#[tokio::test]
+async fn an_app_that_cannot_run_is_refused_before_listening() {
+    // A handler's file is missing: the template, the function and the file are named.
+    let app = App::copy("chat-python");
+    std::fs::remove_file(app.root.join("src/echo.py")).unwrap();
+    let template = app.root.join("template.yaml");
+    let python = venv_python();
+    let err = refused(&[
+        "--template",
+        template.to_str().unwrap(),
+        "--python",
+        python.to_str().unwrap(),
+    ])
+    .await;
+    assert!(
+        err.contains("template.yaml") && err.contains("EchoFunction") && err.contains("echo.py"),
+        "{err}"
+    );
+
+    // No aws-lambda-ric beside the Node app (nor globally): the command that installs it.
+    let app = App::copy("chat-node");
+    std::fs::remove_file(app.root.join("node_modules")).unwrap();
+    let global = std::process::Command::new("npm")
+        .args(["root", "-g"])
+        .output()
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .is_ok_and(|g| g.join("aws-lambda-ric").is_dir());
+    if !global {
+        let err = refused(&["--terraform", app.root.to_str().unwrap()]).await;
+        assert!(
+            err.contains("main.tf")
+                && err.contains("aws_lambda_function.")
+                && err.contains("npm install aws-lambda-ric"),
+            "{err}"
+        );
+    }
 }
