@@ -65,6 +65,13 @@ sys.exit(1 if bad else 0)
 PY
 }
 test_in() { init_in "$1" && tfo -chdir="$1" test -no-color; }
+env_dev_names() { # ENVS: envs/dev's .tf files with tests/env_dev_names, in ENVS/dev-names (beside dev)
+    local dir="$1/dev-names"
+    mkdir -p "$dir/tests"
+    cp "$1"/dev/*.tf "$dir/"
+    cp "$1"/../tests/env_dev_names/*.tftest.hcl "$dir/tests/"
+    test_in "$dir"
+}
 git_source_plan() { # the module from a pinned git source and the package from S3: no checkout beside
     local dir="$work/git-source" rev
     if ! rev="$(git -C "$repo_root" rev-parse HEAD 2>/dev/null)"; then
@@ -145,5 +152,11 @@ print(json.dumps({"api_id": res["aws_apigatewayv2_api.websocket"]["id"], "integr
         OFFLINE_AWS_IMPORT_STATE="$dir/old/terraform.tfstate" tfo -chdir="$dir/import" plan -input=false -no-color -out=plan -var "wsproxy_package=$zip" >/dev/null &&
         tfo -chdir="$dir/import" show -json plan >"$json-import.json" && "${check[@]}" import "$json-import.json" ||
         { echo "migration: adopting by import failed"; return 1; }
+    # Attaching to the API by id (existing_api_id), its routes and integration imported.
+    cp "$dir/import/ids.auto.tfvars.json" "$dir/attach/" &&
+        init_in "$dir/attach" &&
+        OFFLINE_AWS_IMPORT_STATE="$dir/old/terraform.tfstate" tfo -chdir="$dir/attach" plan -input=false -no-color -out=plan -var "wsproxy_package=$zip" >/dev/null &&
+        tfo -chdir="$dir/attach" show -json plan >"$json-attach.json" && "${check[@]}" attach "$json-attach.json" "$dir/old/terraform.tfstate" ||
+        { echo "migration: attaching to the API by id failed"; return 1; }
     echo "migration: no destroy or replace of the API, stage, routes or table; the integration invokes the new function"
 }

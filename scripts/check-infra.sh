@@ -23,18 +23,20 @@
 #       infra/terraform/tests/env_dev_package (how websocket_lambda_package resolves).
 #   (e) the module README's inputs and outputs tables have a row for every variable and output,
 #       and the descriptions that must warn (account-wide setting, encryption key) do;
-#   (f) with the offline aws provider (hashicorp/aws 6.25.0's schema, nothing downloaded), in a
-#       copy of infra/terraform: `terraform validate` and `terraform plan` of envs/dev and the
-#       three examples, with no warning (envs/dev also applied, after which a plan must find
-#       no change); `terraform validate` of tests/planted_errors, which must fail with
-#       exactly its four planted errors; `terraform test` (apply mode) of the module's tests/
-#       and of the hybrid example's; the module's aws version range (init must refuse 5.25.0
-#       and 6.29.0); a plan of the module from a pinned git source (this checkout's HEAD)
-#       with the package from S3; the migration from the Python proxy's layout
-#       (tests/migration, docs/MIGRATING.md): its old layout applied, then the migration
-#       planned and applied against that state (moved blocks) and planned into a new state
-#       (import blocks): no destroy or replace of the API, stage, routes or table, the
-#       integration invoking the new function;
+#   (f) with the offline aws provider (hashicorp/aws 6.25.0's schema, nothing downloaded),
+#       in a copy of infra/terraform: `terraform validate` and `terraform plan` of envs/dev
+#       and the three examples, with no warning (envs/dev also applied, after which a plan
+#       must find no change; and, in a copy, tests/env_dev_names: its name inputs and
+#       existing_api_id reach the module, the defaults unchanged); `terraform validate` of
+#       tests/planted_errors, which must fail with exactly its four planted errors;
+#       `terraform test` (apply mode) of the module's tests/ and of the hybrid example's;
+#       the module's aws version range (init must refuse 5.25.0 and 6.29.0); a plan of the
+#       module from a pinned git source (this checkout's HEAD) with the package from S3; the
+#       migration from the Python proxy's layout (tests/migration, docs/MIGRATING.md): its
+#       old layout applied, then the migration planned and applied against that state (moved
+#       blocks), planned into a new state (import blocks) and attached to the API by id
+#       (existing_api_id, routes and integration imported): no destroy or replace of the
+#       API, stage, routes or table, the integration invoking the new function;
 #   (g) the function's IAM grants match modules/websocket_proxy/function_calls.json, and that
 #       file matches the AWS calls in the function's Rust code;
 #   (h) the offline provider's unit tests (infra/terraform/offline-provider/test_*.py).
@@ -243,6 +245,7 @@ if [ "$have_terraform" -eq 1 ]; then
     offline_job "module tests" test_in "$c/modules/websocket_proxy"
     offline_job "planted errors" planted_errors "$c/tests/planted_errors"
     offline_job "envs-dev plan, apply, plan" apply_then_no_changes "$c/envs/dev" -var backend_url=https://api.example.com
+    offline_job "envs-dev names and existing API" env_dev_names "$c/envs"
     offline_job "example-managed plan" validate_and_plan "$examples/managed" -var backend_url=https://api.example.com
     offline_job "example-existing-function plan" validate_and_plan "$examples/existing-function"
     offline_job "example-hybrid plan" validate_and_plan "$examples/hybrid"

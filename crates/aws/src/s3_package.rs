@@ -3,8 +3,9 @@
 //! `lambda_s3_object_version`, `lambda_s3_source_code_hash`); `wsproxy doctor` checks that
 //! the object exists and is the package (its base64 SHA-256, Lambda's `source_code_hash`).
 
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
+use std::error::Error as StdError;
 use std::fmt;
 use std::str::FromStr;
 
@@ -71,6 +72,14 @@ pub enum S3PackageError {
     /// Not an `s3://BUCKET/KEY` URL.
     #[error("{0:?} is not an S3 object URL: give s3://BUCKET/KEY, e.g. s3://my-artifacts/wsproxy/bootstrap.zip")]
     BadUrl(String),
+    /// The bucket does not exist (in this region, at this endpoint).
+    #[error("cannot upload to {location}: bucket {bucket:?} does not exist. Create it in the function's region (`aws s3 mb s3://{bucket}`, and `aws s3api put-bucket-versioning --bucket {bucket} --versioning-configuration Status=Enabled` to pin versions), or give an existing bucket: --upload s3://BUCKET/KEY")]
+    NoSuchBucket {
+        /// The bucket asked for.
+        bucket: String,
+        /// Where the package was to go.
+        location: S3Location,
+    },
     /// The upload failed.
     #[error("uploading to {location} failed: {message}; check that the bucket exists in this region and that your credentials may s3:PutObject on it")]
     Upload {
@@ -104,6 +113,28 @@ fn version_suffix(version: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
+/// A failed call in one line: S3's code and message, or the SDK's error and its causes (the
+/// SDK's errors hold the answer, never the request: no credential is in them).
+fn one_line<E, R>(err: &SdkError<E, R>) -> String
+where
+    E: StdError + ProvideErrorMetadata + 'static,
+    R: fmt::Debug,
+{
+    if let Some(service) = err.as_service_error() {
+        if let Some(code) = service.code() {
+            return format!("{code}: {}", service.message().unwrap_or("no message"));
+        }
+    }
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// Uploads `bytes` (a `bootstrap.zip`) to `location` and says what to put in tfvars.
 pub async fn upload_package(
     client: &aws_sdk_s3::Client,
@@ -119,9 +150,15 @@ pub async fn upload_package(
         .body(ByteStream::from(bytes))
         .send()
         .await
-        .map_err(|e| S3PackageError::Upload {
-            location: location.clone(),
-            message: DisplayErrorContext(&e).to_string(),
+        .map_err(|e| match e.as_service_error().and_then(|s| s.code()) {
+            Some("NoSuchBucket") => S3PackageError::NoSuchBucket {
+                bucket: location.bucket.clone(),
+                location: location.clone(),
+            },
+            _ => S3PackageError::Upload {
+                location: location.clone(),
+                message: one_line(&e),
+            },
         })?;
     Ok(UploadedPackage {
         location: location.clone(),

@@ -3,9 +3,12 @@
 //! with `--upload s3://BUCKET/KEY` puts it in S3 and prints the module's `lambda_s3_*` values.
 
 use anyhow::{bail, ensure, Context};
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::ProvideCredentials;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use wsproxy_aws::{upload_package, S3Location, UploadedPackage};
+use std::time::Duration;
+use wsproxy_aws::{upload_package, S3Location};
 
 /// Flags of `wsproxy package`.
 #[derive(Debug, clap::Args)]
@@ -37,6 +40,11 @@ pub(crate) fn run(args: PackageArgs) -> anyhow::Result<()> {
         .map(str::parse)
         .transpose()
         .context("--upload")?;
+    // The region and the credentials too: an upload that cannot happen fails now.
+    let s3 = match &upload {
+        Some(location) => Some(block_on(s3_client(location))?),
+        None => None,
+    };
     let binary = match &args.bootstrap {
         Some(path) => path.clone(),
         None => build(&args.glibc)?,
@@ -58,13 +66,10 @@ pub(crate) fn run(args: PackageArgs) -> anyhow::Result<()> {
     println!("size: {} bytes", package.size);
     println!("base64 sha256: {}", package.base64_sha256);
     println!("(equal to Terraform's filebase64sha256() of the file: use it as source_code_hash)");
-    if let Some(location) = upload {
+    if let (Some(location), Some(s3)) = (upload, s3) {
         let bytes = std::fs::read(&package.path)
             .with_context(|| format!("cannot read {}", package.path.display()))?;
-        // `run` is called outside async code by main; the upload is the one async step.
-        let uploaded = tokio::task::block_in_place(|| {
-            tokio::runtime::Handle::current().block_on(upload_to(&location, bytes))
-        })?;
+        let uploaded = block_on(upload_package(&s3, &location, bytes))?;
         println!(
             "uploaded: {}{}",
             uploaded.location,
@@ -80,15 +85,34 @@ pub(crate) fn run(args: PackageArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Uploads with the SDK's usual configuration (AWS_PROFILE, AWS_REGION...); with an endpoint
-/// override (AWS_ENDPOINT_URL, e.g. a local S3) in path-style addressing, as local servers
-/// expect.
-async fn upload_to(location: &S3Location, bytes: Vec<u8>) -> anyhow::Result<UploadedPackage> {
+/// `run` is called outside async code by main; the upload's steps are its async ones.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(future))
+}
+
+/// An S3 client with the SDK's usual configuration (AWS_PROFILE, AWS_REGION...), once a region
+/// and credentials are found; with an endpoint override (AWS_ENDPOINT_URL, e.g. a local S3) in
+/// path-style addressing, as local servers expect.
+async fn s3_client(location: &S3Location) -> anyhow::Result<aws_sdk_s3::Client> {
     let sdk = wsproxy_aws::sdk_config(None).await;
+    ensure!(
+        sdk.region().is_some(),
+        "no AWS region to upload to {location}: set AWS_REGION (the function's region, where the bucket is) or a region in your AWS profile"
+    );
+    let found = match sdk.credentials_provider() {
+        Some(provider) => {
+            tokio::time::timeout(Duration::from_secs(10), provider.provide_credentials()).await
+        }
+        None => Ok(Err(CredentialsError::not_loaded("no credentials provider"))),
+    };
+    ensure!(
+        matches!(found, Ok(Ok(_))),
+        "no AWS credentials found to upload to {location}: set AWS_PROFILE (after `aws sso login` or `aws configure`), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+    );
     let s3 = aws_sdk_s3::config::Builder::from(&sdk)
         .force_path_style(sdk.endpoint_url().is_some())
         .build();
-    Ok(upload_package(&aws_sdk_s3::Client::from_conf(s3), location, bytes).await?)
+    Ok(aws_sdk_s3::Client::from_conf(s3))
 }
 
 /// `cargo lambda build --release --target x86_64-unknown-linux-gnu.{glibc}`.

@@ -136,6 +136,19 @@ def data_source(type_name, config, region):
             }
         )
         return values
+    if type_name == "aws_apigatewayv2_api":
+        # An existing API read by id: a WebSocket API in the provider's region.
+        api_id = config["api_id"]
+        return {
+            "id": api_id,
+            "name": f"api-{api_id}",
+            "protocol_type": "WEBSOCKET",
+            "route_selection_expression": "$request.body.action",
+            "api_key_selection_expression": "$request.header.x-api-key",
+            "api_endpoint": f"wss://{api_id}.execute-api.{region}.amazonaws.com",
+            "arn": f"arn:{PARTITION}:apigateway:{region}::/apis/{api_id}",
+            "execution_arn": f"arn:{PARTITION}:execute-api:{region}:{ACCOUNT_ID}:{api_id}",
+        }
     if type_name == "aws_dynamodb_table":
         name = config["name"]
         return {"id": name, "arn": f"arn:{PARTITION}:dynamodb:{region}:{ACCOUNT_ID}:table/{name}"}

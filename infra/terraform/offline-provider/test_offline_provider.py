@@ -84,6 +84,12 @@ class FakeValues(unittest.TestCase):
         again = fakes.resource("aws_apigatewayv2_api", {"name": "n", "protocol_type": "WEBSOCKET"}, "eu-west-1")
         self.assertEqual(api, again, "the same configuration must get the same ids")
 
+    def test_existing_websocket_api_read_by_id(self):
+        api = fakes.data_source("aws_apigatewayv2_api", {"api_id": "a1b2c3d4e5"}, "eu-west-1")
+        self.assertEqual(api["protocol_type"], "WEBSOCKET")
+        self.assertEqual(api["api_endpoint"], "wss://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com")
+        self.assertEqual(api["execution_arn"], "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5")
+
     def test_lambda_invoke_arn(self):
         fn = fakes.resource("aws_lambda_function", {"function_name": "f", "source_code_hash": "h"}, "us-east-1")
         self.assertEqual(

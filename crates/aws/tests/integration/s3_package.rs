@@ -112,9 +112,13 @@ async fn a_missing_object_or_bucket_says_how_to_upload_it() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, S3PackageError::Upload { .. }), "{err:?}");
     assert!(
-        err.to_string().contains("check that the bucket exists"),
+        matches!(err, S3PackageError::NoSuchBucket { .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains(&format!("bucket \"{bucket}-absent\" does not exist")),
         "{err}"
     );
 }

@@ -11,6 +11,7 @@ mod local_gateway;
 mod metrics;
 mod moto;
 mod package;
+mod package_upload;
 mod serve;
 mod serve_limits;
 mod served;

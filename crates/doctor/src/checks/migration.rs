@@ -88,7 +88,7 @@ fn before(all: &[Resource<'_>], origin: &str) -> Finding {
         ),
     )
     .fix(format!(
-        "next: steps 1-4 of {GUIDE}: add module \"websocket_proxy\" with api_name = \"{api}\", stage_name = \"{stage}\", connections_table_name = \"{table}\", create_connections_table = false and a lambda_function_name other than {function}, plus the `moved` blocks of the guide (API, stage, three routes, integration); `terraform plan` must replace none of them; clients keep wss://…/{stage}"
+        "next: steps 1-4 of {GUIDE}: add module \"websocket_proxy\" with api_name = \"{api}\", stage_name = \"{stage}\", connections_table_name = \"{table}\", create_connections_table = false and a lambda_function_name other than {function}, plus the `moved` blocks of the guide (API, stage, three routes, integration); `terraform plan` must replace none of them; or, to leave the API and its stage where they are, attach the module to them (existing_api_id = \"{api_id}\", existing_stage_name = \"{stage}\", the routes and integration imported: the guide's \"Attaching to the API by id\"); clients keep wss://…/{stage}"
     ))
 }
 
@@ -227,8 +227,10 @@ module "websocket_lambda" {
         let finding = report
             .finding("migration")
             .unwrap_or_else(|| panic!("{text}"));
+        let fix = finding.fix.as_deref().unwrap();
+        assert!(fix.contains("steps 1-4"), "{text}");
         assert!(
-            finding.fix.as_deref().unwrap().contains("steps 1-4"),
+            fix.contains("existing_api_id = \"7kz7xzeqa7\", existing_stage_name = \"development\""),
             "{text}"
         );
         assert!(report.finding("env.module").is_none(), "{text}");

@@ -69,6 +69,45 @@ variable "connections_table_name" {
   default     = null
 }
 
+variable "create_connections_table" {
+  description = "true: the module creates the table connections_table_name. false: keep an existing table of that name (read, never changed; docs/MIGRATING.md)."
+  type        = bool
+  default     = true
+}
+
+# The names the module gives (null: derived from name), settable so that an adopted
+# deployment keeps its own (docs/MIGRATING.md).
+
+variable "api_name" {
+  description = "Name of the WebSocket API; null: name. Not with existing_api_id."
+  type        = string
+  default     = null
+}
+
+variable "lambda_function_name" {
+  description = "Name of the function; null: name."
+  type        = string
+  default     = null
+}
+
+variable "lambda_role_name" {
+  description = "Name of the function's IAM role; null: \"<name>-lambda\"."
+  type        = string
+  default     = null
+}
+
+variable "existing_api_id" {
+  description = "Attach to this existing WebSocket API (its id) instead of creating one; with existing_stage_name. null: the module creates the API and its stage (stage_name)."
+  type        = string
+  default     = null
+}
+
+variable "existing_stage_name" {
+  description = "With existing_api_id: the existing stage clients connect to."
+  type        = string
+  default     = null
+}
+
 variable "create_apigateway_cloudwatch_role" {
   description = "Set the region's API Gateway CloudWatch Logs role (an account-wide setting). Needed once per account and region, when creating the stage fails with \"CloudWatch Logs role ARN must be set in account settings to enable logging\". `terraform destroy` deletes the role but leaves the account setting pointing at it, breaking API Gateway logging in the region: keep it in one long-lived configuration."
   type        = bool

@@ -20,8 +20,8 @@ locals {
 
   function_timeout_s = try(aws_lambda_function.this[0].timeout, data.aws_lambda_function.existing[0].timeout)
   api_dimensions = {
-    ApiId = aws_apigatewayv2_api.this.id
-    Stage = var.stage_name
+    ApiId = local.api_id
+    Stage = local.stage_name
   }
 
   # The AWS services' alarms: one metric each.

@@ -18,7 +18,7 @@ locals {
     ) : "${pair[0]}|${pair[1]}" => ["wsproxy", pair[0], "FunctionName", local.fn, "Route", pair[1]]
   }
   api_line = { for name in ["ConnectCount", "MessageCount", "IntegrationError", "ExecutionError", "ClientError"] :
-    name => ["AWS/ApiGateway", name, "ApiId", aws_apigatewayv2_api.this.id, "Stage", var.stage_name]
+    name => ["AWS/ApiGateway", name, "ApiId", local.api_id, "Stage", local.stage_name]
   }
 
   dashboard_widgets = [

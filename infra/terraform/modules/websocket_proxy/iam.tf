@@ -12,7 +12,7 @@ locals {
   role_arn  = local.create_role ? try(aws_iam_role.this[0].arn, null) : try(data.aws_iam_role.existing[0].arn, null)
 
   # POST (push) on this API's stage only.
-  manage_connections_arn = "${aws_apigatewayv2_api.this.execution_arn}/${var.stage_name}/POST/@connections/*"
+  manage_connections_arn = "${local.api_execution_arn}/${local.stage_name}/POST/@connections/*"
 
   # Option 2: the role the existing function runs with (its ARN may hold a path:
   # arn:aws:iam::ACCOUNT:role/service-role/NAME).

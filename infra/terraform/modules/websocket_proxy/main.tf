@@ -18,9 +18,17 @@ locals {
 
   function_name = local.create_lambda ? local.lambda_function_name : var.existing_lambda_function_name
 
-  # Taken from the API's execution ARN (arn:PARTITION:execute-api:REGION:ACCOUNT:API_ID), so the
-  # module needs no data source for them and the IAM policy does not wait for the function.
-  execution_arn_parts = split(":", aws_apigatewayv2_api.this.execution_arn)
+  # The API: created here, or an existing one attached by id (existing_api_id) with its stage.
+  create_api        = var.existing_api_id == null
+  api_id            = local.create_api ? one(aws_apigatewayv2_api.this[*].id) : var.existing_api_id
+  api_endpoint      = one(concat(aws_apigatewayv2_api.this[*].api_endpoint, data.aws_apigatewayv2_api.existing[*].api_endpoint))
+  api_execution_arn = one(concat(aws_apigatewayv2_api.this[*].execution_arn, data.aws_apigatewayv2_api.existing[*].execution_arn))
+  stage_name        = local.create_api ? var.stage_name : var.existing_stage_name
+
+  # Taken from the API's execution ARN (arn:PARTITION:execute-api:REGION:ACCOUNT:API_ID; the API
+  # created or read by id), so the module needs no other data source for them and the IAM
+  # policy does not wait for the function.
+  execution_arn_parts = split(":", local.api_execution_arn)
   partition           = local.execution_arn_parts[1]
   region              = local.execution_arn_parts[3]
   account_id          = local.execution_arn_parts[4]
@@ -34,7 +42,9 @@ locals {
   # https://{api_id}.execute-api.{region}.amazonaws.com/{stage}: the @connections base URL
   # (contract section 1, API_GATEWAY_ENDPOINT), built from the API's endpoint and the stage
   # name, so the function does not wait for the stage.
-  connections_endpoint = "${replace(aws_apigatewayv2_api.this.api_endpoint, "wss://", "https://")}/${var.stage_name}"
+  connections_endpoint = "${replace(local.api_endpoint, "wss://", "https://")}/${local.stage_name}"
+  # wss://{api_id}.execute-api.{region}.amazonaws.com/{stage}: what clients connect to.
+  websocket_url = "${local.api_endpoint}/${local.stage_name}"
 
   routes = toset(["$connect", "$disconnect", "$default"])
 }
@@ -105,6 +115,8 @@ data "aws_dynamodb_table" "existing" {
 ################################################################################
 
 resource "aws_apigatewayv2_api" "this" {
+  count = local.create_api ? 1 : 0
+
   name                       = local.api_name
   description                = "wsproxy WebSocket API (${var.name})"
   protocol_type              = "WEBSOCKET"
@@ -113,8 +125,38 @@ resource "aws_apigatewayv2_api" "this" {
   tags = var.tags
 }
 
+# An existing WebSocket API (existing_api_id): read, never changed; its stage is existing_stage_name.
+data "aws_apigatewayv2_api" "existing" {
+  count = local.create_api ? 0 : 1
+
+  api_id = var.existing_api_id
+
+  lifecycle {
+    postcondition {
+      condition     = self.protocol_type == "WEBSOCKET"
+      error_message = "existing_api_id ${var.existing_api_id} is an ${self.protocol_type} API (\"${self.name}\"): wsproxy needs a WebSocket API. Give a WebSocket API's id, or leave existing_api_id unset to let the module create one."
+    }
+  }
+}
+
+# Before existing_api_id, the API, its stage and its access log group had no count.
+moved {
+  from = aws_apigatewayv2_api.this
+  to   = aws_apigatewayv2_api.this[0]
+}
+
+moved {
+  from = aws_apigatewayv2_stage.this
+  to   = aws_apigatewayv2_stage.this[0]
+}
+
+moved {
+  from = aws_cloudwatch_log_group.access
+  to   = aws_cloudwatch_log_group.access[0]
+}
+
 resource "aws_apigatewayv2_integration" "this" {
-  api_id             = aws_apigatewayv2_api.this.id
+  api_id             = local.api_id
   integration_type   = "AWS_PROXY"
   integration_method = "POST"
   # The function's unqualified invoke ARN: API Gateway calls $LATEST (Option 1) or whatever the
@@ -125,7 +167,7 @@ resource "aws_apigatewayv2_integration" "this" {
 resource "aws_apigatewayv2_route" "this" {
   for_each = local.routes
 
-  api_id    = aws_apigatewayv2_api.this.id
+  api_id    = local.api_id
   route_key = each.value
   target    = "integrations/${aws_apigatewayv2_integration.this.id}"
 
@@ -135,7 +177,10 @@ resource "aws_apigatewayv2_route" "this" {
   authorization_type = "NONE"
 }
 
+# The stage's access logs: only with a stage made here (an existing stage keeps its own).
 resource "aws_cloudwatch_log_group" "access" {
+  count = local.create_api ? 1 : 0
+
   #checkov:skip=CKV_AWS_338:retention is the log_retention_in_days input (default 14 days, for a dev stage); set 365 or more where an audit trail must be kept
   name              = "/aws/apigateway/${var.name}/${var.stage_name}/access"
   retention_in_days = var.log_retention_in_days
@@ -145,8 +190,10 @@ resource "aws_cloudwatch_log_group" "access" {
 }
 
 resource "aws_apigatewayv2_stage" "this" {
+  count = local.create_api ? 1 : 0
+
   #checkov:skip=CKV2_AWS_51:a stage's client certificate authenticates API Gateway to HTTP integrations; this API's only integration is Lambda proxy, and browsers connecting to wss:// present no client certificate
-  api_id      = aws_apigatewayv2_api.this.id
+  api_id      = aws_apigatewayv2_api.this[0].id
   name        = var.stage_name
   auto_deploy = true
 
@@ -160,7 +207,7 @@ resource "aws_apigatewayv2_stage" "this" {
   # One JSON line per connect, message and disconnect. No query string, header or body:
   # the token travels in the query string and is never logged (contract 7.5).
   access_log_settings {
-    destination_arn = aws_cloudwatch_log_group.access.arn
+    destination_arn = aws_cloudwatch_log_group.access[0].arn
     format = jsonencode({
       requestId            = "$context.requestId"
       requestTime          = "$context.requestTime"
@@ -189,12 +236,12 @@ resource "aws_apigatewayv2_stage" "this" {
 }
 
 resource "aws_lambda_permission" "this" {
-  statement_id  = "AllowExecutionFromApiGateway-${aws_apigatewayv2_api.this.id}"
+  statement_id  = "AllowExecutionFromApiGateway-${local.api_id}"
   action        = "lambda:InvokeFunction"
   function_name = try(aws_lambda_function.this[0].function_name, data.aws_lambda_function.existing[0].function_name)
   principal     = "apigateway.amazonaws.com"
   # Only this API's stage, any route: arn:...:execute-api:REGION:ACCOUNT:API_ID/STAGE/ROUTE_KEY
-  source_arn = "${aws_apigatewayv2_api.this.execution_arn}/${var.stage_name}/*"
+  source_arn = "${local.api_execution_arn}/${local.stage_name}/*"
 }
 
 ################################################################################

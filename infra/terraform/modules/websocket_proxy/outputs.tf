@@ -3,8 +3,8 @@
 ################################################################################
 
 output "websocket_url" {
-  description = "URL clients connect to: wss://{api_id}.execute-api.{region}.amazonaws.com/{stage}."
-  value       = try(aws_apigatewayv2_stage.this.invoke_url, null)
+  description = "URL clients connect to: wss://{api_id}.execute-api.{region}.amazonaws.com/{stage} (the stage made here, or existing_api_id's existing_stage_name)."
+  value       = local.create_api ? one(aws_apigatewayv2_stage.this[*].invoke_url) : local.websocket_url
 }
 
 output "connections_endpoint" {
@@ -13,23 +13,23 @@ output "connections_endpoint" {
 }
 
 output "api_id" {
-  description = "Id of the WebSocket API."
-  value       = try(aws_apigatewayv2_api.this.id, null)
+  description = "Id of the WebSocket API: the one created, or existing_api_id."
+  value       = local.api_id
 }
 
 output "api_execution_arn" {
   description = "Execution ARN of the WebSocket API (arn:aws:execute-api:REGION:ACCOUNT:API_ID); IAM for @connections is granted on \"<this>/<stage>/POST/@connections/*\"."
-  value       = try(aws_apigatewayv2_api.this.execution_arn, null)
+  value       = local.api_execution_arn
 }
 
 output "stage_name" {
-  description = "Name of the stage."
-  value       = try(aws_apigatewayv2_stage.this.name, null)
+  description = "Name of the stage: the one created (stage_name), or existing_stage_name."
+  value       = local.create_api ? one(aws_apigatewayv2_stage.this[*].name) : local.stage_name
 }
 
 output "access_log_group_name" {
-  description = "CloudWatch log group of the stage's access logs."
-  value       = try(aws_cloudwatch_log_group.access.name, null)
+  description = "CloudWatch log group of the stage's access logs; null with existing_api_id (the module makes no stage then)."
+  value       = one(aws_cloudwatch_log_group.access[*].name)
 }
 
 ################################################################################

@@ -16,13 +16,17 @@ variable "name" {
 # (docs/MIGRATING.md) keeps its names. null: derived from name.
 
 variable "api_name" {
-  description = "Name of the WebSocket API. null: name. Adopting an existing API (docs/MIGRATING.md), give its name, or the plan renames it (in place: its id and URL stay)."
+  description = "Name of the WebSocket API. null: name. Adopting an existing API (docs/MIGRATING.md), give its name, or the plan renames it (in place: its id and URL stay). Not with existing_api_id (the module creates no API then)."
   type        = string
   default     = null
 
   validation {
     condition     = var.api_name == null ? true : length(var.api_name) >= 1 && length(var.api_name) <= 128
     error_message = "api_name must be 1 to 128 characters."
+  }
+  validation {
+    condition     = var.api_name == null || var.existing_api_id == null
+    error_message = "api_name names the API the module creates; with existing_api_id the module creates none and leaves the existing API's name as it is: remove api_name."
   }
 }
 
@@ -298,13 +302,43 @@ variable "kms_key_arn" {
 ################################################################################
 
 variable "stage_name" {
-  description = "Stage of the WebSocket API: clients connect to wss://<api>.execute-api.<region>.amazonaws.com/<stage_name> (the local gateway's default stage is also \"dev\")."
+  description = "Stage of the WebSocket API: clients connect to wss://<api>.execute-api.<region>.amazonaws.com/<stage_name> (the local gateway's default stage is also \"dev\"). Not used with existing_api_id: give that API's stage in existing_stage_name."
   type        = string
   default     = "dev"
 
   validation {
     condition     = can(regex("^[A-Za-z0-9_-]{1,128}$", var.stage_name))
     error_message = "stage_name must be 1 to 128 letters, digits, '-' or '_'."
+  }
+}
+
+variable "existing_api_id" {
+  description = "Attach to an existing WebSocket API by id instead of creating one (null: the module creates the API and its stage). The module then creates no API, stage or access log group, and changes neither: it adds its integration, the routes $connect, $disconnect and $default and the function's permission to that API, and builds the @connections endpoint, websocket_url, the permission's source_arn and the IAM grant from the id and existing_stage_name. The API must not already have those routes (import them into the module first, docs/MIGRATING.md), and a stage without auto-deploy needs a deployment after apply. stage_name, api_name and the throttling inputs, which configure what the module creates, do not apply."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.existing_api_id == null ? true : can(regex("^[a-z0-9]{10}$", var.existing_api_id))
+    error_message = "existing_api_id must be an API Gateway API id (10 lowercase letters and digits, e.g. \"a1b2c3d4e5\"), not a URL or an ARN: for wss://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod give \"a1b2c3d4e5\" and existing_stage_name = \"prod\"."
+  }
+}
+
+variable "existing_stage_name" {
+  description = "With existing_api_id (required then): the existing stage of that API that clients connect to, the last segment of its wss:// URL. The module neither creates nor changes it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.existing_api_id == null || var.existing_stage_name != null
+    error_message = "existing_api_id needs existing_stage_name: the name of the API's stage clients connect to (the last segment of wss://API_ID.execute-api.REGION.amazonaws.com/STAGE; `aws apigatewayv2 get-stages --api-id API_ID` lists them)."
+  }
+  validation {
+    condition     = var.existing_stage_name == null || var.existing_api_id != null
+    error_message = "existing_stage_name is only used with existing_api_id (an existing API's stage). For the stage of the API the module creates, set stage_name."
+  }
+  validation {
+    condition     = var.existing_stage_name == null ? true : can(regex("^[A-Za-z0-9_-]{1,128}$", var.existing_stage_name))
+    error_message = "existing_stage_name must be a stage name (1 to 128 letters, digits, '-' or '_'), not a URL."
   }
 }
 

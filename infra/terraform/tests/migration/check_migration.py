@@ -1,6 +1,6 @@
 """Checks of the migration test's plans and state (run by scripts/check-infra-offline.sh).
 
-    python3 check_migration.py STEP PLAN_OR_STATE.json
+    python3 check_migration.py STEP PLAN_OR_STATE.json [OLD_STATE.json]
 
 STEP is one of:
   migrate  the plan of migrate/ against the old layout's state: the API, its stage, the three
@@ -12,6 +12,8 @@ STEP is one of:
            deleted are the old function, its role, policies and permission, nothing else.
   import   the plan of import/ (a new state): API, stage, routes, integration and table
            imported, none created or deleted.
+  attach   the plan of attach/ (a new state, existing_api_id): routes and integration imported,
+           on the old API's id; no API or stage in the module; the URL the old one.
 """
 
 import json
@@ -19,10 +21,10 @@ import sys
 
 M = "module.websocket_proxy."
 ROUTES = [f'{M}aws_apigatewayv2_route.this["{k}"]' for k in ("$connect", "$disconnect", "$default")]
-API_OBJECTS = [f"{M}aws_apigatewayv2_api.this", f"{M}aws_apigatewayv2_stage.this", *ROUTES, f"{M}aws_apigatewayv2_integration.this"]
+API_OBJECTS = [f"{M}aws_apigatewayv2_api.this[0]", f"{M}aws_apigatewayv2_stage.this[0]", *ROUTES, f"{M}aws_apigatewayv2_integration.this"]
 MOVED_FROM = {
-    f"{M}aws_apigatewayv2_api.this": "aws_apigatewayv2_api.websocket",
-    f"{M}aws_apigatewayv2_stage.this": "aws_apigatewayv2_stage.websocket",
+    f"{M}aws_apigatewayv2_api.this[0]": "aws_apigatewayv2_api.websocket",
+    f"{M}aws_apigatewayv2_stage.this[0]": "aws_apigatewayv2_stage.websocket",
     ROUTES[0]: "aws_apigatewayv2_route.connect",
     ROUTES[1]: "aws_apigatewayv2_route.disconnect",
     ROUTES[2]: "aws_apigatewayv2_route.default",
@@ -102,7 +104,7 @@ def check_applied(state):
     for address in ROUTES:
         expect(res[address]["target"] == f"integrations/{integration['id']}", f"{address} targets the integration")
     outputs = state["values"].get("outputs", {})
-    api = res[f"{M}aws_apigatewayv2_api.this"]
+    api = res[f"{M}aws_apigatewayv2_api.this[0]"]
     expect(
         outputs.get("websocket_api_endpoint", {}).get("value") == f"{api['api_endpoint']}/development",
         "websocket_api_endpoint (the old output name) is the old URL, stage development",
@@ -132,11 +134,34 @@ def check_import(plan):
     expect(not deleted, f"nothing deleted or replaced (got {deleted})")
 
 
+def check_attach(plan, old_state_path):
+    rcs = changes(plan)
+    with open(old_state_path) as fh:
+        old = {f"{r['type']}.{r['name']}": r["instances"][0]["attributes"] for r in json.load(fh)["resources"] if r["mode"] == "managed" and "module" not in r}
+    api = old["aws_apigatewayv2_api.websocket"]
+    for address in [*ROUTES, f"{M}aws_apigatewayv2_integration.this"]:
+        rc = kept(rcs, address, "imported")
+        expect(rc is not None and "importing" in rc["change"], f"{address} imported")
+        expect(rc is not None and rc["change"]["after"].get("api_id") == api["id"], f"{address} on the old API {api['id']}")
+    made_here = [a for a in rcs if a.startswith((f"{M}aws_apigatewayv2_api.", f"{M}aws_apigatewayv2_stage.", f"{M}aws_cloudwatch_log_group.access"))]
+    expect(not made_here, f"no API, stage or access log group in the module (got {made_here})")
+    integration = rcs.get(f"{M}aws_apigatewayv2_integration.this", {}).get("change", {})
+    expect(integration.get("after_unknown", {}).get("integration_uri") is True, "the integration's URI changes to the new function's")
+    expect(rcs.get(NEW_FUNCTION, {}).get("change", {}).get("actions") == ["create"], f"{NEW_FUNCTION} created")
+    url = plan.get("planned_values", {}).get("outputs", {}).get("websocket_api_endpoint", {}).get("value")
+    expect(url == f"{api['api_endpoint']}/development", f"websocket_url is the old URL ({url})")
+    deleted = [a for a, rc in rcs.items() if "delete" in rc["change"]["actions"]]
+    expect(not deleted, f"nothing deleted or replaced (got {deleted})")
+
+
 def main():
     step, path = sys.argv[1], sys.argv[2]
     with open(path) as fh:
         doc = json.load(fh)
-    {"migrate": check_migrate, "applied": check_applied, "finish": check_finish, "import": check_import}[step](doc)
+    if step == "attach":
+        check_attach(doc, sys.argv[3])
+    else:
+        {"migrate": check_migrate, "applied": check_applied, "finish": check_finish, "import": check_import}[step](doc)
     sys.exit(1 if errors else 0)
 
 

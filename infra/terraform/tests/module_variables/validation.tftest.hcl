@@ -333,3 +333,44 @@ run "kms_key_is_an_arn" {
   variables { kms_key_arn = "alias/my-key" }
   expect_failures = [var.kms_key_arn]
 }
+
+# --- an existing API (existing_api_id) ----------------------------------------------------
+
+run "existing_api_with_its_stage" {
+  command = plan
+  variables {
+    existing_api_id     = "a1b2c3d4e5"
+    existing_stage_name = "production"
+  }
+}
+
+run "existing_api_needs_its_stage" {
+  command = plan
+  variables { existing_api_id = "a1b2c3d4e5" }
+  expect_failures = [var.existing_stage_name]
+}
+
+run "existing_stage_needs_the_api" {
+  command = plan
+  variables { existing_stage_name = "production" }
+  expect_failures = [var.existing_stage_name]
+}
+
+run "existing_api_id_not_a_url" {
+  command = plan
+  variables {
+    existing_api_id     = "wss://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/production"
+    existing_stage_name = "production"
+  }
+  expect_failures = [var.existing_api_id]
+}
+
+run "existing_api_takes_no_api_name" {
+  command = plan
+  variables {
+    existing_api_id     = "a1b2c3d4e5"
+    existing_stage_name = "production"
+    api_name            = "chat-websocket"
+  }
+  expect_failures = [var.api_name]
+}

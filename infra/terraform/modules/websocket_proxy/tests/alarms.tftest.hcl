@@ -47,8 +47,8 @@ run "alarms_on_by_default" {
   }
   assert {
     condition = (aws_cloudwatch_metric_alarm.aws["apigw-integration-errors"].namespace == "AWS/ApiGateway" && aws_cloudwatch_metric_alarm.aws["apigw-integration-errors"].metric_name == "IntegrationError"
-      && aws_cloudwatch_metric_alarm.aws["apigw-integration-errors"].dimensions == tomap({ ApiId = aws_apigatewayv2_api.this.id, Stage = "dev" })
-    && aws_cloudwatch_metric_alarm.aws["apigw-execution-errors"].metric_name == "ExecutionError" && aws_cloudwatch_metric_alarm.aws["apigw-execution-errors"].dimensions == tomap({ ApiId = aws_apigatewayv2_api.this.id, Stage = "dev" }))
+      && aws_cloudwatch_metric_alarm.aws["apigw-integration-errors"].dimensions == tomap({ ApiId = aws_apigatewayv2_api.this[0].id, Stage = "dev" })
+    && aws_cloudwatch_metric_alarm.aws["apigw-execution-errors"].metric_name == "ExecutionError" && aws_cloudwatch_metric_alarm.aws["apigw-execution-errors"].dimensions == tomap({ ApiId = aws_apigatewayv2_api.this[0].id, Stage = "dev" }))
     error_message = "apigw alarms: ${jsonencode([aws_cloudwatch_metric_alarm.aws["apigw-integration-errors"], aws_cloudwatch_metric_alarm.aws["apigw-execution-errors"]])}"
   }
   # The table's throttled requests, summed over the operations the function makes.

@@ -43,7 +43,7 @@ run "option1_policy" {
   }
   # POST only (PostToConnection), on this API's stage.
   assert {
-    condition     = { for s in jsondecode(output.lambda_policy_json).Statement : s.Sid => s }["ManageConnections"].Resource == "arn:aws:execute-api:eu-west-1:123456789012:${aws_apigatewayv2_api.this.id}/dev/POST/@connections/*"
+    condition     = { for s in jsondecode(output.lambda_policy_json).Statement : s.Sid => s }["ManageConnections"].Resource == "arn:aws:execute-api:eu-west-1:123456789012:${aws_apigatewayv2_api.this[0].id}/dev/POST/@connections/*"
     error_message = "ManageConnections is on ${jsonencode({ for s in jsondecode(output.lambda_policy_json).Statement : s.Sid => s }["ManageConnections"].Resource)}"
   }
   assert {

@@ -20,16 +20,16 @@ run "option1_managed" {
   command = apply
 
   assert {
-    condition     = can(regex("^[a-z0-9]{10}$", aws_apigatewayv2_api.this.id))
-    error_message = "unexpected API id ${aws_apigatewayv2_api.this.id}"
+    condition     = can(regex("^[a-z0-9]{10}$", aws_apigatewayv2_api.this[0].id))
+    error_message = "unexpected API id ${aws_apigatewayv2_api.this[0].id}"
   }
   assert {
-    condition     = output.websocket_url == "wss://${aws_apigatewayv2_api.this.id}.execute-api.eu-west-1.amazonaws.com/dev"
+    condition     = output.websocket_url == "wss://${aws_apigatewayv2_api.this[0].id}.execute-api.eu-west-1.amazonaws.com/dev"
     error_message = "websocket_url is ${output.websocket_url}"
   }
   # The @connections base URL: the function's API_GATEWAY_ENDPOINT (contract section 1).
   assert {
-    condition     = output.connections_endpoint == "https://${aws_apigatewayv2_api.this.id}.execute-api.eu-west-1.amazonaws.com/dev"
+    condition     = output.connections_endpoint == "https://${aws_apigatewayv2_api.this[0].id}.execute-api.eu-west-1.amazonaws.com/dev"
     error_message = "connections_endpoint is ${output.connections_endpoint}"
   }
   assert {
@@ -56,7 +56,7 @@ run "option1_managed" {
   }
   # Only this API's stage may invoke the function, on any route.
   assert {
-    condition     = aws_lambda_permission.this.source_arn == "arn:aws:execute-api:eu-west-1:123456789012:${aws_apigatewayv2_api.this.id}/dev/*"
+    condition     = aws_lambda_permission.this.source_arn == "arn:aws:execute-api:eu-west-1:123456789012:${aws_apigatewayv2_api.this[0].id}/dev/*"
     error_message = "the permission's source_arn is ${aws_lambda_permission.this.source_arn}"
   }
   assert {
@@ -247,7 +247,7 @@ run "option3_hybrid" {
     error_message = "Option 3 must still output the policy the function needs"
   }
   assert {
-    condition     = aws_lambda_permission.this.source_arn == "arn:aws:execute-api:eu-west-1:123456789012:${aws_apigatewayv2_api.this.id}/dev/*"
+    condition     = aws_lambda_permission.this.source_arn == "arn:aws:execute-api:eu-west-1:123456789012:${aws_apigatewayv2_api.this[0].id}/dev/*"
     error_message = "the permission's source_arn is ${aws_lambda_permission.this.source_arn}"
   }
 }

@@ -43,12 +43,12 @@ module "websocket_proxy" {
 }
 
 import {
-  to = module.websocket_proxy.aws_apigatewayv2_api.this
+  to = module.websocket_proxy.aws_apigatewayv2_api.this[0]
   id = var.api_id
 }
 
 import {
-  to = module.websocket_proxy.aws_apigatewayv2_stage.this
+  to = module.websocket_proxy.aws_apigatewayv2_stage.this[0]
   id = "${var.api_id}/development"
 }
 

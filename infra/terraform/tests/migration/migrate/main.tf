@@ -51,6 +51,8 @@ module "websocket_proxy" {
   backend_url    = "https://api.example.com"
 }
 
+# To the module's address without [0]: its own moved block takes the API and the stage on to
+# this[0] (where the module has counted them since existing_api_id).
 moved {
   from = aws_apigatewayv2_api.websocket
   to   = module.websocket_proxy.aws_apigatewayv2_api.this
