@@ -12,7 +12,7 @@ use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 /// Longest wait for anything: generous, the machine is shared.
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
 /// The test function's script, after checking that `python3` runs.
 fn runtime_py() -> String {
@@ -28,15 +28,16 @@ fn runtime_py() -> String {
     dir.join("runtime.py").display().to_string()
 }
 
-/// A running `wsproxy serve` and everything it logged so far.
-struct Served {
-    child: Child,
-    ws: String,
-    log: Arc<Mutex<String>>,
+/// A running `wsproxy serve` and everything it logged so far (the local gateway's tests
+/// use it too).
+pub(crate) struct Served {
+    pub(crate) child: Child,
+    pub(crate) ws: String,
+    pub(crate) log: Arc<Mutex<String>>,
 }
 
 impl Served {
-    async fn start(flags: &[&str]) -> Self {
+    pub(crate) async fn start(flags: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wsproxy"))
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(["--backend-url", "http://127.0.0.1:9"])
@@ -71,7 +72,7 @@ impl Served {
         Self { child, ws, log }
     }
 
-    async fn open(&self, query: &str) -> Result<Ws, WsError> {
+    pub(crate) async fn open(&self, query: &str) -> Result<Ws, WsError> {
         let url = format!("{}?{query}", self.ws);
         tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(url))
             .await
@@ -80,7 +81,7 @@ impl Served {
     }
 
     /// Waits until the log has a line containing every one of `parts`.
-    async fn logged(&self, parts: &[&str]) -> String {
+    pub(crate) async fn logged(&self, parts: &[&str]) -> String {
         let found = tokio::time::timeout(WAIT, async {
             loop {
                 let log = self.log.lock().unwrap().clone();
@@ -100,10 +101,10 @@ impl Served {
     }
 }
 
-type Ws =
+pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn next_text(ws: &mut Ws) -> String {
+pub(crate) async fn next_text(ws: &mut Ws) -> String {
     loop {
         let frame = tokio::time::timeout(WAIT, ws.next())
             .await
@@ -116,7 +117,7 @@ async fn next_text(ws: &mut Ws) -> String {
     }
 }
 
-fn status(result: Result<Ws, WsError>) -> u16 {
+pub(crate) fn status(result: Result<Ws, WsError>) -> u16 {
     match result {
         Err(WsError::Http(r)) => r.status().as_u16(),
         Err(e) => panic!("expected an HTTP refusal, got {e}"),
@@ -276,7 +277,7 @@ async fn the_authorizer_and_route_response_flags() {
 }
 
 /// `wsproxy serve` with `flags`, expected to refuse them: its stderr.
-async fn refused(flags: &[&str]) -> String {
+pub(crate) async fn refused(flags: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_wsproxy"))
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(["--backend-url", "http://127.0.0.1:9"])
