@@ -31,6 +31,7 @@ pub(crate) fn declare(ctx: &mut Context<'_>) {
         ctx.declare_func(name, FuncDef::new(f, [any()]));
     };
     one(ctx, "length", length);
+    one(ctx, "one", one_of);
     one(ctx, "keys", keys);
     one(ctx, "values", values);
     one(ctx, "toset", toset);
@@ -53,6 +54,19 @@ fn items(value: &Value, function: &str) -> Result<Vec<Value>, String> {
         Value::Array(a) => Ok(a.clone()),
         Value::Null => Err(format!("{function}: the collection is null")),
         other => Err(format!("{function}: {other} is not a list or set")),
+    }
+}
+
+/// `one(list)`: null for an empty list, its element for a list of one, an error otherwise.
+fn one_of(args: FuncArgs) -> Result<Value, String> {
+    let list = items(&args[0], "one")?;
+    match list.as_slice() {
+        [] => Ok(Value::Null),
+        [only] => Ok(only.clone()),
+        more => Err(format!(
+            "one: the list has {} elements; it must have 0 or 1",
+            more.len()
+        )),
     }
 }
 
@@ -264,11 +278,14 @@ mod tests {
             (r#"tostring(length(keys({x = 1, y = 2})))"#, "2"),
             (r#"try(lookup({}, "k"), "none")"#, "none"),
             (r#"join("", compact(["a", "", null, "b"]))"#, "ab"),
+            (r#"one([{id = "x"}][*].id)"#, "x"),
+            (r#"coalesce(one([]), "none")"#, "none"),
         ];
         for (src, want) in cases {
             assert_eq!(eval(src), Ok(Value::from(want)), "{src}");
         }
         assert!(eval(r#"lookup({}, "k")"#).unwrap_err().contains("no key"));
         assert!(eval(r#"merge("x")"#).is_err());
+        assert!(eval(r#"one(["a", "b"])"#).unwrap_err().contains("0 or 1"));
     }
 }

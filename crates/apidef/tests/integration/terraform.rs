@@ -188,7 +188,7 @@ fn this_repositorys_dev_environment() {
     assert_eq!(api.name, "wsproxy-dev");
     assert_eq!(
         api.resource,
-        "module.websocket_proxy.aws_apigatewayv2_api.this"
+        "module.websocket_proxy.aws_apigatewayv2_api.this[0]"
     );
     assert_is_wsproxy(&api, "wsproxy-dev");
     let f = api.function("wsproxy-dev").unwrap();
