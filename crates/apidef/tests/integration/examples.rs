@@ -66,7 +66,7 @@ fn the_python_chat_template_loads_and_its_functions_can_run() {
     check_chat(&api, "chat-python", "python3.12");
     let dir = tempfile::tempdir().unwrap();
     let options = LaunchOptions {
-        python: Some(crate::runtime::venv_python()),
+        python: Some(wsproxy_test_support::runtimes::venv_python()),
         node: None,
         unpack_dir: dir.path().to_path_buf(),
     };
@@ -87,7 +87,7 @@ fn the_python_chat_terraform_loads_and_its_functions_can_run() {
     let api = load_terraform(&app, &TerraformOptions::default()).expect("it loads");
     check_chat(&api, "chat-python", "python3.12");
     let options = LaunchOptions {
-        python: Some(crate::runtime::venv_python()),
+        python: Some(wsproxy_test_support::runtimes::venv_python()),
         node: None,
         unpack_dir: dir.path().join("unpacked"),
     };
@@ -103,7 +103,7 @@ fn the_node_chat_terraform_loads_and_its_functions_can_run() {
     let dir = tempfile::tempdir().unwrap();
     let app = dir.path().join("chat-node");
     copy_dir(&example("chat-node"), &app);
-    std::os::unix::fs::symlink(crate::runtime::node_modules(), app.join("node_modules")).unwrap();
+    std::os::unix::fs::symlink(wsproxy_test_support::runtimes::node_modules(), app.join("node_modules")).unwrap();
     let api = load_terraform(&app, &TerraformOptions::default()).expect("it loads");
     check_chat(&api, "chat-node", "nodejs20.x");
     let options = LaunchOptions {
@@ -122,7 +122,7 @@ fn the_node_chat_template_loads_and_its_functions_can_run() {
     let dir = tempfile::tempdir().unwrap();
     let app = dir.path().join("chat-node");
     copy_dir(&example("chat-node"), &app);
-    std::os::unix::fs::symlink(crate::runtime::node_modules(), app.join("node_modules")).unwrap();
+    std::os::unix::fs::symlink(wsproxy_test_support::runtimes::node_modules(), app.join("node_modules")).unwrap();
     let api = load_template(&app.join("template.yaml"), &TemplateOptions::default())
         .expect("the template loads");
     check_chat(&api, "chat-node", "nodejs20.x");

@@ -12,39 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use wsproxy_apidef::{Code, FunctionDef, Launch, LaunchOptions};
 use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
-
-/// The repository's root.
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// `.tools/venv-functions/bin/python3` (awslambdaric installed), or the one
-/// `WSPROXY_FUNCTIONS_PYTHON` names.
-pub(crate) fn venv_python() -> PathBuf {
-    let python = std::env::var_os("WSPROXY_FUNCTIONS_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".tools/venv-functions/bin/python3"));
-    assert!(
-        python.is_file(),
-        "{} is missing: run scripts/function-runtimes.sh (it installs awslambdaric)",
-        python.display()
-    );
-    python
-}
-
-/// `.tools/node-functions/node_modules` (aws-lambda-ric installed), or the one
-/// `WSPROXY_FUNCTIONS_NODE_MODULES` names.
-pub(crate) fn node_modules() -> PathBuf {
-    let dir = std::env::var_os("WSPROXY_FUNCTIONS_NODE_MODULES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".tools/node-functions/node_modules"));
-    assert!(
-        dir.join("aws-lambda-ric/package.json").is_file(),
-        "{} has no aws-lambda-ric: run scripts/function-runtimes.sh",
-        dir.display()
-    );
-    dir
-}
+use wsproxy_test_support::runtimes::{node_modules, venv_python};
 
 fn function(runtime: &str, handler: &str, code: Code) -> FunctionDef {
     FunctionDef {

@@ -17,37 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 use wsproxy_test_support::moto::{dynamodb, unique_name};
-
-/// The repository's root.
-pub(crate) fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The Python with awslambdaric and boto3 (`.tools/venv-functions`).
-pub(crate) fn venv_python() -> PathBuf {
-    let python = std::env::var_os("WSPROXY_FUNCTIONS_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".tools/venv-functions/bin/python3"));
-    assert!(
-        python.is_file(),
-        "{} is missing: run scripts/function-runtimes.sh",
-        python.display()
-    );
-    python
-}
-
-/// The node_modules with aws-lambda-ric and the AWS SDK clients (`.tools/node-functions`).
-pub(crate) fn node_modules() -> PathBuf {
-    let dir = std::env::var_os("WSPROXY_FUNCTIONS_NODE_MODULES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".tools/node-functions/node_modules"));
-    assert!(
-        dir.join("aws-lambda-ric/package.json").is_file(),
-        "{} has no aws-lambda-ric: run scripts/function-runtimes.sh",
-        dir.display()
-    );
-    dir
-}
+use wsproxy_test_support::runtimes::{node_modules, repo, venv_python};
 
 /// The chat's token (the default of its `ChatToken` / `chat_token`).
 const TOKEN: &str = "let-me-in";
