@@ -8,9 +8,8 @@
 # - The npm package `playwright-core` (no browser download) into .tools/node, when absent.
 # - moto's server (PyPI) into .tools/venv, when absent (scripts/moto.sh install).
 # - dynalite (npm) into .tools/dynalite, when absent (scripts/dynalite.sh install).
-# - boto3 (PyPI) into .tools/venv-functions and the AWS SDK v3's
-#   @aws-sdk/client-apigatewaymanagementapi (npm) into .tools/node-functions, when absent:
-#   the gateway's test functions post to @connections over HTTPS with them, as on Lambda.
+# (The runtime interface clients and AWS SDKs that test functions run with are
+# scripts/function-runtimes.sh's: .tools/venv-functions, .tools/node-functions.)
 #
 # The browser tests then run with, e.g.:
 #   node tests/browser/demo_chat.mjs http://127.0.0.1:8080/
@@ -60,18 +59,4 @@ fi
 # dynalite for the one test moto is too slow for (into .tools/dynalite).
 scripts/moto.sh install
 scripts/dynalite.sh install
-if .tools/venv-functions/bin/python3 -c 'import boto3' 2>/dev/null; then
-    echo "install-test-deps: boto3 present in .tools/venv-functions"
-else
-    echo "install-test-deps: installing boto3 into .tools/venv-functions"
-    [ -x .tools/venv-functions/bin/python3 ] || python3 -m venv .tools/venv-functions
-    .tools/venv-functions/bin/python3 -m pip install --quiet --disable-pip-version-check 'boto3==1.*'
-fi
-if [ -f .tools/node-functions/node_modules/@aws-sdk/client-apigatewaymanagementapi/package.json ]; then
-    echo "install-test-deps: @aws-sdk/client-apigatewaymanagementapi present in .tools/node-functions"
-else
-    echo "install-test-deps: installing @aws-sdk/client-apigatewaymanagementapi into .tools/node-functions"
-    mkdir -p .tools/node-functions
-    npm install --prefix .tools/node-functions --no-audit --no-fund '@aws-sdk/client-apigatewaymanagementapi@3'
-fi
 echo "install-test-deps: done"

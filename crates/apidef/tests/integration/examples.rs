@@ -103,7 +103,11 @@ fn the_node_chat_terraform_loads_and_its_functions_can_run() {
     let dir = tempfile::tempdir().unwrap();
     let app = dir.path().join("chat-node");
     copy_dir(&example("chat-node"), &app);
-    std::os::unix::fs::symlink(wsproxy_test_support::runtimes::node_modules(), app.join("node_modules")).unwrap();
+    std::os::unix::fs::symlink(
+        wsproxy_test_support::runtimes::node_modules(),
+        app.join("node_modules"),
+    )
+    .unwrap();
     let api = load_terraform(&app, &TerraformOptions::default()).expect("it loads");
     check_chat(&api, "chat-node", "nodejs20.x");
     let options = LaunchOptions {
@@ -122,7 +126,11 @@ fn the_node_chat_template_loads_and_its_functions_can_run() {
     let dir = tempfile::tempdir().unwrap();
     let app = dir.path().join("chat-node");
     copy_dir(&example("chat-node"), &app);
-    std::os::unix::fs::symlink(wsproxy_test_support::runtimes::node_modules(), app.join("node_modules")).unwrap();
+    std::os::unix::fs::symlink(
+        wsproxy_test_support::runtimes::node_modules(),
+        app.join("node_modules"),
+    )
+    .unwrap();
     let api = load_template(&app.join("template.yaml"), &TemplateOptions::default())
         .expect("the template loads");
     check_chat(&api, "chat-node", "nodejs20.x");

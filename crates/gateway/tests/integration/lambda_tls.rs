@@ -2,7 +2,7 @@
 //! `boto3.client("apigatewaymanagementapi", endpoint_url=f"https://{domainName}/{stage}")`,
 //! unedited, under the gateway with TLS on: it trusts the local CA through the variables the
 //! gateway sets, and signs with SigV4 as on AWS. boto3 comes from PyPI, in
-//! `.tools/venv-functions` (`scripts/install-test-deps.sh`), or `WSPROXY_FUNCTIONS_PYTHON`.
+//! `.tools/venv-functions` (`scripts/function-runtimes.sh`), or `WSPROXY_FUNCTIONS_PYTHON`.
 
 use crate::common::{next_text, within};
 use futures::SinkExt as _;
@@ -86,7 +86,7 @@ fn python_with_boto3() -> PathBuf {
         .is_ok_and(|o| o.status.success());
     assert!(
         ok,
-        "{} cannot import boto3: run scripts/install-test-deps.sh (or set WSPROXY_FUNCTIONS_PYTHON \
+        "{} cannot import boto3: run scripts/function-runtimes.sh (or set WSPROXY_FUNCTIONS_PYTHON \
          to a python3 that has boto3)",
         python.display()
     );
@@ -174,7 +174,7 @@ async fn a_node_sdk_function_posts_back_through_https_domain_name() {
         modules
             .join("@aws-sdk/client-apigatewaymanagementapi")
             .is_dir(),
-        "{} has no @aws-sdk/client-apigatewaymanagementapi: run scripts/install-test-deps.sh",
+        "{} has no @aws-sdk/client-apigatewaymanagementapi: run scripts/function-runtimes.sh",
         modules.display()
     );
     let node_path = ("NODE_PATH".to_owned(), modules.display().to_string());
