@@ -10,6 +10,7 @@ mod functions;
 mod local_gateway;
 mod metrics;
 mod moto;
+mod orphans;
 mod package;
 mod package_upload;
 mod reload;
