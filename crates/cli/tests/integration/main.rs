@@ -11,6 +11,7 @@ mod local_gateway;
 mod metrics;
 mod moto;
 mod orphans;
+mod own_module;
 mod package;
 mod package_upload;
 mod reload;
