@@ -28,20 +28,29 @@ fn runtime_py() -> String {
     dir.join("runtime.py").display().to_string()
 }
 
-/// A running `wsproxy serve` and everything it logged so far (the local gateway's tests
-/// use it too).
+/// A running `wsproxy serve`, what it printed up to a quiet moment after its URL, and
+/// everything it logged so far (the local gateway's, TLS and reload tests use it too).
 pub(crate) struct Served {
     pub(crate) child: Child,
     pub(crate) ws: String,
+    pub(crate) printed: Vec<String>,
     pub(crate) log: Arc<Mutex<String>>,
 }
 
 impl Served {
+    /// `wsproxy serve --backend-url http://127.0.0.1:9` (nothing listens there) with `flags`.
     pub(crate) async fn start(flags: &[&str]) -> Self {
+        let mut all = vec!["--backend-url", "http://127.0.0.1:9"];
+        all.extend_from_slice(flags);
+        Self::launch(&all, &[]).await
+    }
+
+    /// `wsproxy serve` on a free loopback port with `flags` and the variables `env` added.
+    pub(crate) async fn launch(flags: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wsproxy"))
             .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(["--backend-url", "http://127.0.0.1:9"])
             .args(flags)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
@@ -58,18 +67,31 @@ impl Served {
             }
         });
         let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut printed = Vec::new();
         let ws = loop {
             let line = tokio::time::timeout(WAIT, out.next_line())
                 .await
                 .expect("wsproxy printed its URL")
                 .unwrap()
                 .unwrap_or_else(|| panic!("wsproxy exited: {}", log.lock().unwrap()));
+            printed.push(line.clone());
             if let Some(url) = line.strip_prefix("wsproxy listening on ") {
                 break url.trim().to_owned();
             }
         };
+        // The lines after the URL are printed at once.
+        while let Ok(Ok(Some(line))) =
+            tokio::time::timeout(Duration::from_millis(300), out.next_line()).await
+        {
+            printed.push(line);
+        }
         tokio::spawn(async move { while let Ok(Some(_)) = out.next_line().await {} });
-        Self { child, ws, log }
+        Self {
+            child,
+            ws,
+            printed,
+            log,
+        }
     }
 
     pub(crate) async fn open(&self, query: &str) -> Result<Ws, WsError> {

@@ -1,7 +1,8 @@
 //! `wsproxy serve --lambda`: editing the function's file takes effect at the next message on
 //! the same socket, with a log line saying so; `--no-reload` keeps the running process.
 
-use crate::tls::{serve_logged, temp_dir};
+use crate::functions::Served;
+use crate::tls::temp_dir;
 use futures::{SinkExt as _, StreamExt as _};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
@@ -62,7 +63,12 @@ async fn edit_between_two_messages(
         "--no-tls",
     ];
     flags.extend_from_slice(extra);
-    let (child, ws_url, _, log) = serve_logged(&flags, &[]).await;
+    let Served {
+        child,
+        ws: ws_url,
+        log,
+        ..
+    } = Served::launch(&flags, &[]).await;
     let (mut ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(&ws_url))
         .await
         .expect("the handshake ended")

@@ -2,13 +2,11 @@
 //! is, while the developer's own AWS endpoints still reach it; `--no-tls` turns it off. And
 //! (ignored, run by hand) the memory an idle `wss://` socket costs beside a `ws://` one.
 
+use crate::functions::Served;
 use futures::{SinkExt as _, StreamExt as _};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt as _, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use tokio_tungstenite::tungstenite::Message;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -34,55 +32,8 @@ while True:
 
 /// `wsproxy serve` with `flags`; its child, the ws:// URL and every line it printed.
 async fn serve(flags: &[&str], env: &[(&str, &str)]) -> (Child, String, Vec<String>) {
-    let (child, ws, printed, _) = serve_logged(flags, env).await;
-    (child, ws, printed)
-}
-
-/// [`serve`], and what it logs (its standard error) as it comes.
-pub(crate) async fn serve_logged(
-    flags: &[&str],
-    env: &[(&str, &str)],
-) -> (Child, String, Vec<String>, Arc<Mutex<String>>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsproxy"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(flags)
-        .envs(env.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("wsproxy starts");
-    let log = Arc::new(Mutex::new(String::new()));
-    let mut err = BufReader::new(child.stderr.take().unwrap()).lines();
-    let sink = log.clone();
-    tokio::spawn(async move {
-        while let Ok(Some(line)) = err.next_line().await {
-            let mut log = sink.lock().unwrap();
-            log.push_str(&line);
-            log.push('\n');
-        }
-    });
-    let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut printed = Vec::new();
-    let ws = loop {
-        let line = tokio::time::timeout(WAIT, out.next_line())
-            .await
-            .expect("wsproxy printed its URL")
-            .unwrap()
-            .expect("wsproxy runs");
-        printed.push(line.clone());
-        if let Some(url) = line.strip_prefix("wsproxy listening on ") {
-            break url.trim().to_owned();
-        }
-    };
-    // The lines after the URL are printed at once.
-    while let Ok(Ok(Some(line))) =
-        tokio::time::timeout(Duration::from_millis(300), out.next_line()).await
-    {
-        printed.push(line);
-    }
-    tokio::spawn(async move { while let Ok(Some(_)) = out.next_line().await {} });
-    (child, ws, printed, log)
+    let served = Served::launch(flags, env).await;
+    (served.child, served.ws, served.printed)
 }
 
 pub(crate) fn temp_dir(name: &str) -> PathBuf {
