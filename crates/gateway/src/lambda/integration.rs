@@ -24,7 +24,7 @@ pub struct LambdaIntegration {
     servers: Mutex<Vec<JoinHandle<()>>>,
     supervisors: tokio::sync::Mutex<Vec<JoinHandle<()>>>,
     stopped: AtomicBool,
-    /// The working directory, watched for changes when the function reloads.
+    /// The function's files, watched for changes when it reloads ([`LambdaConfig::prepare`]).
     watch: Option<Watch>,
 }
 
@@ -43,9 +43,10 @@ impl LambdaIntegration {
     /// no such `bootstrap`) or no port can be bound.
     pub async fn start(mut config: LambdaConfig) -> Result<Arc<Self>, GatewayError> {
         config.validate().map_err(GatewayError::Lambda)?;
-        if config.concurrency > 0 {
-            config.prepare().map_err(GatewayError::Lambda)?;
-        }
+        let watched = match config.concurrency {
+            0 => None,
+            _ => Some(config.prepare().map_err(GatewayError::Lambda)?),
+        };
         let slots = config.concurrency;
         let (kill_tx, kill_rx) = Processes::channels(slots);
         let kill = kill_tx.clone();
@@ -92,13 +93,7 @@ impl LambdaIntegration {
             processes = slots,
             "Lambda Runtime and Invoke APIs on http://{runtime_addr}"
         );
-        let watch = match (
-            &shared.config.working_dir,
-            shared.config.reload && slots > 0,
-        ) {
-            (Some(dir), true) => Some(Watch::new(dir.clone())),
-            _ => None,
-        };
+        let watch = watched.filter(|_| shared.config.reload).map(Watch::new);
         let supervisors = shared.processes.start(slot_addrs, runtime_addr, kill_rx);
         Ok(Arc::new(Self {
             watch,

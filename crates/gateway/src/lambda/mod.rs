@@ -188,10 +188,14 @@ impl LambdaConfig {
     }
 
     /// Resolves the program and the working directory to absolute paths (the processes run
-    /// in the program's directory by default, as in `/var/task`).
-    pub(crate) fn prepare(&mut self) -> Result<(), String> {
+    /// in the program's directory by default, as in `/var/task`), and says what holds the
+    /// function's code, for [`LambdaConfig::reload`]: the working directory when one is
+    /// given, else the program itself when it is a path (a `bootstrap` in a build folder
+    /// full of other files), else the current directory.
+    pub(crate) fn prepare(&mut self) -> Result<PathBuf, String> {
         let program = self.program()?;
         let is_path = self.bootstrap.components().count() > 1 || self.bootstrap.is_absolute();
+        let given = self.working_dir.is_some();
         let dir = match self.working_dir.take() {
             Some(dir) => dir,
             None if is_path => program
@@ -207,9 +211,14 @@ impl LambdaConfig {
                 dir.display()
             )
         })?;
+        let code = if !given && is_path {
+            program.clone()
+        } else {
+            dir.clone()
+        };
         self.bootstrap = program;
         self.working_dir = Some(dir);
-        Ok(())
+        Ok(code)
     }
 
     /// The program to start, as an absolute path: a path resolved against `working_dir`, or

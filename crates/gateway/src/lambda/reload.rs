@@ -1,5 +1,6 @@
-//! The fast loop: before each event, the function's working directory is scanned (a bounded
-//! walk of names, sizes and modification times); when anything changed since the last
+//! The fast loop: before each event, the function's working directory (or its program
+//! alone, for a `bootstrap` given by path) is scanned (a bounded walk of names, sizes and
+//! modification times); when anything changed since the last
 //! event, the function's processes are replaced, so the event runs on the new code without a
 //! gateway restart. Idle processes are replaced at once; a busy one finishes its event first.
 
@@ -74,8 +75,19 @@ impl Watch {
 /// A hash of every file's path, size and modification time under `root` (hidden entries
 /// and [`SKIPPED`] directories left out, at most [`MAX_ENTRIES`] entries, symbolic links
 /// not followed), in a stable order; and how many entries it looked at.
+/// A `root` that is a file is that file alone.
 pub(crate) fn fingerprint(root: &Path) -> (u64, usize) {
     let mut hasher = DefaultHasher::new();
+    if let Some(meta) = std::fs::metadata(root)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+    {
+        meta.len().hash(&mut hasher);
+        if let Ok(modified) = meta.modified() {
+            modified.hash(&mut hasher);
+        }
+        return (hasher.finish(), 1);
+    }
     let mut budget = MAX_ENTRIES;
     let mut dirs = vec![root.to_path_buf()];
     while let Some(dir) = dirs.pop() {
@@ -128,6 +140,12 @@ mod tests {
         assert!(!watch.changed().await, "seen once");
         std::fs::write(dir.join("new.py"), "").unwrap();
         assert!(watch.changed().await, "a new file");
+        // A program watched alone: its folder's other files don't count.
+        let program = Watch::new(dir.join("app.py"));
+        std::fs::write(dir.join("other.py"), "x").unwrap();
+        assert!(!program.changed().await, "another file of its folder");
+        std::fs::write(dir.join("app.py"), "v333").unwrap();
+        assert!(program.changed().await, "the program itself");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
