@@ -2,31 +2,28 @@
 //! `https://{requestContext.domainName}/{stage}` as it does on AWS.
 //!
 //! A folder keeps a local certificate authority (`ca.pem`, its key `ca-key.pem`, mode 0600),
-//! made on first use and reused after; each start signs a fresh server certificate for
-//! `localhost`, `127.0.0.1`, `::1` and the listen address, held in memory only. `bundle.pem`
+//! made once on first use (however many gateways start at once: they take turns on a lock
+//! file, `ca.lock`) and reused after; a key and certificate that don't match, or a truncated
+//! file, are replaced at start (the old files kept as `*.broken`). Each start signs a fresh
+//! server certificate for `localhost`, `127.0.0.1`, `::1` and the listen address, held in
+//! memory only. `bundle.pem`
 //! is the system's CA certificates plus the local one, for the variables that replace the
 //! system store (`SSL_CERT_FILE`, `AWS_CA_BUNDLE`, `REQUESTS_CA_BUNDLE`): a bundle of the
 //! local CA alone would break the function's other HTTPS calls.
 
+mod ca;
+
 use base64::Engine as _;
-use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose,
-};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use std::io::Write as _;
+use ca::{Ca, Stored, CA_FILE};
+use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, Issuer, KeyPair, KeyUsagePurpose};
+use rustls::client::danger::ServerCertVerifier as _;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The local CA's certificate.
-const CA_FILE: &str = "ca.pem";
-/// The local CA's private key (mode 0600).
-const CA_KEY_FILE: &str = "ca-key.pem";
 /// The system's CA certificates and the local one.
 const BUNDLE_FILE: &str = "bundle.pem";
-/// The local CA's name, as it shows in certificate viewers.
-const CA_NAME: &str = "wsproxy local development CA";
 
 /// Why the local certificate could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +47,17 @@ pub enum TlsError {
         reason: String,
         /// The TLS folder.
         dir: PathBuf,
+    },
+    /// The folder holds another CA than wsproxy's, which does not work with its key.
+    #[error(
+        "{dir} holds a CA that is not wsproxy's local CA, and {why}; give wsproxy its own \
+         folder with --tls-dir (or turn TLS off with --no-tls)"
+    )]
+    NotOurs {
+        /// The TLS folder.
+        dir: PathBuf,
+        /// What is wrong with it.
+        why: String,
     },
 }
 
@@ -75,13 +83,6 @@ impl LocalTls {
     /// server certificate for `localhost`, `127.0.0.1`, `::1` and `addresses`, and writes
     /// `bundle.pem`.
     pub fn load_or_create(dir: &Path, addresses: &[IpAddr]) -> Result<Self, TlsError> {
-        create_private_dir(dir)?;
-        let (ca_pem, ca_key) = load_or_create_ca(dir)?;
-        let bad = |what, e: rcgen::Error| TlsError::Certificate {
-            what,
-            reason: e.to_string(),
-            dir: dir.to_path_buf(),
-        };
         let mut names = vec!["localhost".to_owned(), "127.0.0.1".into(), "::1".into()];
         for ip in addresses.iter().filter(|ip| !ip.is_unspecified()) {
             let ip = ip.to_canonical().to_string();
@@ -89,34 +90,32 @@ impl LocalTls {
                 names.push(ip);
             }
         }
-        let issuer = Issuer::new(ca_params(), ca_key);
-        let mut params = CertificateParams::new(names.clone())
-            .map_err(|e| bad("the server certificate's names", e))?;
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "wsproxy local gateway");
-        params.use_authority_key_identifier_extension = true;
-        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        // Within the 398 days clients accept for a server certificate; made anew each start.
-        let now = time::OffsetDateTime::now_utc();
-        params.not_before = now - time::Duration::days(1);
-        params.not_after = now + time::Duration::days(365);
-        let key = KeyPair::generate().map_err(|e| bad("a server key", e))?;
-        let cert = params
-            .signed_by(&key, &issuer)
-            .map_err(|e| bad("signing the server certificate", e))?;
-        let ca_der = pem_der(&ca_pem).ok_or_else(|| TlsError::Certificate {
-            what: "reading ca.pem",
-            reason: "no certificate in it".into(),
-            dir: dir.to_path_buf(),
-        })?;
+        // Held until the bundle is written: every gateway of this folder reads, makes or
+        // repairs the one CA in turn, and the bundle always closes with it.
+        let _locked = ca::lock(dir)?;
+        let mut ca = match ca::read(dir)? {
+            Stored::Missing => ca::create(dir)?,
+            Stored::Found(ca) => ca,
+            Stored::Broken(why) => ca::repair(dir, &why)?,
+        };
+        let mut leaf = sign(&ca, &names, dir)?;
+        if let Err(why) = verify(&ca.der, &leaf.0) {
+            let why = format!("{CA_FILE} does not verify a certificate its key signed: {why}");
+            ca = ca::repair(dir, &why)?;
+            leaf = sign(&ca, &names, dir)?;
+            verify(&ca.der, &leaf.0).map_err(|reason| TlsError::Certificate {
+                what: "checking the new local CA",
+                reason,
+                dir: dir.to_path_buf(),
+            })?;
+        }
+        let (cert, key) = leaf;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut server = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .and_then(|b| {
                 b.with_no_client_auth().with_single_cert(
-                    vec![cert.der().clone(), ca_der],
+                    vec![cert, ca.der.clone()],
                     PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
                 )
             })
@@ -127,7 +126,7 @@ impl LocalTls {
             })?;
         // HTTP/1.1 only: WebSocket upgrades and the SDKs' `@connections` calls use it.
         server.alpn_protocols = vec![b"http/1.1".to_vec()];
-        write_bundle(dir, &ca_pem)?;
+        write_bundle(dir, &ca.pem)?;
         Ok(Self {
             dir: dir.to_path_buf(),
             names,
@@ -177,52 +176,52 @@ impl LocalTls {
     }
 }
 
-/// The local CA's fixed name and settings: with the stored key, they make the same issuer
-/// on every start.
-fn ca_params() -> CertificateParams {
-    let mut params = CertificateParams::default();
-    let mut name = DistinguishedName::new();
-    name.push(DnType::CommonName, CA_NAME);
-    name.push(DnType::OrganizationName, "wsproxy");
-    params.distinguished_name = name;
-    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-    params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let now = time::OffsetDateTime::now_utc();
-    params.not_before = now - time::Duration::days(1);
-    params.not_after = now + time::Duration::days(10 * 365);
-    params
-}
-
-/// The CA's certificate (PEM) and key: read from `dir`, or made and written there.
-fn load_or_create_ca(dir: &Path) -> Result<(String, KeyPair), TlsError> {
-    let cert_path = dir.join(CA_FILE);
-    let key_path = dir.join(CA_KEY_FILE);
+/// A fresh server certificate for `names` signed by `ca`, and its key.
+fn sign(
+    ca: &Ca,
+    names: &[String],
+    dir: &Path,
+) -> Result<(CertificateDer<'static>, KeyPair), TlsError> {
     let bad = |what, e: rcgen::Error| TlsError::Certificate {
         what,
         reason: e.to_string(),
         dir: dir.to_path_buf(),
     };
-    if key_path.exists() && cert_path.exists() {
-        let read = |p: &Path| {
-            std::fs::read_to_string(p).map_err(|source| TlsError::Io {
-                path: p.to_path_buf(),
-                source,
-            })
-        };
-        let key = KeyPair::from_pem(&read(&key_path)?).map_err(|e| bad("reading ca-key.pem", e))?;
-        return Ok((read(&cert_path)?, key));
-    }
-    let key = KeyPair::generate().map_err(|e| bad("making the CA key", e))?;
-    let cert = ca_params()
-        .self_signed(&key)
-        .map_err(|e| bad("making the CA certificate", e))?;
-    write_file(&key_path, key.serialize_pem().as_bytes(), 0o600)?;
-    write_file(&cert_path, cert.pem().as_bytes(), 0o644)?;
-    Ok((cert.pem(), key))
+    let issuer = Issuer::new(ca::params(), &ca.key);
+    let mut params = CertificateParams::new(names.to_vec())
+        .map_err(|e| bad("the server certificate's names", e))?;
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "wsproxy local gateway");
+    params.use_authority_key_identifier_extension = true;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    // Within the 398 days clients accept for a server certificate; made anew each start.
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now - time::Duration::days(1);
+    params.not_after = now + time::Duration::days(365);
+    let key = KeyPair::generate().map_err(|e| bad("a server key", e))?;
+    let cert = params
+        .signed_by(&key, &issuer)
+        .map_err(|e| bad("signing the server certificate", e))?;
+    Ok((cert.der().clone(), key))
+}
+
+/// Whether a client trusting only `ca` accepts `leaf` for `localhost`, as a function's
+/// does: what makes a key and a certificate a pair.
+fn verify(ca: &CertificateDer<'static>, leaf: &CertificateDer<'static>) -> Result<(), String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca.clone()).map_err(|e| e.to_string())?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier =
+        rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+            .build()
+            .map_err(|e| e.to_string())?;
+    let name = ServerName::try_from("localhost").map_err(|e| e.to_string())?;
+    verifier
+        .verify_server_cert(leaf, &[], &name, &[], UnixTime::now())
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 /// Writes `bundle.pem`: the system's CA certificates, then the local CA.
@@ -238,7 +237,7 @@ fn write_bundle(dir: &Path, ca_pem: &str) -> Result<(), TlsError> {
         );
     }
     bundle.push_str(ca_pem);
-    write_file(&dir.join(BUNDLE_FILE), bundle.as_bytes(), 0o644)
+    ca::write_file(&dir.join(BUNDLE_FILE), bundle.as_bytes(), 0o644)
 }
 
 /// `cert` as a PEM block.
@@ -251,51 +250,6 @@ fn pem_encode(cert: &CertificateDer<'_>) -> String {
     }
     out.push_str("-----END CERTIFICATE-----\n");
     out
-}
-
-/// The first certificate of a PEM text.
-fn pem_der(pem: &str) -> Option<CertificateDer<'static>> {
-    let body: String = pem
-        .lines()
-        .skip_while(|l| !l.starts_with("-----BEGIN CERTIFICATE-----"))
-        .skip(1)
-        .take_while(|l| !l.starts_with("-----END"))
-        .collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(body.trim())
-        .ok()?;
-    Some(CertificateDer::from(der))
-}
-
-/// Creates `dir` (mode 0700 for a new folder).
-fn create_private_dir(dir: &Path) -> Result<(), TlsError> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|source| TlsError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })
-}
-
-/// Writes `path` whole through a temporary file renamed over it, created with `mode`.
-fn write_file(path: &Path, data: &[u8], mode: u32) -> Result<(), TlsError> {
-    let io = |source| TlsError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut file = options.open(&tmp).map_err(io)?;
-    file.write_all(data).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
 }
 
 #[cfg(test)]
@@ -314,17 +268,20 @@ mod tests {
         let first = LocalTls::load_or_create(&dir, &["192.0.2.7".parse().unwrap()]).unwrap();
         assert!(first.names().contains(&"192.0.2.7".to_owned()));
         let ca = std::fs::read_to_string(first.ca_file()).unwrap();
-        let key = std::fs::read_to_string(dir.join(CA_KEY_FILE)).unwrap();
+        let key = std::fs::read_to_string(dir.join(ca::CA_KEY_FILE)).unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
             let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode(&dir.join(CA_KEY_FILE)), 0o600);
+            assert_eq!(mode(&dir.join(ca::CA_KEY_FILE)), 0o600);
             assert_eq!(mode(&dir), 0o700);
         }
         let second = LocalTls::load_or_create(&dir, &[]).unwrap();
         assert_eq!(std::fs::read_to_string(second.ca_file()).unwrap(), ca);
-        assert_eq!(std::fs::read_to_string(dir.join(CA_KEY_FILE)).unwrap(), key);
+        assert_eq!(
+            std::fs::read_to_string(dir.join(ca::CA_KEY_FILE)).unwrap(),
+            key
+        );
         let bundle = std::fs::read_to_string(second.bundle_file()).unwrap();
         assert!(bundle.ends_with(&ca), "the local CA closes the bundle");
         assert!(
@@ -337,6 +294,6 @@ mod tests {
     #[test]
     fn pem_round_trips() {
         let der = CertificateDer::from(vec![7u8; 100]);
-        assert_eq!(pem_der(&pem_encode(&der)), Some(der));
+        assert_eq!(ca::pem_der(&pem_encode(&der)), Some(der));
     }
 }

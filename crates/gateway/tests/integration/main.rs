@@ -18,4 +18,5 @@ mod lambda_setup;
 mod lambda_tls;
 mod properties;
 mod tls;
+mod tls_folder;
 mod websocket;
