@@ -30,8 +30,8 @@ pub struct LaunchOptions {
     pub python: Option<PathBuf>,
     /// The `node` of `nodejs*` functions; default: `node` on `PATH`.
     pub node: Option<PathBuf>,
-    /// Where zip packages are unpacked, each into `<function name>-<short hash of the zip>`
-    /// (reused while the zip is unchanged).
+    /// Where zip packages are unpacked, each into `<zip name>-<short hash of the zip>`
+    /// (shared by the functions of one zip, reused while the zip is unchanged).
     pub unpack_dir: PathBuf,
 }
 

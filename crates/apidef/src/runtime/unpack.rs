@@ -1,15 +1,34 @@
-//! A zip package unpacked once into `<unpack_dir>/<name>-<short hash of the zip>`.
+//! A zip package unpacked once into `<unpack_dir>/<zip name>-<short hash of the zip>`,
+//! shared by every function of the same zip, and bounded as Lambda bounds it.
+//!
+//! Every unpack of a folder happens under an exclusive lock on `<unpack_dir>/.lock`, into a
+//! `.partial-*` folder renamed into place when complete: gateways starting at once take
+//! turns, the later ones finding the first one's folder, and a partial folder left by an
+//! unpack that was killed is never taken for a finished one (the next unpack removes it).
 
 use super::{absolute, resource_error};
 use crate::{FunctionDef, LoadError};
 use sha2::{Digest as _, Sha256};
+use std::fs::File;
+use std::io::{BufReader, Read as _, Seek as _};
 use std::path::{Path, PathBuf};
 
+/// Lambda's limit on a function's code unzipped (250 MB): a zip holding more is refused
+/// before anything is written. The zip file itself may be no larger.
+const MAX_UNZIPPED_BYTES: u64 = 262_144_000;
+/// The most entries a zip may have.
+const MAX_ZIP_ENTRIES: usize = 100_000;
+/// The prefix of a folder being unpacked.
+const PARTIAL_PREFIX: &str = ".partial-";
+/// The lock file of the unpack folder.
+const LOCK_FILE: &str = ".lock";
+
 /// Unpacks `zip` (or finds an earlier unpack of the same bytes) and returns its folder.
-/// Entries that would land outside the folder are refused; unix modes are kept, so that
-/// a `bootstrap` stays executable.
+/// Entries that would land outside the folder are refused, as are zips holding more than
+/// [`MAX_UNZIPPED_BYTES`] or [`MAX_ZIP_ENTRIES`]; unix modes are kept, so that a
+/// `bootstrap` stays executable.
 pub(super) fn unpack(f: &FunctionDef, zip: &Path, unpack_dir: &Path) -> Result<PathBuf, LoadError> {
-    let bytes = std::fs::read(zip).map_err(|e| {
+    let unreadable = |e: std::io::Error| {
         resource_error(
             f,
             format!(
@@ -17,26 +36,54 @@ pub(super) fn unpack(f: &FunctionDef, zip: &Path, unpack_dir: &Path) -> Result<P
                 zip.display()
             ),
         )
-    })?;
-    let hash: String = Sha256::digest(&bytes)
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let target = absolute(&unpack_dir.join(format!("{}-{hash}", safe_name(&f.name))));
-    if target.is_dir() {
-        return Ok(target);
-    }
+    };
     let bad_zip = |why: String| {
         resource_error(
             f,
             format!("its package {} is not a usable zip: {why}", zip.display()),
         )
     };
+    let too_big = |what: String| {
+        resource_error(
+            f,
+            format!(
+                "its package {} {what}, more than Lambda's limit of {MAX_UNZIPPED_BYTES} bytes \
+                 (250 MB) unzipped: make the package smaller (move dependencies to a layer or \
+                 an image)",
+                zip.display()
+            ),
+        )
+    };
+    let mut file = File::open(zip).map_err(unreadable)?;
+    let size = file.metadata().map_err(unreadable)?.len();
+    if size > MAX_UNZIPPED_BYTES {
+        return Err(too_big(format!("is {size} bytes")));
+    }
+    let hash = short_hash(&mut file).map_err(unreadable)?;
+    file.rewind().map_err(unreadable)?;
+    let stem = zip
+        .file_stem()
+        .map(|s| safe_name(&s.to_string_lossy()))
+        .unwrap_or_default();
+    let target = absolute(&unpack_dir.join(format!("{stem}-{hash}")));
+    if target.is_dir() {
+        return Ok(target);
+    }
     let mut archive =
-        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| bad_zip(e.to_string()))?;
+        zip::ZipArchive::new(BufReader::new(file)).map_err(|e| bad_zip(e.to_string()))?;
+    if archive.len() > MAX_ZIP_ENTRIES {
+        return Err(bad_zip(format!(
+            "it has {} entries, more than the {MAX_ZIP_ENTRIES} wsproxy unpacks",
+            archive.len()
+        )));
+    }
+    // The sizes the zip declares; reading an entry fails past its declared size, so they
+    // bound what is written.
+    let mut declared: u64 = 0;
     for i in 0..archive.len() {
-        let entry = archive.by_index(i).map_err(|e| bad_zip(e.to_string()))?;
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|e| bad_zip(e.to_string()))?;
         // zip would write `/etc/x` as `etc/x`; such a zip was not made for Lambda either.
         let absolute = entry.name_raw().first() == Some(&b'/');
         if absolute || entry.enclosed_name().is_none() {
@@ -46,6 +93,10 @@ pub(super) fn unpack(f: &FunctionDef, zip: &Path, unpack_dir: &Path) -> Result<P
                 String::from_utf8_lossy(entry.name_raw())
             )));
         }
+        declared = declared.saturating_add(entry.size());
+    }
+    if declared > MAX_UNZIPPED_BYTES {
+        return Err(too_big(format!("holds {declared} bytes")));
     }
     let io_error = |what: &Path, e: std::io::Error| {
         resource_error(
@@ -57,19 +108,76 @@ pub(super) fn unpack(f: &FunctionDef, zip: &Path, unpack_dir: &Path) -> Result<P
         )
     };
     std::fs::create_dir_all(unpack_dir).map_err(|e| io_error(unpack_dir, e))?;
-    // Unpacked beside the target and renamed into place: a half-unpacked folder is never
-    // taken for a finished one, and two gateways unpacking at once both end with one.
+    let lock = lock(unpack_dir).map_err(|e| io_error(&unpack_dir.join(LOCK_FILE), e))?;
+    // Unpacked while this one waited for the lock.
+    if target.is_dir() {
+        return Ok(target);
+    }
+    remove_partials(unpack_dir);
     let partial = tempfile::Builder::new()
-        .prefix(&format!(".{}-", safe_name(&f.name)))
+        .prefix(&format!("{PARTIAL_PREFIX}{stem}-"))
         .tempdir_in(unpack_dir)
         .map_err(|e| io_error(unpack_dir, e))?;
     archive
         .extract(partial.path())
         .map_err(|e| bad_zip(e.to_string()))?;
-    match std::fs::rename(partial.path(), &target) {
-        Ok(()) => Ok(target),
-        Err(_) if target.is_dir() => Ok(target),
-        Err(e) => Err(io_error(&target, e)),
+    std::fs::rename(partial.path(), &target).map_err(|e| io_error(&target, e))?;
+    drop(lock);
+    Ok(target)
+}
+
+/// The first six bytes of the SHA-256 of `file`, in hex.
+fn short_hash(file: &mut File) -> std::io::Result<String> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0; 64 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Takes the exclusive lock of `unpack_dir`, waiting for another unpack to finish.
+fn lock(unpack_dir: &Path) -> std::io::Result<File> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(unpack_dir.join(LOCK_FILE))?;
+    file.lock()?;
+    Ok(file)
+}
+
+/// Removes the partial folders of unpacks that were killed (the caller holds the lock, so
+/// no unpack is running).
+fn remove_partials(unpack_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(unpack_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(PARTIAL_PREFIX)
+        {
+            let path = entry.path();
+            match std::fs::remove_dir_all(&path) {
+                Ok(()) => tracing::info!(
+                    "removed {}, left by an unpack that did not finish",
+                    path.display()
+                ),
+                Err(e) => tracing::warn!("cannot remove {}: {e}", path.display()),
+            }
+        }
     }
 }
 
@@ -137,7 +245,7 @@ mod tests {
             .unwrap()
             .to_str()
             .unwrap()
-            .starts_with("chat_fn-"));
+            .starts_with("app-"));
         let mode = std::fs::metadata(at.join("bootstrap"))
             .unwrap()
             .permissions()
@@ -156,6 +264,7 @@ mod tests {
         let names: Vec<_> = std::fs::read_dir(&unpack_dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n != LOCK_FILE)
             .collect();
         assert_eq!(names.len(), 2, "{names:?}");
     }

@@ -5,3 +5,4 @@ mod runtime;
 mod template;
 mod terraform;
 mod terraform_errors;
+mod unpack;
