@@ -92,15 +92,9 @@ impl FunctionArgs {
         if !functions_run {
             return Ok(None);
         }
-        let home = || wsproxy_lambda::process_env("HOME").map(PathBuf::from);
-        let cache = wsproxy_lambda::process_env("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| {
-                let caches = if cfg!(target_os = "macos") { "Library/Caches" } else { ".cache" };
-                home().map(|h| h.join(caches))
-            })
+        let cache = crate::cache::wsproxy_cache_dir()
             .context("no cache folder for the local CA (HOME is not set): give one with --tls-dir DIR, or pass --no-tls")?;
-        Ok(Some(cache.join("wsproxy").join("tls")))
+        Ok(Some(cache.join("tls")))
     }
 
     /// The functions and their routes; `env` is every function's base environment

@@ -104,16 +104,11 @@ fn pairs(specs: &[String], flag: &str, form: &str) -> anyhow::Result<BTreeMap<St
         .collect()
 }
 
-/// Where zip packages are unpacked: `$XDG_CACHE_HOME/wsproxy/functions`, else
-/// `~/.cache/wsproxy/functions`, else the temporary folder's.
+/// Where zip packages are unpacked: the user's cache folder's `wsproxy/functions`, else
+/// the temporary folder's.
 fn unpack_dir() -> PathBuf {
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")));
-    cache
-        .unwrap_or_else(std::env::temp_dir)
-        .join("wsproxy")
+    crate::cache::wsproxy_cache_dir()
+        .unwrap_or_else(|| std::env::temp_dir().join("wsproxy"))
         .join("functions")
 }
 

@@ -1,6 +1,7 @@
 //! The `wsproxy` command: glue between the command line and the library crates.
 
 mod aws;
+mod cache;
 mod deploy;
 mod doctor;
 mod lambda;

@@ -35,6 +35,9 @@ pub(crate) struct Served {
     pub(crate) ws: String,
     pub(crate) printed: Vec<String>,
     pub(crate) log: Arc<Mutex<String>>,
+    /// The child's own cache folder (`XDG_CACHE_HOME`: its local CA, its unpacked zips),
+    /// unless the test gave one; removed when dropped.
+    pub(crate) _cache: Option<tempfile::TempDir>,
 }
 
 impl Served {
@@ -46,8 +49,16 @@ impl Served {
     }
 
     /// `wsproxy serve` on a free loopback port with `flags` and the variables `env` added.
+    /// Without `XDG_CACHE_HOME` in `env` it gets a fresh cache folder of its own: no test
+    /// shares the user's (or another test's) local CA or unpacked zips.
     pub(crate) async fn launch(flags: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wsproxy"))
+        let cache = (!env.iter().any(|(k, _)| *k == "XDG_CACHE_HOME"))
+            .then(|| tempfile::tempdir().expect("a cache folder"));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_wsproxy"));
+        if let Some(cache) = &cache {
+            command.env("XDG_CACHE_HOME", cache.path());
+        }
+        let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(flags)
             .envs(env.iter().copied())
@@ -91,6 +102,7 @@ impl Served {
             ws,
             printed,
             log,
+            _cache: cache,
         }
     }
 

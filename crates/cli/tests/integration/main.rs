@@ -2,6 +2,7 @@
 //! executable (`CARGO_BIN_EXE_wsproxy`) as a user would, with moto as AWS where needed.
 
 mod bench;
+mod ca_folder;
 mod deploy;
 mod doctor;
 mod errors;
