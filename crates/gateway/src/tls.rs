@@ -95,7 +95,7 @@ impl LocalTls {
         let _locked = ca::lock(dir)?;
         let mut ca = match ca::read(dir)? {
             Stored::Missing => ca::create(dir)?,
-            Stored::Found(ca) => ca,
+            Stored::Found(ca) => *ca,
             Stored::Broken(why) => ca::repair(dir, &why)?,
         };
         let mut leaf = sign(&ca, &names, dir)?;

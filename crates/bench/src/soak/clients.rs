@@ -139,9 +139,9 @@ struct Client {
 impl Client {
     /// Opens socket number `i`: every tenth a chat socket of booking `soak-{i % 50}`.
     async fn open(ws: &str, i: usize, counts: &Arc<Counts>) -> Option<Self> {
-        let chat = i % 10 == 0;
+        let chat = i.is_multiple_of(10);
         let url = if chat {
-            let user = if i % 20 == 0 { "alice" } else { "bob" };
+            let user = if i.is_multiple_of(20) { "alice" } else { "bob" };
             format!(
                 "{ws}?type=chat&booking_id=soak-{}&token=user:{user}",
                 i % 50

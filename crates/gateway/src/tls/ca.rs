@@ -62,7 +62,7 @@ pub(super) enum Stored {
     /// Neither file: a new folder.
     Missing,
     /// A readable certificate and key (whether they match is checked by signing with them).
-    Found(Ca),
+    Found(Box<Ca>),
     /// A file missing, truncated or garbled: why.
     Broken(String),
 }
@@ -87,7 +87,7 @@ pub(super) fn read(dir: &Path) -> Result<Stored, TlsError> {
             "{CA_KEY_FILE} is not a readable private key (truncated?)"
         )));
     };
-    Ok(Stored::Found(Ca { pem, der, key }))
+    Ok(Stored::Found(Box::new(Ca { pem, der, key })))
 }
 
 /// Makes a new CA in `dir` (locked by the caller) and writes it.

@@ -184,7 +184,10 @@ async fn a_ca_that_is_not_wsproxys_is_refused_and_left_alone() {
     let cert = params.self_signed(&key).unwrap();
     std::fs::write(folder.0.join("ca.pem"), cert.pem()).unwrap();
     std::fs::write(folder.0.join("ca-key.pem"), key.serialize_pem()).unwrap();
-    let e = bind(&folder.0).await.err().expect("refused").to_string();
+    let Err(e) = bind(&folder.0).await else {
+        panic!("a CA that is not wsproxy's is refused");
+    };
+    let e = e.to_string();
     assert!(
         e.contains(&folder.0.display().to_string()) && e.contains("not wsproxy's"),
         "{e}"
