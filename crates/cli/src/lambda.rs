@@ -27,7 +27,8 @@ pub(crate) struct FunctionArgs {
     #[arg(long = "route-function", value_name = "ROUTE=NAME")]
     pub route_functions: Vec<String>,
     /// A function's working directory (repeatable): NAME=DIR. Default: the program's
-    /// directory for a path, the current directory otherwise.
+    /// directory for a program given by path without arguments (a `bootstrap`), the current
+    /// directory otherwise (an interpreter: `.venv/bin/python -m awslambdaric app.handler`).
     #[arg(long = "function-dir", value_name = "NAME=DIR")]
     pub function_dirs: Vec<String>,
     /// A variable of a function's environment (repeatable): NAME:KEY=VALUE.

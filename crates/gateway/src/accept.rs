@@ -88,7 +88,14 @@ pub(crate) async fn serve(
             };
             match &tls {
                 None => {
-                    let task = serve_connection(stream, peer, router.clone(), &builder, slot);
+                    let task = serve_connection(
+                        stream,
+                        peer,
+                        Scheme::Http,
+                        router.clone(),
+                        &builder,
+                        slot,
+                    );
                     tokio::spawn(until_closed(task, close_rx.clone()));
                 }
                 Some(tls) => {
@@ -179,10 +186,31 @@ pub(crate) async fn until_closed(conn: impl Served, mut close: watch::Receiver<(
     }
 }
 
-/// The gateway's router on one connection, which knows its peer and holds its slot.
+/// What a connection speaks under HTTP: the gateway's `X-Forwarded-Proto` for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scheme {
+    /// Plain HTTP (`ws://`, `http://`).
+    Http,
+    /// TLS (`wss://`, `https://`).
+    Https,
+}
+
+impl Scheme {
+    /// `http` or `https`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Https => "https",
+        }
+    }
+}
+
+/// The gateway's router on one connection, which knows its peer and scheme and holds its
+/// slot.
 pub(crate) fn serve_connection<I>(
     stream: I,
     peer: SocketAddr,
+    scheme: Scheme,
     router: Router,
     builder: &http1::Builder,
     slot: ConnectionSlot,
@@ -192,6 +220,7 @@ where
 {
     let service = service_fn(move |mut req: Request<Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
+        req.extensions_mut().insert(scheme);
         req.extensions_mut().insert(slot.clone());
         router.clone().oneshot(req)
     });

@@ -1,13 +1,13 @@
 //! One port for plain and TLS connections: the first byte of a connection tells them apart
 //! (a TLS handshake record starts with 0x16; an HTTP request line with a letter), so `ws://`,
-//! `wss://`, `http://` and `https://` all reach the gateway at the address the client used,
-//! which stays the events' `domainName`.
+//! `wss://`, `http://` and `https://` all reach the gateway on one address, the events'
+//! `domainName`; the scheme becomes `X-Forwarded-Proto`.
 //!
 //! The wait for that byte, the TLS handshake and the first request's headers share one
 //! deadline, the header read timeout counted from the accept: a client that stalls its
 //! handshake is closed as one that stalls its headers is, no later.
 
-use crate::accept::{serve_connection, until_closed, Accepted};
+use crate::accept::{serve_connection, until_closed, Accepted, Scheme};
 use axum::Router;
 use hyper::server::conn::http1;
 use std::time::Duration;
@@ -62,10 +62,12 @@ pub(crate) async fn serve(
     builder.header_read_timeout(left.max(Duration::from_millis(1)));
     match stream {
         Opened::Plain(s) => {
-            until_closed(serve_connection(s, peer, router, &builder, slot), close).await
+            let task = serve_connection(s, peer, Scheme::Http, router, &builder, slot);
+            until_closed(task, close).await;
         }
         Opened::Tls(s) => {
-            until_closed(serve_connection(*s, peer, router, &builder, slot), close).await
+            let task = serve_connection(*s, peer, Scheme::Https, router, &builder, slot);
+            until_closed(task, close).await;
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The `$connect` handshake: the upgrade waits for the integration, and a non-2xx refuses it.
 
-use crate::accept::ConnectionSlot;
+use crate::accept::{ConnectionSlot, Scheme};
 use crate::connections::{Handle, HandleEnds};
 use crate::event::{invoke, now_ms, ConnectionMeta, EventType};
 use crate::handshake::{self, plain};
@@ -22,8 +22,8 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tracing::{debug, info, info_span, warn, Instrument as _};
 
-/// Longest `Host` and `User-Agent` kept for the socket's life (its events' `domainName` and
-/// `identity.userAgent`); `$connect`'s `headers` carry them whole.
+/// Longest `User-Agent` kept for the socket's life (its events' `identity.userAgent`);
+/// `$connect`'s `headers` carry it whole.
 const MAX_KEPT_HEADER_BYTES: usize = 1024;
 
 /// What the connection task needs from the upgrade request.
@@ -196,19 +196,28 @@ fn upgrade_request(
                 .collect::<Vec<_>>()
         })
         .collect();
+    // The gateway's own name, never the client's `Host`: a function that builds its
+    // `@connections` endpoint from `domainName` (as AWS's examples do) must not be sent to a
+    // host the client chose.
+    let domain = crate::builder::reachable(gw.local_addr);
+    let scheme = req
+        .extensions()
+        .get::<Scheme>()
+        .copied()
+        .unwrap_or(Scheme::Http);
+    let mut headers = header_map(h);
+    forwarded(&mut headers, peer, domain.port(), scheme);
     UpgradeRequest {
         key: text(header::SEC_WEBSOCKET_KEY).unwrap_or_default(),
         offered_protocols,
         query: parse_query(req.uri().query().unwrap_or("")),
-        headers: header_map(h),
+        headers,
         started: Instant::now(),
         meta: ConnectionMeta {
             connection_id,
             connected_at_ms: now_ms(),
             stage: gw.config.stage.clone(),
-            domain_name: text(header::HOST)
-                .map(bounded)
-                .unwrap_or_else(|| gw.local_addr.to_string()),
+            domain_name: domain.to_string(),
             source_ip: peer.ip().to_canonical().to_string(),
             user_agent: text(header::USER_AGENT).map(bounded),
         },
@@ -246,6 +255,19 @@ pub(crate) fn parse_query(query: &str) -> HashMap<String, String> {
 }
 
 /// Request headers by lower-case name; repeated headers are joined with `,`.
+/// API Gateway's `X-Forwarded-*` headers, whatever the client sent: the client's address
+/// appended to its `X-Forwarded-For`, and the gateway's own port and scheme.
+fn forwarded(headers: &mut HashMap<String, String>, peer: SocketAddr, port: u16, scheme: Scheme) {
+    let ip = peer.ip().to_canonical().to_string();
+    let chain = match headers.remove("x-forwarded-for") {
+        Some(given) if !given.trim().is_empty() => format!("{}, {ip}", given.trim()),
+        _ => ip,
+    };
+    headers.insert("x-forwarded-for".to_owned(), chain);
+    headers.insert("x-forwarded-port".to_owned(), port.to_string());
+    headers.insert("x-forwarded-proto".to_owned(), scheme.as_str().to_owned());
+}
+
 fn header_map(headers: &HeaderMap) -> HashMap<String, String> {
     let mut out: HashMap<String, String> = HashMap::new();
     for (name, value) in headers {

@@ -70,7 +70,9 @@ pub struct LambdaConfig {
     /// The program's arguments.
     pub args: Vec<String>,
     /// Where the processes run (`LAMBDA_TASK_ROOT`, as `/var/task` on AWS); by default the
-    /// program's directory for a path, the current directory for a name found on `PATH`.
+    /// program's directory for a program given by path without `args` (a `bootstrap`), the
+    /// current directory otherwise (a name found on `PATH`, or an interpreter given by path,
+    /// `.venv/bin/python -m awslambdaric app.handler`, whose arguments name the code).
     pub working_dir: Option<PathBuf>,
     /// `_HANDLER`; by default the argument after `awslambdaric`/`aws-lambda-ric`, or
     /// `bootstrap` for a program without arguments.
@@ -195,10 +197,14 @@ impl LambdaConfig {
     pub(crate) fn prepare(&mut self) -> Result<PathBuf, String> {
         let program = self.program()?;
         let is_path = self.bootstrap.components().count() > 1 || self.bootstrap.is_absolute();
+        // A program given by path and run alone is a `bootstrap`: it runs in its folder. With
+        // arguments it interprets something they name (`.venv/bin/python -m awslambdaric
+        // app.handler`), found from where the user is.
+        let own_folder = is_path && self.args.is_empty();
         let given = self.working_dir.is_some();
         let dir = match self.working_dir.take() {
             Some(dir) => dir,
-            None if is_path => program
+            None if own_folder => program
                 .parent()
                 .map(std::path::Path::to_path_buf)
                 .unwrap_or_else(|| ".".into()),
@@ -211,7 +217,7 @@ impl LambdaConfig {
                 dir.display()
             )
         })?;
-        let code = if !given && is_path {
+        let code = if !given && own_folder {
             program.clone()
         } else {
             dir.clone()
@@ -367,5 +373,26 @@ mod tests {
         assert!(c.program().unwrap_err().contains("command not found"));
         c.bootstrap = "./no/such/bootstrap".into();
         assert!(c.program().unwrap_err().contains("no such file"));
+    }
+
+    #[test]
+    fn a_bootstrap_runs_in_its_folder_and_an_interpreter_where_the_user_is() {
+        let sh = LambdaConfig::new("sh").program().expect("sh is on PATH");
+        let folder = std::fs::canonicalize(sh.parent().unwrap()).unwrap();
+        let here = std::fs::canonicalize(".").unwrap();
+
+        let mut bootstrap = LambdaConfig::new(&sh);
+        let code = bootstrap.prepare().unwrap();
+        assert_eq!(bootstrap.working_dir.as_deref(), Some(folder.as_path()));
+        assert_eq!(
+            code, bootstrap.bootstrap,
+            "a bootstrap's code is the file alone"
+        );
+
+        let mut interpreter = LambdaConfig::new(&sh);
+        interpreter.args = vec!["-c".into(), "exit 0".into()];
+        let code = interpreter.prepare().unwrap();
+        assert_eq!(interpreter.working_dir.as_deref(), Some(here.as_path()));
+        assert_eq!(code, here, "an interpreter's code is the folder it runs in");
     }
 }

@@ -290,6 +290,7 @@ impl Processes {
                         Ok(s) => s.to_string(),
                         Err(e) => format!("lost track of it: {e}"),
                     };
+                    super::spawn::kill_group(pid);
                     return (reason, false);
                 }
                 Some(g) = kills.recv() => {
@@ -298,6 +299,7 @@ impl Processes {
                     }
                     self.with_current(slot, |r| sample_rss(&mut r.stats));
                     let _ = child.start_kill();
+                    super::spawn::kill_group(pid);
                     let reason = match child.wait().await {
                         Ok(s) => format!("killed ({s})"),
                         Err(e) => format!("killed ({e})"),

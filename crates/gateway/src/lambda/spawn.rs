@@ -2,7 +2,7 @@
 //! copied to ours.
 
 use super::LambdaConfig;
-use std::io::Write as _;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt as _, AsyncRead, BufReader};
@@ -90,19 +90,103 @@ fn end_with_the_gateway(cmd: &mut Command) {
     }
 }
 
-/// Copies the child's output to ours, line by line, after `prefix`.
+/// Kills what is left of the process group `pid` led (the function process started in its
+/// own group: whatever it started, shells, workers, a runtime client's children), so that
+/// nothing a function started outlives it. Does nothing for pid 0 (never started).
+pub(crate) fn kill_group(pid: u32) {
+    #[cfg(unix)]
+    if let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        // ESRCH (the group is empty already) is the usual answer once the leader has exited.
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+}
+
+/// Longest piece of a function's output copied as one line: CloudWatch's largest log event
+/// (256 KB). Output without a newline is forwarded in pieces of this size, so a function that
+/// writes without end costs the gateway at most this much per stream.
+pub(crate) const MAX_LINE_BYTES: usize = 256 * 1024;
+
+/// Copies the child's output to our stderr, line by line, after `prefix`.
 pub(crate) async fn forward(out: impl AsyncRead + Unpin, prefix: String) {
+    forward_to(out, &prefix, || std::io::stderr().lock()).await;
+}
+
+/// Copies `out` to the writers `sink` gives, one line (or one [`MAX_LINE_BYTES`] piece of a
+/// longer line) at a time, each after `prefix`.
+async fn forward_to<W: Write>(out: impl AsyncRead + Unpin, prefix: &str, sink: impl Fn() -> W) {
     let mut reader = BufReader::new(out);
     let mut line = Vec::new();
+    let emit = |line: &[u8]| {
+        let text = String::from_utf8_lossy(line);
+        let _ = writeln!(sink(), "{prefix} {}", text.trim_end_matches(['\n', '\r']));
+    };
     loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {
-                let text = String::from_utf8_lossy(&line);
-                let mut stderr = std::io::stderr().lock();
-                let _ = writeln!(stderr, "{prefix} {}", text.trim_end_matches(['\n', '\r']));
-            }
+        let available = match reader.fill_buf().await {
+            Ok([]) | Err(_) => break,
+            Ok(bytes) => bytes,
+        };
+        let room = MAX_LINE_BYTES - line.len();
+        let take = available.len().min(room);
+        let (used, ended) = match available[..take].iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (take, line.len() + take == MAX_LINE_BYTES),
+        };
+        line.extend_from_slice(&available[..used]);
+        reader.consume(used);
+        if ended {
+            emit(&line);
+            line.clear();
         }
+    }
+    if !line.is_empty() {
+        emit(&line);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// What `forward_to` wrote, shared with the test.
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    async fn lines_of(input: Vec<u8>) -> Vec<String> {
+        let sink = Sink::default();
+        forward_to(&input[..], "[f]", || sink.clone()).await;
+        let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        out.lines().map(str::to_owned).collect()
+    }
+
+    #[tokio::test]
+    async fn lines_are_copied_after_the_prefix() {
+        let lines = lines_of(b"one\r\ntwo\nlast without newline".to_vec()).await;
+        assert_eq!(lines, ["[f] one", "[f] two", "[f] last without newline"]);
+    }
+
+    #[tokio::test]
+    async fn output_without_newlines_goes_in_bounded_pieces_and_nothing_is_lost() {
+        let total = 5 * MAX_LINE_BYTES + 123;
+        let lines = lines_of(vec![b'a'; total]).await;
+        assert_eq!(lines.len(), 6);
+        assert!(lines
+            .iter()
+            .all(|l| l.len() <= "[f] ".len() + MAX_LINE_BYTES));
+        let copied: usize = lines.iter().map(|l| l.len() - "[f] ".len()).sum();
+        assert_eq!(copied, total);
     }
 }

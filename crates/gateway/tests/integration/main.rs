@@ -9,6 +9,7 @@ mod connections_api;
 mod core_integration;
 mod edge_limits;
 mod lambda_authorizer;
+mod lambda_children;
 mod lambda_events;
 mod lambda_function;
 mod lambda_reload;

@@ -37,6 +37,39 @@ async fn refused_connect_fails_the_upgrade_with_its_status_and_body() {
 }
 
 #[tokio::test]
+async fn the_domain_name_and_forwarded_headers_are_the_gateways_not_the_clients() {
+    let gw = TestGateway::start(config()).await;
+    let req = ws_request(
+        &gw.ws_url("type=chat&booking_id=b1&token=t"),
+        &[
+            ("host", "attacker.example:443"),
+            ("x-forwarded-for", "10.9.8.7"),
+            ("x-forwarded-proto", "https"),
+            ("x-forwarded-port", "443"),
+        ],
+    );
+    let (_ws, _) = within("connect", tokio_tungstenite::connect_async(req))
+        .await
+        .unwrap();
+    let e = gw
+        .recorder
+        .wait_for("$connect", |e| e.event_type == EventType::Connect)
+        .await;
+    assert_eq!(
+        e.domain_name,
+        gw.addr.to_string(),
+        "never the client's Host"
+    );
+    assert_eq!(
+        e.headers["host"], "attacker.example:443",
+        "the header itself is kept"
+    );
+    assert_eq!(e.headers["x-forwarded-for"], "10.9.8.7, 127.0.0.1");
+    assert_eq!(e.headers["x-forwarded-proto"], "http");
+    assert_eq!(e.headers["x-forwarded-port"], gw.addr.port().to_string());
+}
+
+#[tokio::test]
 async fn connect_event_carries_the_request() {
     let gw = TestGateway::start(config()).await;
     let req = ws_request(
