@@ -1,5 +1,5 @@
 //! The handler called directly, with no function process: API Gateway's recorded events
-//! (`crates/gateway/tests/fixtures`) into [`Host::handle`], over the in-memory registry,
+//! (`wsproxy_test_support::fixtures`) into [`Host::handle`], over the in-memory registry,
 //! with one local HTTP server standing for the backend, the `@connections` API and the
 //! Lambda Invoke API, each recording what it was sent.
 
@@ -11,11 +11,9 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use wsproxy_core::{MemoryRegistry, Registry};
-
-const CONNECT: &str = include_str!("../../gateway/tests/fixtures/apigw-websocket-connect.json");
-const MESSAGE: &str = include_str!("../../gateway/tests/fixtures/apigw-websocket-message.json");
-const DISCONNECT: &str =
-    include_str!("../../gateway/tests/fixtures/apigw-websocket-disconnect.json");
+use wsproxy_test_support::fixtures::{
+    APIGW_CONNECT as CONNECT, APIGW_DISCONNECT as DISCONNECT, APIGW_MESSAGE as MESSAGE,
+};
 
 /// The connection id of the three fixtures.
 const ID: &str = "TWegAcC4EowCHnA=";

@@ -324,10 +324,10 @@ pub(crate) fn query(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         .collect()
 }
 
-/// A fixture of `tests/fixtures/`, as JSON.
+/// An API Gateway event fixture by file name ([`wsproxy_test_support::fixtures`]), as JSON.
 pub(crate) fn fixture(name: &str) -> serde_json::Value {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).expect(&path)).expect("fixture JSON")
+    wsproxy_test_support::fixtures::apigw_event(name)
+        .unwrap_or_else(|| panic!("no fixture named {name}"))
 }
 
 /// Every key path of a JSON event (`requestContext.identity.sourceIp`...), not descending

@@ -17,11 +17,7 @@ use std::time::Instant;
 use wsproxy_gateway::lambda::LambdaIntegration;
 use wsproxy_test_support::props;
 
-const TEMPLATES: [&str; 3] = [
-    include_str!("../../../gateway/tests/fixtures/apigw-websocket-connect.json"),
-    include_str!("../../../gateway/tests/fixtures/apigw-websocket-message.json"),
-    include_str!("../../../gateway/tests/fixtures/apigw-websocket-disconnect.json"),
-];
+const TEMPLATES: [&str; 3] = wsproxy_test_support::fixtures::APIGW_EVENTS;
 
 async fn function() -> Arc<LambdaIntegration> {
     let closed = "http://127.0.0.1:9";
