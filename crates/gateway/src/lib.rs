@@ -12,11 +12,12 @@
 //! generated certificate ([`LocalTls`]), so a function's `https://{domainName}/{stage}` works.
 //!
 //! [`Gateway::builder`] wires it: listen, the connection table, the integration, the
-//! gateway; [`BoundGateway::serve`] serves, then stops the function of Lambda mode.
+//! gateway; [`BoundGateway::serve`] serves, then shuts the integration down.
 //!
 //! Routes run on an [`Integration`]: [`CoreIntegration`] runs the wsproxy core in process,
-//! pushing through [`Connections`] directly; [`lambda::LambdaIntegration`] runs a real AWS
-//! Lambda `bootstrap` binary as child processes behind a local Lambda Runtime API.
+//! pushing through [`Connections`] directly; [`function_integration`] runs them on real AWS
+//! Lambda functions (a `bootstrap` binary or any runtime) as the local Lambda service
+//! (`wsproxy-lambda-local`) runs them, with API Gateway's events, authorizer and answers.
 
 mod accept;
 pub mod admin;
@@ -29,9 +30,9 @@ mod core_integration;
 mod ending;
 mod error;
 mod event;
+pub mod function_integration;
 mod handshake;
 mod ids;
-pub mod lambda;
 mod limits;
 mod routes;
 mod server;

@@ -2,7 +2,6 @@
 
 use crate::builder::{reachable, GatewayBuilder};
 use crate::event::Integration;
-use crate::lambda::{Functions, LambdaIntegration};
 use crate::routes::RouteSelector;
 use crate::throttle::TokenBucket;
 use crate::{accept, connections_api, upgrade, Connections, GatewayConfig, GatewayError, LocalTls};
@@ -53,7 +52,6 @@ pub(crate) fn bound(
     integration: Arc<dyn Integration>,
     fallback: Option<Router>,
     listener: TcpListener,
-    lambda: Option<Arc<Functions>>,
     tls: Option<LocalTls>,
 ) -> Result<BoundGateway, GatewayError> {
     let selector = RouteSelector::new(&config.route_selection_expression, &config.routes)
@@ -81,7 +79,6 @@ pub(crate) fn bound(
         listener,
         router,
         shared,
-        lambda,
     })
 }
 
@@ -106,7 +103,6 @@ pub struct BoundGateway {
     listener: TcpListener,
     router: Router,
     shared: Arc<Shared>,
-    lambda: Option<Arc<Functions>>,
 }
 
 impl std::fmt::Debug for BoundGateway {
@@ -114,7 +110,6 @@ impl std::fmt::Debug for BoundGateway {
         f.debug_struct("BoundGateway")
             .field("local_addr", &self.shared.local_addr)
             .field("stage", &self.shared.config.stage)
-            .field("lambda", &self.lambda)
             .finish_non_exhaustive()
     }
 }
@@ -157,23 +152,12 @@ impl BoundGateway {
         &self.shared.connections
     }
 
-    /// The function, when the routes run on one ([`GatewayBuilder::lambda`]); with several
-    /// ([`GatewayBuilder::functions`]), the one of the routes not mapped to another.
-    pub fn lambda(&self) -> Option<&Arc<LambdaIntegration>> {
-        self.lambda.as_ref().map(|f| f.default_function())
-    }
-
-    /// The functions, when the routes run on functions.
-    pub fn functions(&self) -> Option<&Arc<Functions>> {
-        self.lambda.as_ref()
-    }
-
     /// Serves on a task of its own until [`ServingGateway::shutdown`].
     pub fn spawn(self) -> ServingGateway {
         let local_addr = self.local_addr();
         let endpoint = self.endpoint();
         let connections = self.connections().clone();
-        let lambda = self.lambda.clone();
+        let integration = self.shared.integration.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(self.serve_sockets(async {
             let _ = stopped.await;
@@ -182,24 +166,23 @@ impl BoundGateway {
             local_addr,
             endpoint,
             connections,
-            lambda,
+            integration,
             stop: Some(stop),
             task: Some(task),
         }
     }
 
     /// Serves until `shutdown` resolves; then every socket gets a close frame (1001 Going away),
-    /// `$disconnect` runs for each, the function (if any) is stopped, and this returns.
+    /// `$disconnect` runs for each, the integration is shut down ([`Integration::shutdown`]:
+    /// the functions stop), and this returns.
     pub async fn serve(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), GatewayError> {
-        let lambda = self.lambda.clone();
+        let integration = self.shared.integration.clone();
         let served = self.serve_sockets(shutdown).await;
-        // Only now: every `$disconnect` above ran on the function.
-        if let Some(lambda) = lambda {
-            lambda.shutdown().await;
-        }
+        // Only now: every `$disconnect` above ran on the integration.
+        integration.shutdown().await;
         served
     }
 
@@ -211,7 +194,6 @@ impl BoundGateway {
             listener,
             router,
             shared,
-            lambda: _,
         } = self;
         info!(
             address = %shared.local_addr,
@@ -268,12 +250,11 @@ impl BoundGateway {
 }
 
 /// A gateway serving on a task of its own ([`BoundGateway::spawn`]).
-#[derive(Debug)]
 pub struct ServingGateway {
     local_addr: SocketAddr,
     endpoint: String,
     connections: Arc<Connections>,
-    lambda: Option<Arc<Functions>>,
+    integration: Arc<dyn Integration>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), GatewayError>>>,
 }
@@ -294,16 +275,6 @@ impl ServingGateway {
         &self.connections
     }
 
-    /// The function, when the routes run on one (with several, the default one).
-    pub fn lambda(&self) -> Option<&Arc<LambdaIntegration>> {
-        self.lambda.as_ref().map(|f| f.default_function())
-    }
-
-    /// The functions, when the routes run on functions.
-    pub fn functions(&self) -> Option<&Arc<Functions>> {
-        self.lambda.as_ref()
-    }
-
     /// Starts the shutdown: every socket gets a close frame (1001 Going away) and
     /// `$disconnect` runs for each; [`ServingGateway::stopped`] waits for it.
     pub fn stop(&mut self) {
@@ -313,7 +284,7 @@ impl ServingGateway {
     }
 
     /// Waits until serving ended after [`ServingGateway::stop`]: every `$disconnect` ran.
-    /// The function, if any, still runs.
+    /// The integration (its functions, if any) still runs.
     pub async fn stopped(&mut self) -> Result<(), GatewayError> {
         match self.task.take() {
             Some(task) => task
@@ -323,15 +294,22 @@ impl ServingGateway {
         }
     }
 
-    /// Shuts down as [`BoundGateway::serve`] does (the sockets, then the function) and
-    /// waits for it; called again, it does nothing.
+    /// Shuts down as [`BoundGateway::serve`] does (the sockets, then the integration) and
+    /// waits for it; called again, the sockets are not waited for again.
     pub async fn shutdown(&mut self) -> Result<(), GatewayError> {
         self.stop();
         let served = self.stopped().await;
-        if let Some(lambda) = &self.lambda {
-            lambda.shutdown().await;
-        }
+        self.integration.shutdown().await;
         served
+    }
+}
+
+impl std::fmt::Debug for ServingGateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServingGateway")
+            .field("local_addr", &self.local_addr)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
     }
 }
 

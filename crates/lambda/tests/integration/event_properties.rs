@@ -14,7 +14,7 @@ use proptest::test_runner::TestRunner;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Instant;
-use wsproxy_gateway::lambda::LambdaIntegration;
+use wsproxy_lambda_local::LocalFunction;
 use wsproxy_test_support::props;
 
 const TEMPLATES: [&str; 3] = [
@@ -23,7 +23,7 @@ const TEMPLATES: [&str; 3] = [
     include_str!("../../../gateway/tests/fixtures/apigw-websocket-disconnect.json"),
 ];
 
-async fn function() -> Arc<LambdaIntegration> {
+async fn function() -> Arc<LocalFunction> {
     let closed = "http://127.0.0.1:9";
     let config = wsproxy_lambda::Config {
         table: "props".into(),
