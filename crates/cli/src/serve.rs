@@ -8,7 +8,9 @@ use wsproxy_aws::DynamoDbRegistry;
 use wsproxy_backend_http::HttpBackend;
 use wsproxy_core::{MemoryRegistry, Registry};
 use wsproxy_gateway::function_integration::FunctionsHandle;
-use wsproxy_gateway::{ConnectionLimits, Credentials, Gateway, GatewayConfig, Quotas};
+use wsproxy_gateway::{
+    ConnectionLimits, Credentials, Gateway, GatewayConfig, GatewayError, Quotas,
+};
 
 /// Flags of `wsproxy serve`; each has the environment variable of the contract or its own.
 #[derive(Debug, clap::Args)]
@@ -207,7 +209,12 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     {
         builder = builder.tls_dir(dir);
     }
-    let bound = builder.bind().await?;
+    let bound = builder.bind().await.map_err(|e| match e {
+        // The library names no flag; the CLI says which one sets the address.
+        GatewayError::AddrInUse { .. } => anyhow::anyhow!("{e}: pass --listen with another one"),
+        GatewayError::Listen { .. } => anyhow::anyhow!("{e} given to --listen"),
+        e => e.into(),
+    })?;
     let addr = bound.local_addr();
     if let Some(functions) = functions.get() {
         for f in functions.all() {

@@ -5,6 +5,7 @@
 
 use crate::event::Integration;
 use crate::server::bound;
+use crate::state::reachable;
 use crate::{Connections, CoreIntegration, GatewayConfig, GatewayError, LocalTls};
 use axum::Router;
 use futures::future::BoxFuture;
@@ -45,7 +46,20 @@ enum Routes {
     Other(Arc<dyn Integration>),
 }
 
-/// Wires a local API Gateway: [`crate::Gateway::builder`] gives one.
+/// A local API Gateway WebSocket API; [`Gateway::builder`] wires and binds one.
+#[derive(Debug)]
+pub struct Gateway {
+    _private: (),
+}
+
+impl Gateway {
+    /// A builder: choose the settings and the integration, then [`GatewayBuilder::bind`].
+    pub fn builder() -> GatewayBuilder {
+        GatewayBuilder::default()
+    }
+}
+
+/// Wires a local API Gateway: [`Gateway::builder`] gives one.
 ///
 /// ```no_run
 /// # async fn run(registry: std::sync::Arc<dyn wsproxy_core::Registry>, backend: std::sync::Arc<dyn wsproxy_core::Backend>) -> Result<(), wsproxy_gateway::GatewayError> {
@@ -234,27 +248,8 @@ impl GatewayBuilder {
     }
 }
 
-/// An address this machine can reach the gateway at (not the unspecified 0.0.0.0 / ::).
-pub(crate) fn reachable(addr: SocketAddr) -> SocketAddr {
-    match addr.ip() {
-        ip if !ip.is_unspecified() => addr,
-        std::net::IpAddr::V4(_) => SocketAddr::from(([127, 0, 0, 1], addr.port())),
-        std::net::IpAddr::V6(_) => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port())),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    #[test]
-    fn the_endpoint_of_an_unspecified_address_is_loopback() {
-        let at = |s: &str| reachable(s.parse().unwrap()).to_string();
-        assert_eq!(at("0.0.0.0:8080"), "127.0.0.1:8080");
-        assert_eq!(at("[::]:8080"), "[::1]:8080");
-        assert_eq!(at("192.0.2.1:80"), "192.0.2.1:80");
-    }
-
     #[tokio::test]
     async fn a_builder_without_an_integration_says_what_to_call() {
         let err = crate::Gateway::builder()

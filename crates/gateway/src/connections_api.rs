@@ -2,8 +2,8 @@
 //! [`crate::Connections`]: POST (send), GET (describe), DELETE (close).
 
 use crate::ids::new_amzn_request_id;
-use crate::server::Shared;
 use crate::sigv4;
+use crate::state::Shared;
 use crate::{ConnectionInfo, SendError};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};

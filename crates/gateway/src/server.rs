@@ -1,8 +1,8 @@
 //! The gateway server: one port for WebSockets, `@connections` and a fallback router.
 
-use crate::builder::{reachable, GatewayBuilder};
 use crate::event::Integration;
 use crate::routes::RouteSelector;
+use crate::state::{reachable, Shared, Tracker};
 use crate::throttle::TokenBucket;
 use crate::{accept, connections_api, upgrade, Connections, GatewayConfig, GatewayError, LocalTls};
 use axum::response::{IntoResponse, Response};
@@ -11,39 +11,11 @@ use axum::Router;
 use http::StatusCode;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, Notify};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tracing::info;
-
-/// State shared by every request handler and socket task.
-pub(crate) struct Shared {
-    pub config: GatewayConfig,
-    pub connections: Arc<Connections>,
-    pub integration: Arc<dyn Integration>,
-    pub selector: Arc<RouteSelector>,
-    pub tracker: Arc<Tracker>,
-    pub local_addr: SocketAddr,
-    /// The new-connection rate limit of WebSocket upgrades.
-    pub new_connections: TokenBucket,
-    /// TLS beside plain HTTP on the same port, when on.
-    pub tls: Option<LocalTls>,
-}
-
-/// A local API Gateway WebSocket API; [`Gateway::builder`] wires and binds one.
-#[derive(Debug)]
-pub struct Gateway {
-    _private: (),
-}
-
-impl Gateway {
-    /// A builder: choose the settings and the integration, then [`GatewayBuilder::bind`].
-    pub fn builder() -> GatewayBuilder {
-        GatewayBuilder::default()
-    }
-}
 
 /// Assembles a gateway on a bound `listener` (the builder's last step).
 pub(crate) fn bound(
@@ -131,7 +103,7 @@ impl BoundGateway {
     }
 
     /// The `@connections` base URL over TLS, `https://ADDR/{stage}`, when TLS is on
-    /// ([`GatewayBuilder::tls_dir`]).
+    /// ([`crate::GatewayBuilder::tls_dir`]).
     pub fn https_endpoint(&self) -> Option<String> {
         self.shared.tls.as_ref().map(|_| {
             format!(
@@ -310,45 +282,5 @@ impl std::fmt::Debug for ServingGateway {
             .field("local_addr", &self.local_addr)
             .field("endpoint", &self.endpoint)
             .finish_non_exhaustive()
-    }
-}
-
-/// Counts running connection tasks, so shutdown can wait for their `$disconnect`.
-#[derive(Debug, Default)]
-pub(crate) struct Tracker {
-    running: AtomicUsize,
-    idle: Notify,
-}
-
-/// Held by a running connection task; dropping it marks the task done.
-#[derive(Debug)]
-pub(crate) struct TaskGuard(Arc<Tracker>);
-
-impl Tracker {
-    /// Marks a task as running until the guard is dropped.
-    pub(crate) fn enter(self: &Arc<Self>) -> TaskGuard {
-        self.running.fetch_add(1, Ordering::SeqCst);
-        TaskGuard(self.clone())
-    }
-
-    /// Waits until no task runs.
-    pub(crate) async fn wait(&self) {
-        loop {
-            let idle = self.idle.notified();
-            tokio::pin!(idle);
-            idle.as_mut().enable();
-            if self.running.load(Ordering::SeqCst) == 0 {
-                return;
-            }
-            idle.await;
-        }
-    }
-}
-
-impl Drop for TaskGuard {
-    fn drop(&mut self) {
-        if self.0.running.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.0.idle.notify_waiters();
-        }
     }
 }

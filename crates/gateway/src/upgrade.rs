@@ -1,12 +1,13 @@
 //! The `$connect` handshake: the upgrade waits for the integration, and a non-2xx refuses it.
 
-use crate::accept::ConnectionSlot;
+use crate::close_code::ABNORMAL;
 use crate::connections::{Handle, HandleEnds};
 use crate::event::{invoke, now_ms, ConnectionMeta, EventType};
 use crate::handshake::{self, plain};
 use crate::routes::CONNECT_ROUTE;
-use crate::server::{Shared, TaskGuard};
-use crate::socket::{self, SocketContext, ABNORMAL};
+use crate::served::ConnectionSlot;
+use crate::socket::{self, SocketContext};
+use crate::state::{Shared, TaskGuard};
 use crate::IntegrationResponse;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};

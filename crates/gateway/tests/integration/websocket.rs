@@ -351,7 +351,12 @@ async fn a_taken_port_is_a_clear_error() {
         .expect_err("the port is taken");
     assert!(matches!(err, GatewayError::AddrInUse { .. }));
     assert!(
-        err.to_string().contains("pass --listen with another port"),
+        err.to_string()
+            .contains("address in use; choose another port"),
         "{err}"
+    );
+    assert!(
+        !err.to_string().contains("--"),
+        "a library names no CLI flag: {err}"
     );
 }
