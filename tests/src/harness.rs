@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use wsproxy_backend_http::HttpBackend;
 use wsproxy_core::{MemoryRegistry, Registry};
-use wsproxy_gateway::lambda::LambdaConfig;
+use wsproxy_gateway::function_integration::LocalFunctionConfig;
 use wsproxy_gateway::{
     ConnectionLimits, Credentials, Gateway, GatewayConfig, Quotas, ServingGateway,
 };
@@ -134,7 +134,7 @@ impl Harness {
                 let (registry, items, table) = store::dynamodb(None).await;
                 let function = function_config(backend_url, &table, &options);
                 let builder = builder.lambda(move |endpoint| {
-                    let mut lambda = LambdaConfig::new(bootstrap());
+                    let mut lambda = LocalFunctionConfig::new(bootstrap());
                     lambda.concurrency = 2;
                     lambda.env = wsproxy_lambda::Config {
                         endpoint: Some(endpoint.to_owned()),

@@ -11,7 +11,9 @@ use futures::SinkExt;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
-use wsproxy_gateway::lambda::LambdaConfig;
+use wsproxy_gateway::function_integration::{
+    FunctionsConfig, FunctionsHandle, LocalFunctionConfig,
+};
 use wsproxy_gateway::Gateway;
 
 /// Flags of `wsproxy bench lambda`.
@@ -162,7 +164,7 @@ async fn one_run(
     };
     // One process, its environment as `wsproxy serve --lambda` gives it.
     let function = move |endpoint: &str| {
-        let mut lambda = LambdaConfig::new(&bootstrap);
+        let mut lambda = LocalFunctionConfig::new(&bootstrap);
         let config = wsproxy_lambda::Config {
             endpoint: Some(endpoint.to_owned()),
             ..config
@@ -173,15 +175,16 @@ async fn one_run(
                 .env
                 .push(("WSPROXY_METRICS".to_owned(), "off".to_owned()));
         }
-        lambda
+        FunctionsConfig::single(lambda)
     };
+    let functions = FunctionsHandle::default();
     let mut gateway = Gateway::builder()
         .listen("127.0.0.1:0".parse()?)
-        .lambda(function)
+        .functions_into(&functions, function)
         .bind()
         .await?
         .spawn();
-    let lambda = gateway.lambda().context("no function")?.clone();
+    let lambda = functions.default_function().context("no function")?.clone();
     let ws = format!("ws://{}/dev", gateway.local_addr());
     anyhow::ensure!(
         lambda.ready(Duration::from_secs(10)).await,

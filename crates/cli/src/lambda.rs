@@ -4,7 +4,9 @@
 use anyhow::{bail, Context as _};
 use std::path::PathBuf;
 use std::time::Duration;
-use wsproxy_gateway::lambda::{AuthorizerConfig, FunctionsConfig, LambdaConfig};
+use wsproxy_gateway::function_integration::{
+    AuthorizerConfig, FunctionsConfig, LocalFunctionConfig,
+};
 
 /// The name of the function `--lambda` gives.
 pub(crate) const LAMBDA_NAME: &str = "wsproxy-local";
@@ -195,7 +197,7 @@ impl FunctionArgs {
 }
 
 /// A function named `name` running `line` (a path, or a command line in shell syntax).
-fn function(name: &str, line: &str, flag: &str) -> anyhow::Result<LambdaConfig> {
+fn function(name: &str, line: &str, flag: &str) -> anyhow::Result<LocalFunctionConfig> {
     let words = if std::path::Path::new(line).is_file() {
         // A path with spaces in it still names one program.
         vec![line.to_owned()]
@@ -206,7 +208,7 @@ fn function(name: &str, line: &str, flag: &str) -> anyhow::Result<LambdaConfig> 
     let Some((program, args)) = words.split_first().filter(|(p, _)| !p.is_empty()) else {
         bail!("{flag}: the command of function '{name}' is empty; give the program that runs it");
     };
-    let mut f = LambdaConfig::new(program);
+    let mut f = LocalFunctionConfig::new(program);
     f.args = args.to_vec();
     f.function_name = name.to_owned();
     Ok(f)

@@ -8,7 +8,9 @@ use wsproxy_apidef::{
     load_template, load_terraform, ApiDefinition, Launch, LaunchOptions, TemplateOptions,
     TerraformOptions,
 };
-use wsproxy_gateway::lambda::{AuthorizerConfig, FunctionsConfig, LambdaConfig};
+use wsproxy_gateway::function_integration::{
+    AuthorizerConfig, FunctionsConfig, LocalFunctionConfig,
+};
 
 /// The flags of `wsproxy serve` that read the API from the user's own infrastructure.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -140,7 +142,7 @@ impl LocalApi {
         let base = local_aws_env();
         let mut config = FunctionsConfig::default();
         for (f, launch) in self.api.functions.iter().zip(&self.launches) {
-            let mut lambda = LambdaConfig::new(&launch.program);
+            let mut lambda = LocalFunctionConfig::new(&launch.program);
             lambda.args = launch.args.clone();
             lambda.working_dir = Some(launch.working_dir.clone());
             lambda.handler = Some(launch.handler.clone());

@@ -7,7 +7,10 @@ use std::time::Duration;
 use wsproxy_aws::DynamoDbRegistry;
 use wsproxy_backend_http::HttpBackend;
 use wsproxy_core::{MemoryRegistry, Registry};
-use wsproxy_gateway::{ConnectionLimits, Credentials, Gateway, GatewayConfig, Quotas};
+use wsproxy_gateway::function_integration::FunctionsHandle;
+use wsproxy_gateway::{
+    ConnectionLimits, Credentials, Gateway, GatewayConfig, GatewayError, Quotas,
+};
 
 /// Flags of `wsproxy serve`; each has the environment variable of the contract or its own.
 #[derive(Debug, clap::Args)]
@@ -170,11 +173,14 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     let stage = config.stage.clone();
     let mut builder = Gateway::builder().config(config);
+    let functions = FunctionsHandle::default();
     let concurrency = args.functions.lambda_concurrency;
     builder = match (local_api, args.functions.any()) {
         (Some(api), _) => {
             let reload = !args.functions.no_reload;
-            builder.functions(move |endpoint: &str| api.functions(endpoint, concurrency, reload))
+            builder.functions_into(&functions, move |endpoint: &str| {
+                api.functions(endpoint, concurrency, reload)
+            })
         }
         (None, true) => {
             let base = crate::lambda::Base {
@@ -185,7 +191,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
                     ..wsproxy_lambda::Config::new(&backend_url)
                 },
             };
-            builder.functions(base.setup(&args.functions)?)
+            builder.functions_into(&functions, base.setup(&args.functions)?)
         }
         (None, false) => {
             let timeout = Duration::from_millis(args.backend_timeout_ms);
@@ -203,9 +209,14 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     {
         builder = builder.tls_dir(dir);
     }
-    let bound = builder.bind().await?;
+    let bound = builder.bind().await.map_err(|e| match e {
+        // The library names no flag; the CLI says which one sets the address.
+        GatewayError::AddrInUse { .. } => anyhow::anyhow!("{e}: pass --listen with another one"),
+        GatewayError::Listen { .. } => anyhow::anyhow!("{e} given to --listen"),
+        e => e.into(),
+    })?;
     let addr = bound.local_addr();
-    if let Some(functions) = bound.functions() {
+    if let Some(functions) = functions.get() {
         for f in functions.all() {
             println!(
                 "function {}: Runtime and Invoke APIs on {}",

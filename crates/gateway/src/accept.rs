@@ -4,9 +4,9 @@
 //! a connection opening with a TLS handshake record is served over TLS (`https://`,
 //! `wss://`), any other as plain HTTP ([`crate::tls`]).
 
+use crate::served::{serve_connection, until_closed, Accepted, ConnectionSlot, Scheme, Served};
 use crate::ConnectionLimits;
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::Router;
 use http::{header, HeaderValue, Request, Response, StatusCode};
 use hyper::body::Incoming;
@@ -16,14 +16,11 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
-use tower::ServiceExt as _;
 use tracing::{debug, warn};
 
 /// Connections over the cap answered 503 at once; beyond them a new connection is closed
@@ -33,13 +30,6 @@ const REFUSING: usize = 64;
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// Least time between two warnings of the same kind (accept errors, cap reached).
 const WARN_EVERY: Duration = Duration::from_secs(5);
-
-/// A connection's place under the cap: held by its HTTP task and, after an upgrade, by its
-/// socket task (taken from the request's extensions), so the slot frees when both are done.
-#[derive(Debug, Clone)]
-pub(crate) struct ConnectionSlot {
-    _permit: Arc<OwnedSemaphorePermit>,
-}
 
 /// Accepts and serves connections until `stop` resolves, then lets every connection finish
 /// its request (an upgraded socket lives on in its own task) and returns.
@@ -83,9 +73,7 @@ pub(crate) async fn serve(
             },
         };
         if let Ok(permit) = slots.clone().try_acquire_owned() {
-            let slot = ConnectionSlot {
-                _permit: Arc::new(permit),
-            };
+            let slot = ConnectionSlot::new(permit);
             match &tls {
                 None => {
                     let task = serve_connection(
@@ -130,103 +118,6 @@ pub(crate) async fn serve(
     drop(close_rx);
     let _ = close_tx.send(());
     close_tx.closed().await;
-}
-
-/// A connection served by hyper, which may shut down gracefully.
-pub(crate) trait Served: Future<Output = Result<(), hyper::Error>> + Send {
-    fn shut_down(self: std::pin::Pin<&mut Self>);
-}
-
-impl<I, S> Served for http1::UpgradeableConnection<TokioIo<I>, S>
-where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    S: hyper::service::HttpService<Incoming, ResBody = Body> + Send,
-    S::Future: Send,
-    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    fn shut_down(self: std::pin::Pin<&mut Self>) {
-        self.graceful_shutdown();
-    }
-}
-
-impl<I, S> Served for http1::Connection<TokioIo<I>, S>
-where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    S: hyper::service::HttpService<Incoming, ResBody = Body> + Send,
-    S::Future: Send,
-    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    fn shut_down(self: std::pin::Pin<&mut Self>) {
-        self.graceful_shutdown();
-    }
-}
-
-/// A connection given a slot, not yet read from; its first request's headers are due by
-/// `deadline`, whether it speaks TLS or not.
-pub(crate) struct Accepted {
-    pub stream: TcpStream,
-    pub peer: SocketAddr,
-    pub slot: ConnectionSlot,
-    pub deadline: Instant,
-}
-
-/// Runs `conn`; when the server stops, lets its request finish and closes it.
-pub(crate) async fn until_closed(conn: impl Served, mut close: watch::Receiver<()>) {
-    tokio::pin!(conn);
-    let result = tokio::select! {
-        result = conn.as_mut() => result,
-        _ = close.changed() => {
-            conn.as_mut().shut_down();
-            conn.await
-        }
-    };
-    if let Err(e) = result {
-        // Header timeouts, 431s, clients leaving: the client's doing, not the gateway's.
-        debug!(error = %e, "connection ended with an error");
-    }
-}
-
-/// What a connection speaks under HTTP: the gateway's `X-Forwarded-Proto` for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Scheme {
-    /// Plain HTTP (`ws://`, `http://`).
-    Http,
-    /// TLS (`wss://`, `https://`).
-    Https,
-}
-
-impl Scheme {
-    /// `http` or `https`.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Self::Http => "http",
-            Self::Https => "https",
-        }
-    }
-}
-
-/// The gateway's router on one connection, which knows its peer and scheme and holds its
-/// slot.
-pub(crate) fn serve_connection<I>(
-    stream: I,
-    peer: SocketAddr,
-    scheme: Scheme,
-    router: Router,
-    builder: &http1::Builder,
-    slot: ConnectionSlot,
-) -> impl Served
-where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let service = service_fn(move |mut req: Request<Incoming>| {
-        req.extensions_mut().insert(ConnectInfo(peer));
-        req.extensions_mut().insert(scheme);
-        req.extensions_mut().insert(slot.clone());
-        router.clone().oneshot(req)
-    });
-    builder
-        .serve_connection(TokioIo::new(stream), service)
-        .with_upgrades()
 }
 
 /// Answers the request of a connection over the cap with 503, then closes it.

@@ -1,20 +1,36 @@
 //! [`GatewayBuilder`]: the one way to wire a local stack. Listen, make the connection
-//! table, start the integration (the in-process core, a Lambda `bootstrap`, or any
+//! table, start the integration (the in-process core, local functions, or any
 //! [`Integration`]) knowing the gateway's own address, then the gateway; serving ends by
-//! stopping the function ([`crate::BoundGateway::serve`]).
+//! shutting the integration down ([`crate::BoundGateway::serve`]).
 
 use crate::event::Integration;
-use crate::lambda::{Functions, FunctionsConfig, LambdaConfig};
 use crate::server::bound;
+use crate::state::reachable;
 use crate::{Connections, CoreIntegration, GatewayConfig, GatewayError, LocalTls};
 use axum::Router;
+use futures::future::BoxFuture;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use wsproxy_core::{Backend, Proxy, ProxyConfig, Registry};
 
-/// Makes the functions' configuration from the gateway's `@connections` base URL.
-type LambdaSetup = Box<dyn FnOnce(&str) -> FunctionsConfig + Send>;
+/// Starts an integration once the gateway's addresses are known (local functions need them).
+pub(crate) type StartLater = Box<
+    dyn FnOnce(Endpoints) -> BoxFuture<'static, Result<Arc<dyn Integration>, GatewayError>> + Send,
+>;
+
+/// What an integration started by the builder learns once the port is bound.
+#[derive(Debug, Clone)]
+pub(crate) struct Endpoints {
+    /// The `@connections` base URL, `http://ADDR/{stage}` (a loopback address in place of
+    /// an unspecified one).
+    pub http: String,
+    /// When TLS is on: the `@connections` base URL over TLS, `https://ADDR/{stage}`.
+    pub https: Option<String>,
+    /// When TLS is on: the variables that make a program trust the local CA
+    /// ([`LocalTls::trust_env`]).
+    pub trust_env: Vec<(String, String)>,
+}
 
 /// Where the routes run.
 enum Routes {
@@ -24,13 +40,26 @@ enum Routes {
         backend: Arc<dyn Backend>,
         config: ProxyConfig,
     },
-    /// Real Lambda functions behind local Runtime APIs.
-    Lambda(LambdaSetup),
+    /// An integration started once the port is bound, stopped when serving ends.
+    Later(StartLater),
     /// Any other integration.
     Other(Arc<dyn Integration>),
 }
 
-/// Wires a local API Gateway: [`crate::Gateway::builder`] gives one.
+/// A local API Gateway WebSocket API; [`Gateway::builder`] wires and binds one.
+#[derive(Debug)]
+pub struct Gateway {
+    _private: (),
+}
+
+impl Gateway {
+    /// A builder: choose the settings and the integration, then [`GatewayBuilder::bind`].
+    pub fn builder() -> GatewayBuilder {
+        GatewayBuilder::default()
+    }
+}
+
+/// Wires a local API Gateway: [`Gateway::builder`] gives one.
 ///
 /// ```no_run
 /// # async fn run(registry: std::sync::Arc<dyn wsproxy_core::Registry>, backend: std::sync::Arc<dyn wsproxy_core::Backend>) -> Result<(), wsproxy_gateway::GatewayError> {
@@ -60,7 +89,7 @@ impl std::fmt::Debug for GatewayBuilder {
         let routes = match &self.routes {
             None => "none",
             Some(Routes::Core { .. }) => "core",
-            Some(Routes::Lambda(_)) => "lambda",
+            Some(Routes::Later(_)) => "started at bind",
             Some(Routes::Other(_)) => "other",
         };
         f.debug_struct("GatewayBuilder")
@@ -111,22 +140,10 @@ impl GatewayBuilder {
         self
     }
 
-    /// Runs the routes on a Lambda `bootstrap` ([`LambdaIntegration`]), whose configuration
-    /// `setup` makes from the gateway's `@connections` base URL (`http://127.0.0.1:PORT/{stage}`,
-    /// known once the port is bound), e.g. for its `API_GATEWAY_ENDPOINT`. The function
-    /// starts in [`GatewayBuilder::bind`] and stops when [`crate::BoundGateway::serve`] ends.
-    pub fn lambda(self, setup: impl FnOnce(&str) -> LambdaConfig + Send + 'static) -> Self {
-        self.functions(move |endpoint| FunctionsConfig::single(setup(endpoint)))
-    }
-
-    /// Runs the routes on several functions ([`Functions`]), each route on the one
-    /// [`FunctionsConfig::routes`] names, as [`GatewayBuilder::lambda`] does for one. Every
-    /// function is checked before any starts.
-    pub fn functions(
-        mut self,
-        setup: impl FnOnce(&str) -> FunctionsConfig + Send + 'static,
-    ) -> Self {
-        self.routes = Some(Routes::Lambda(Box::new(setup)));
+    /// Runs the routes on the integration `start` makes once the port is bound; serving
+    /// ends by shutting it down ([`Integration::shutdown`]), and so does a failed bind.
+    pub(crate) fn start_later(mut self, start: StartLater) -> Self {
+        self.routes = Some(Routes::Later(start));
         self
     }
 
@@ -194,84 +211,45 @@ impl GatewayBuilder {
             None => None,
         };
         let connections = Arc::new(Connections::new(&config));
-        let (integration, lambda): (Arc<dyn Integration>, _) = match routes {
+        let (integration, started): (Arc<dyn Integration>, _) = match routes {
             Routes::Core {
                 registry,
                 backend,
                 config,
             } => {
                 let proxy = Proxy::with_config(registry, backend, connections.clone(), config);
-                (Arc::new(CoreIntegration::new(proxy)), None)
+                (Arc::new(CoreIntegration::new(proxy)), false)
             }
-            Routes::Lambda(setup) => {
-                let endpoint = format!("http://{}/{}", reachable(addr), config.stage);
-                let mut functions = setup(&endpoint);
-                if let Some(tls) = &tls {
-                    let https = format!("https://{}/{}", reachable(addr), config.stage);
-                    trust(&mut functions, tls, &https);
-                }
-                let lambda = Functions::start(functions).await?;
-                (lambda.clone(), Some(lambda))
+            Routes::Later(start) => {
+                let at = reachable(addr);
+                let endpoints = Endpoints {
+                    http: format!("http://{at}/{}", config.stage),
+                    https: tls
+                        .as_ref()
+                        .map(|_| format!("https://{at}/{}", config.stage)),
+                    trust_env: tls.as_ref().map(LocalTls::trust_env).unwrap_or_default(),
+                };
+                (start(endpoints).await?, true)
             }
-            Routes::Other(integration) => (integration, None),
+            Routes::Other(integration) => (integration, false),
         };
         let built = bound(
             config,
             connections,
-            integration,
+            integration.clone(),
             fallback,
             listener,
-            lambda.clone(),
             tls,
         );
-        if built.is_err() {
-            if let Some(lambda) = lambda {
-                lambda.shutdown().await;
-            }
+        if built.is_err() && started {
+            integration.shutdown().await;
         }
         built
     }
 }
 
-/// Adds to every function's environment the variables that make it trust `tls` and the
-/// SDKs' `@connections` endpoint variable, `https`; a variable the function sets wins.
-fn trust(functions: &mut FunctionsConfig, tls: &LocalTls, https: &str) {
-    let mut vars = tls.trust_env();
-    vars.push((
-        "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI".to_owned(),
-        https.to_owned(),
-    ));
-    for f in &mut functions.functions {
-        let own: Vec<(String, String)> = vars
-            .iter()
-            .filter(|(k, _)| !f.env.iter().any(|(set, _)| set == k))
-            .cloned()
-            .collect();
-        f.env.splice(0..0, own);
-    }
-}
-
-/// An address this machine can reach the gateway at (not the unspecified 0.0.0.0 / ::).
-pub(crate) fn reachable(addr: SocketAddr) -> SocketAddr {
-    match addr.ip() {
-        ip if !ip.is_unspecified() => addr,
-        std::net::IpAddr::V4(_) => SocketAddr::from(([127, 0, 0, 1], addr.port())),
-        std::net::IpAddr::V6(_) => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port())),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    #[test]
-    fn the_endpoint_of_an_unspecified_address_is_loopback() {
-        let at = |s: &str| reachable(s.parse().unwrap()).to_string();
-        assert_eq!(at("0.0.0.0:8080"), "127.0.0.1:8080");
-        assert_eq!(at("[::]:8080"), "[::1]:8080");
-        assert_eq!(at("192.0.2.1:80"), "192.0.2.1:80");
-    }
-
     #[tokio::test]
     async fn a_builder_without_an_integration_says_what_to_call() {
         let err = crate::Gateway::builder()

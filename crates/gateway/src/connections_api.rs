@@ -1,9 +1,9 @@
 //! The `@connections` API (API Gateway's management API) over the open sockets of
 //! [`crate::Connections`]: POST (send), GET (describe), DELETE (close).
 
-use crate::ids::new_request_id;
-use crate::server::Shared;
+use crate::ids::new_amzn_request_id;
 use crate::sigv4;
+use crate::state::Shared;
 use crate::{ConnectionInfo, SendError};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -28,7 +28,7 @@ pub(crate) async fn handle(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
 ) -> Response {
-    let request_id = new_request_id();
+    let request_id = new_amzn_request_id();
     let Some(connection_id) = connection_id(req.uri().path(), &gw.config.stage) else {
         return with_request_id(
             error(

@@ -34,7 +34,7 @@ impl Integration for CoreIntegration {
         let route = event.route_key.clone();
         let start = std::time::Instant::now();
         // A request id as API Gateway makes one (and as the Lambda mode's event carries).
-        let response = RequestContext::new(crate::new_connection_id())
+        let response = RequestContext::new(crate::ids::new_event_request_id())
             .scope(self.route(event))
             .await;
         metrics::histogram!(HANDLER_DURATION.name, "route" => route)

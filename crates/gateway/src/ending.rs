@@ -2,7 +2,7 @@
 //! reason `$disconnect` reports.
 
 use crate::budget::{OVER_BUDGET_CODE, OVER_BUDGET_REASON};
-use crate::socket::ABNORMAL;
+use crate::close_code::ABNORMAL;
 use tokio_tungstenite::tungstenite::error::Error as WsError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;

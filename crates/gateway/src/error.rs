@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
     /// The listen address is taken.
-    #[error("could not listen on {addr}: address in use; pass --listen with another port")]
+    #[error("could not listen on {addr}: address in use; choose another port")]
     AddrInUse {
         /// The address asked for.
         addr: SocketAddr,
@@ -21,7 +21,7 @@ pub enum GatewayError {
         addr: SocketAddr,
     },
     /// Any other failure to listen.
-    #[error("could not listen on {addr}: {source}; check the --listen address")]
+    #[error("could not listen on {addr}: {source}; check the address")]
     Listen {
         /// The address asked for.
         addr: SocketAddr,

@@ -163,6 +163,11 @@ impl IntegrationResponse {
 pub trait Integration: Send + Sync + 'static {
     /// Handles one event; for `$connect` the response decides the handshake.
     async fn handle(&self, event: RouteEvent) -> IntegrationResponse;
+
+    /// Stops what the integration runs (e.g. function processes) once the gateway no longer
+    /// sends it events: after the last `$disconnect` of [`crate::BoundGateway::serve`]. By
+    /// default, nothing to stop.
+    async fn shutdown(&self) {}
 }
 
 /// What every event of one connection shares.
@@ -217,7 +222,7 @@ pub(crate) fn error_frame(message: &str, connection_id: &str, request_id: Option
         r#"{{"message": {}, "connectionId":{}, "requestId":{}}}"#,
         quoted(message),
         quoted(connection_id),
-        quoted(request_id.unwrap_or(&crate::new_connection_id()))
+        quoted(request_id.unwrap_or(&crate::ids::new_event_request_id()))
     ))
 }
 

@@ -12,16 +12,18 @@
 //! generated certificate ([`LocalTls`]), so a function's `https://{domainName}/{stage}` works.
 //!
 //! [`Gateway::builder`] wires it: listen, the connection table, the integration, the
-//! gateway; [`BoundGateway::serve`] serves, then stops the function of Lambda mode.
+//! gateway; [`BoundGateway::serve`] serves, then shuts the integration down.
 //!
 //! Routes run on an [`Integration`]: [`CoreIntegration`] runs the wsproxy core in process,
-//! pushing through [`Connections`] directly; [`lambda::LambdaIntegration`] runs a real AWS
-//! Lambda `bootstrap` binary as child processes behind a local Lambda Runtime API.
+//! pushing through [`Connections`] directly; [`function_integration`] runs them on real AWS
+//! Lambda functions (a `bootstrap` binary or any runtime) as the local Lambda service
+//! (`wsproxy-lambda-local`) runs them, with API Gateway's events, authorizer and answers.
 
 mod accept;
 pub mod admin;
 mod budget;
 mod builder;
+mod close_code;
 mod config;
 mod connections;
 mod connections_api;
@@ -29,20 +31,22 @@ mod core_integration;
 mod ending;
 mod error;
 mod event;
+pub mod function_integration;
 mod handshake;
 mod ids;
-pub mod lambda;
 mod limits;
 mod routes;
+mod served;
 mod server;
 mod sigv4;
 mod sniff;
 mod socket;
+mod state;
 mod throttle;
 mod tls;
 mod upgrade;
 
-pub use builder::GatewayBuilder;
+pub use builder::{Gateway, GatewayBuilder};
 pub use config::{Credentials, GatewayConfig, Quotas};
 pub use connections::{ConnectionInfo, Connections, SendError};
 pub use core_integration::CoreIntegration;
@@ -51,5 +55,5 @@ pub use event::{EventType, Integration, IntegrationResponse, RouteEvent};
 pub use ids::new_connection_id;
 pub use limits::ConnectionLimits;
 pub use routes::{RouteSelector, CONNECT_ROUTE, DEFAULT_ROUTE, DISCONNECT_ROUTE};
-pub use server::{BoundGateway, Gateway, ServingGateway};
+pub use server::{BoundGateway, ServingGateway};
 pub use tls::{LocalTls, TlsError};

@@ -1,9 +1,8 @@
 //! The gateway server: one port for WebSockets, `@connections` and a fallback router.
 
-use crate::builder::{reachable, GatewayBuilder};
 use crate::event::Integration;
-use crate::lambda::{Functions, LambdaIntegration};
 use crate::routes::RouteSelector;
+use crate::state::{reachable, Shared, Tracker};
 use crate::throttle::TokenBucket;
 use crate::{accept, connections_api, upgrade, Connections, GatewayConfig, GatewayError, LocalTls};
 use axum::response::{IntoResponse, Response};
@@ -12,39 +11,11 @@ use axum::Router;
 use http::StatusCode;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, Notify};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tracing::info;
-
-/// State shared by every request handler and socket task.
-pub(crate) struct Shared {
-    pub config: GatewayConfig,
-    pub connections: Arc<Connections>,
-    pub integration: Arc<dyn Integration>,
-    pub selector: Arc<RouteSelector>,
-    pub tracker: Arc<Tracker>,
-    pub local_addr: SocketAddr,
-    /// The new-connection rate limit of WebSocket upgrades.
-    pub new_connections: TokenBucket,
-    /// TLS beside plain HTTP on the same port, when on.
-    pub tls: Option<LocalTls>,
-}
-
-/// A local API Gateway WebSocket API; [`Gateway::builder`] wires and binds one.
-#[derive(Debug)]
-pub struct Gateway {
-    _private: (),
-}
-
-impl Gateway {
-    /// A builder: choose the settings and the integration, then [`GatewayBuilder::bind`].
-    pub fn builder() -> GatewayBuilder {
-        GatewayBuilder::default()
-    }
-}
 
 /// Assembles a gateway on a bound `listener` (the builder's last step).
 pub(crate) fn bound(
@@ -53,7 +24,6 @@ pub(crate) fn bound(
     integration: Arc<dyn Integration>,
     fallback: Option<Router>,
     listener: TcpListener,
-    lambda: Option<Arc<Functions>>,
     tls: Option<LocalTls>,
 ) -> Result<BoundGateway, GatewayError> {
     let selector = RouteSelector::new(&config.route_selection_expression, &config.routes)
@@ -81,7 +51,6 @@ pub(crate) fn bound(
         listener,
         router,
         shared,
-        lambda,
     })
 }
 
@@ -106,7 +75,6 @@ pub struct BoundGateway {
     listener: TcpListener,
     router: Router,
     shared: Arc<Shared>,
-    lambda: Option<Arc<Functions>>,
 }
 
 impl std::fmt::Debug for BoundGateway {
@@ -114,7 +82,6 @@ impl std::fmt::Debug for BoundGateway {
         f.debug_struct("BoundGateway")
             .field("local_addr", &self.shared.local_addr)
             .field("stage", &self.shared.config.stage)
-            .field("lambda", &self.lambda)
             .finish_non_exhaustive()
     }
 }
@@ -136,7 +103,7 @@ impl BoundGateway {
     }
 
     /// The `@connections` base URL over TLS, `https://ADDR/{stage}`, when TLS is on
-    /// ([`GatewayBuilder::tls_dir`]).
+    /// ([`crate::GatewayBuilder::tls_dir`]).
     pub fn https_endpoint(&self) -> Option<String> {
         self.shared.tls.as_ref().map(|_| {
             format!(
@@ -157,23 +124,12 @@ impl BoundGateway {
         &self.shared.connections
     }
 
-    /// The function, when the routes run on one ([`GatewayBuilder::lambda`]); with several
-    /// ([`GatewayBuilder::functions`]), the one of the routes not mapped to another.
-    pub fn lambda(&self) -> Option<&Arc<LambdaIntegration>> {
-        self.lambda.as_ref().map(|f| f.default_function())
-    }
-
-    /// The functions, when the routes run on functions.
-    pub fn functions(&self) -> Option<&Arc<Functions>> {
-        self.lambda.as_ref()
-    }
-
     /// Serves on a task of its own until [`ServingGateway::shutdown`].
     pub fn spawn(self) -> ServingGateway {
         let local_addr = self.local_addr();
         let endpoint = self.endpoint();
         let connections = self.connections().clone();
-        let lambda = self.lambda.clone();
+        let integration = self.shared.integration.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(self.serve_sockets(async {
             let _ = stopped.await;
@@ -182,24 +138,23 @@ impl BoundGateway {
             local_addr,
             endpoint,
             connections,
-            lambda,
+            integration,
             stop: Some(stop),
             task: Some(task),
         }
     }
 
     /// Serves until `shutdown` resolves; then every socket gets a close frame (1001 Going away),
-    /// `$disconnect` runs for each, the function (if any) is stopped, and this returns.
+    /// `$disconnect` runs for each, the integration is shut down ([`Integration::shutdown`]:
+    /// the functions stop), and this returns.
     pub async fn serve(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), GatewayError> {
-        let lambda = self.lambda.clone();
+        let integration = self.shared.integration.clone();
         let served = self.serve_sockets(shutdown).await;
-        // Only now: every `$disconnect` above ran on the function.
-        if let Some(lambda) = lambda {
-            lambda.shutdown().await;
-        }
+        // Only now: every `$disconnect` above ran on the integration.
+        integration.shutdown().await;
         served
     }
 
@@ -211,7 +166,6 @@ impl BoundGateway {
             listener,
             router,
             shared,
-            lambda: _,
         } = self;
         info!(
             address = %shared.local_addr,
@@ -268,12 +222,11 @@ impl BoundGateway {
 }
 
 /// A gateway serving on a task of its own ([`BoundGateway::spawn`]).
-#[derive(Debug)]
 pub struct ServingGateway {
     local_addr: SocketAddr,
     endpoint: String,
     connections: Arc<Connections>,
-    lambda: Option<Arc<Functions>>,
+    integration: Arc<dyn Integration>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), GatewayError>>>,
 }
@@ -294,16 +247,6 @@ impl ServingGateway {
         &self.connections
     }
 
-    /// The function, when the routes run on one (with several, the default one).
-    pub fn lambda(&self) -> Option<&Arc<LambdaIntegration>> {
-        self.lambda.as_ref().map(|f| f.default_function())
-    }
-
-    /// The functions, when the routes run on functions.
-    pub fn functions(&self) -> Option<&Arc<Functions>> {
-        self.lambda.as_ref()
-    }
-
     /// Starts the shutdown: every socket gets a close frame (1001 Going away) and
     /// `$disconnect` runs for each; [`ServingGateway::stopped`] waits for it.
     pub fn stop(&mut self) {
@@ -313,7 +256,7 @@ impl ServingGateway {
     }
 
     /// Waits until serving ended after [`ServingGateway::stop`]: every `$disconnect` ran.
-    /// The function, if any, still runs.
+    /// The integration (its functions, if any) still runs.
     pub async fn stopped(&mut self) -> Result<(), GatewayError> {
         match self.task.take() {
             Some(task) => task
@@ -323,54 +266,21 @@ impl ServingGateway {
         }
     }
 
-    /// Shuts down as [`BoundGateway::serve`] does (the sockets, then the function) and
-    /// waits for it; called again, it does nothing.
+    /// Shuts down as [`BoundGateway::serve`] does (the sockets, then the integration) and
+    /// waits for it; called again, the sockets are not waited for again.
     pub async fn shutdown(&mut self) -> Result<(), GatewayError> {
         self.stop();
         let served = self.stopped().await;
-        if let Some(lambda) = &self.lambda {
-            lambda.shutdown().await;
-        }
+        self.integration.shutdown().await;
         served
     }
 }
 
-/// Counts running connection tasks, so shutdown can wait for their `$disconnect`.
-#[derive(Debug, Default)]
-pub(crate) struct Tracker {
-    running: AtomicUsize,
-    idle: Notify,
-}
-
-/// Held by a running connection task; dropping it marks the task done.
-#[derive(Debug)]
-pub(crate) struct TaskGuard(Arc<Tracker>);
-
-impl Tracker {
-    /// Marks a task as running until the guard is dropped.
-    pub(crate) fn enter(self: &Arc<Self>) -> TaskGuard {
-        self.running.fetch_add(1, Ordering::SeqCst);
-        TaskGuard(self.clone())
-    }
-
-    /// Waits until no task runs.
-    pub(crate) async fn wait(&self) {
-        loop {
-            let idle = self.idle.notified();
-            tokio::pin!(idle);
-            idle.as_mut().enable();
-            if self.running.load(Ordering::SeqCst) == 0 {
-                return;
-            }
-            idle.await;
-        }
-    }
-}
-
-impl Drop for TaskGuard {
-    fn drop(&mut self) {
-        if self.0.running.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.0.idle.notify_waiters();
-        }
+impl std::fmt::Debug for ServingGateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServingGateway")
+            .field("local_addr", &self.local_addr)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
     }
 }

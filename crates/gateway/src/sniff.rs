@@ -7,7 +7,7 @@
 //! deadline, the header read timeout counted from the accept: a client that stalls its
 //! handshake is closed as one that stalls its headers is, no later.
 
-use crate::accept::{serve_connection, until_closed, Accepted, Scheme};
+use crate::served::{serve_connection, until_closed, Accepted, Scheme};
 use axum::Router;
 use hyper::server::conn::http1;
 use std::time::Duration;

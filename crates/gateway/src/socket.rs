@@ -29,8 +29,6 @@ const MESSAGE_BACKLOG: usize = 32;
 /// Room in tungstenite's write buffer beyond the budget, for the control frame that finds
 /// the budget full and the close frame.
 const WRITE_BUFFER_SLACK: usize = 4 * 1024;
-/// The close code of a connection that ended without a close frame.
-pub(crate) const ABNORMAL: u16 = 1006;
 
 /// A client message waiting for its route, with its place in the socket's budget.
 type Job = (Box<RouteEvent>, BacklogSlot);

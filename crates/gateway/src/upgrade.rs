@@ -1,12 +1,13 @@
 //! The `$connect` handshake: the upgrade waits for the integration, and a non-2xx refuses it.
 
-use crate::accept::{ConnectionSlot, Scheme};
+use crate::close_code::ABNORMAL;
 use crate::connections::{Handle, HandleEnds};
 use crate::event::{invoke, now_ms, ConnectionMeta, EventType};
 use crate::handshake::{self, plain};
 use crate::routes::CONNECT_ROUTE;
-use crate::server::{Shared, TaskGuard};
-use crate::socket::{self, SocketContext, ABNORMAL};
+use crate::served::{ConnectionSlot, Scheme};
+use crate::socket::{self, SocketContext};
+use crate::state::{Shared, TaskGuard};
 use crate::IntegrationResponse;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -196,17 +197,14 @@ fn upgrade_request(
                 .collect::<Vec<_>>()
         })
         .collect();
-    // The gateway's own name, never the client's `Host`: a function that builds its
-    // `@connections` endpoint from `domainName` (as AWS's examples do) must not be sent to a
-    // host the client chose.
-    let domain = crate::builder::reachable(gw.local_addr);
     let scheme = req
         .extensions()
         .get::<Scheme>()
         .copied()
         .unwrap_or(Scheme::Http);
     let mut headers = header_map(h);
-    forwarded(&mut headers, peer, domain.port(), scheme);
+    forwarded(&mut headers, peer, gw.local_addr.port(), scheme);
+    let domain_name = domain_name(gw, text(header::HOST).as_deref());
     UpgradeRequest {
         key: text(header::SEC_WEBSOCKET_KEY).unwrap_or_default(),
         offered_protocols,
@@ -217,7 +215,7 @@ fn upgrade_request(
             connection_id,
             connected_at_ms: now_ms(),
             stage: gw.config.stage.clone(),
-            domain_name: domain.to_string(),
+            domain_name,
             source_ip: peer.ip().to_canonical().to_string(),
             user_agent: text(header::USER_AGENT).map(bounded),
         },
@@ -255,6 +253,36 @@ pub(crate) fn parse_query(query: &str) -> HashMap<String, String> {
 }
 
 /// Request headers by lower-case name; repeated headers are joined with `,`.
+/// The events' `domainName`: the client's `Host` when it names this gateway (one of its
+/// certificate's names, `localhost`, a loopback address or the listen address, with the
+/// gateway's port), else the gateway's own address. Never a host the client chose: a function
+/// that builds its `@connections` endpoint from `domainName` (as AWS's examples do) must not
+/// be sent elsewhere, with the developer's credentials.
+fn domain_name(gw: &Shared, host: Option<&str>) -> String {
+    let own = crate::state::reachable(gw.local_addr);
+    let names_us = |host: &str| {
+        let Ok(uri) = format!("http://{host}/").parse::<http::Uri>() else {
+            return false;
+        };
+        let (Some(name), Some(port)) = (uri.host(), uri.port_u16()) else {
+            return false;
+        };
+        let name = name.trim_start_matches('[').trim_end_matches(']');
+        let ip = name.parse::<std::net::IpAddr>().ok();
+        port == own.port()
+            && (name.eq_ignore_ascii_case("localhost")
+                || ip.is_some_and(|ip| ip.is_loopback() || ip == gw.local_addr.ip())
+                || gw
+                    .tls
+                    .as_ref()
+                    .is_some_and(|tls| tls.names().iter().any(|n| n.eq_ignore_ascii_case(name))))
+    };
+    match host {
+        Some(host) if host.len() <= MAX_KEPT_HEADER_BYTES && names_us(host) => host.to_owned(),
+        _ => own.to_string(),
+    }
+}
+
 /// API Gateway's `X-Forwarded-*` headers, whatever the client sent: the client's address
 /// appended to its `X-Forwarded-For`, and the gateway's own port and scheme.
 fn forwarded(headers: &mut HashMap<String, String>, peer: SocketAddr, port: u16, scheme: Scheme) {

@@ -1,10 +1,10 @@
-//! The gateway's local Lambda Invoke API, as the tests call it.
+//! The local Lambda service's Invoke API (`wsproxy-lambda-local`), as the tests call it.
 
 use serde_json::Value;
 use std::net::SocketAddr;
 
 /// The Invoke URL of `function` on the local Runtime API at `runtime_api`
-/// (`LambdaIntegration::runtime_api_addr`).
+/// (`LocalFunction::runtime_api_addr`).
 pub fn invocations_url(runtime_api: SocketAddr, function: &str) -> String {
     format!("http://{runtime_api}/2015-03-31/functions/{function}/invocations")
 }

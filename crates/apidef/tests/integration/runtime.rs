@@ -11,7 +11,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use wsproxy_apidef::{Code, FunctionDef, Launch, LaunchOptions};
-use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
+use wsproxy_lambda_local::{LocalFunction, LocalFunctionConfig};
 use wsproxy_test_support::runtimes::{node_modules, venv_python};
 
 fn function(runtime: &str, handler: &str, code: Code) -> FunctionDef {
@@ -38,7 +38,7 @@ fn options(unpack_dir: &Path) -> LaunchOptions {
 
 /// Runs `launch` as the gateway runs a function and invokes it once with `payload`.
 async fn invoke(f: &FunctionDef, launch: Launch, payload: Value) -> Value {
-    let mut config = LambdaConfig::new(&launch.program);
+    let mut config = LocalFunctionConfig::new(&launch.program);
     config.args = launch.args;
     config.working_dir = Some(launch.working_dir);
     config.handler = Some(launch.handler);
@@ -46,7 +46,7 @@ async fn invoke(f: &FunctionDef, launch: Launch, payload: Value) -> Value {
     config.env = launch.env;
     config.env.extend(f.environment.clone());
     config.timeout = Duration::from_secs(30);
-    let function = LambdaIntegration::start(config).await.expect("it starts");
+    let function = LocalFunction::start(config).await.expect("it starts");
     let url = format!(
         "http://{}/2015-03-31/functions/{}/invocations",
         function.runtime_api_addr(),

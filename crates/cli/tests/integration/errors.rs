@@ -54,6 +54,7 @@ async fn a_busy_listen_address_is_an_error_line_without_a_backtrace() {
             .any(|l| l.starts_with("error: ") && l.contains(&addr)),
         "{err}"
     );
+    assert!(err.contains("pass --listen with another one"), "{err}");
     assert_no_backtrace(&err);
 }
 

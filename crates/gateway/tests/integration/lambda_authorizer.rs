@@ -11,7 +11,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use wsproxy_gateway::lambda::{AuthorizerConfig, Functions, FunctionsConfig, LambdaConfig};
+use wsproxy_gateway::function_integration::{
+    AuthorizerConfig, Functions, FunctionsConfig, FunctionsHandle, LocalFunctionConfig,
+};
 use wsproxy_gateway::{Gateway, GatewayConfig, ServingGateway};
 use wsproxy_test_support::Logs;
 
@@ -26,6 +28,7 @@ const SECRET: &str = "s3cr3t";
 pub(crate) struct App {
     pub addr: SocketAddr,
     pub serving: ServingGateway,
+    pub functions: FunctionsHandle,
     pub auth_log: PathBuf,
 }
 
@@ -46,7 +49,7 @@ impl App {
         ));
         let log = auth_log.display().to_string();
         let function = move |name: &str, endpoint: &str| {
-            let mut f = LambdaConfig::new("python3");
+            let mut f = LocalFunctionConfig::new("python3");
             f.args = vec![script.display().to_string()];
             f.function_name = name.to_owned();
             f.timeout = TIMEOUT;
@@ -63,9 +66,10 @@ impl App {
                 .to_vec(),
             ..GatewayConfig::default()
         };
+        let functions = FunctionsHandle::default();
         let serving = Gateway::builder()
             .config(config)
-            .functions(move |endpoint| {
+            .functions_into(&functions, move |endpoint| {
                 let mut config = FunctionsConfig {
                     functions: vec![function("app", endpoint), function("auth", endpoint)],
                     default_function: Some("app".into()),
@@ -89,6 +93,7 @@ impl App {
         let app = Self {
             addr: serving.local_addr(),
             serving,
+            functions,
             auth_log,
         };
         for f in app.functions().all() {
@@ -98,7 +103,7 @@ impl App {
     }
 
     pub(crate) fn functions(&self) -> &Arc<Functions> {
-        self.serving.functions().expect("functions")
+        self.functions.get().expect("functions")
     }
 
     /// Invocations of function `name` so far.

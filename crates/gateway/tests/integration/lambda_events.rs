@@ -6,7 +6,7 @@ use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use common::key_paths;
 use serde_json::Value;
 use std::collections::HashMap;
-use wsproxy_gateway::lambda::websocket_proxy_event;
+use wsproxy_gateway::function_integration::websocket_proxy_event;
 use wsproxy_gateway::{EventType, RouteEvent};
 
 fn route_event(event_type: EventType) -> RouteEvent {

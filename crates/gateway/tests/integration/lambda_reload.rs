@@ -6,7 +6,9 @@ use crate::common::{next_text, within};
 use futures::SinkExt as _;
 use std::path::{Path, PathBuf};
 use tokio_tungstenite::tungstenite::Message;
-use wsproxy_gateway::lambda::LambdaConfig;
+use wsproxy_gateway::function_integration::{
+    FunctionsConfig, FunctionsHandle, LocalFunctionConfig,
+};
 use wsproxy_gateway::Gateway;
 
 /// The function: pushes `ANSWER:BODY` to the sender; a body "slow" first pushes "started",
@@ -53,14 +55,15 @@ fn edit(dir: &Path, answer: &str) {
 async fn an_edited_function_answers_the_next_message_on_the_same_socket() {
     let dir = function_dir("reload");
     let function_dir = dir.clone();
+    let functions = FunctionsHandle::default();
     let mut serving = Gateway::builder()
         .listen("127.0.0.1:0".parse().unwrap())
-        .lambda(move |endpoint| {
-            let mut f = LambdaConfig::new("python3");
+        .functions_into(&functions, move |endpoint| {
+            let mut f = LocalFunctionConfig::new("python3");
             f.args = vec!["app.py".into()];
             f.working_dir = Some(function_dir);
             f.env = vec![("API_GATEWAY_ENDPOINT".into(), endpoint.to_owned())];
-            f
+            FunctionsConfig::single(f)
         })
         .bind()
         .await
@@ -93,7 +96,7 @@ async fn an_edited_function_answers_the_next_message_on_the_same_socket() {
     assert_eq!(next_text(&mut ws).await, "v2:slow", "not killed mid-event");
     assert_eq!(next_text(&mut other).await, "v3:c");
 
-    let stats = serving.lambda().expect("a function").stats();
+    let stats = functions.default_function().expect("a function").stats();
     assert_eq!(stats.crashes, 0, "{stats:?}");
     assert_eq!(
         stats.processes.len(),

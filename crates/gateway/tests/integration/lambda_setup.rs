@@ -9,7 +9,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
+use wsproxy_gateway::function_integration::{
+    FunctionsConfig, FunctionsHandle, LocalFunction, LocalFunctionConfig,
+};
 use wsproxy_gateway::{Gateway, ServingGateway};
 
 /// `target/debug/examples/echo_function`, which `cargo test` builds with the tests.
@@ -40,16 +42,19 @@ pub(crate) fn echo_function() -> PathBuf {
 /// A gateway on 127.0.0.1:0 whose routes run on the echo function.
 pub(crate) struct Setup {
     pub addr: SocketAddr,
-    pub lambda: Arc<LambdaIntegration>,
+    pub lambda: Arc<LocalFunction>,
     pub serving: ServingGateway,
 }
 
 impl Setup {
-    pub(crate) async fn start(configure: impl FnOnce(&mut LambdaConfig) + Send + 'static) -> Self {
+    pub(crate) async fn start(
+        configure: impl FnOnce(&mut LocalFunctionConfig) + Send + 'static,
+    ) -> Self {
+        let functions = FunctionsHandle::default();
         let serving = Gateway::builder()
             .listen("127.0.0.1:0".parse().unwrap())
-            .lambda(|endpoint| {
-                let mut lambda = LambdaConfig::new(echo_function());
+            .functions_into(&functions, |endpoint| {
+                let mut lambda = LocalFunctionConfig::new(echo_function());
                 lambda.timeout = PATIENCE;
                 lambda.env = vec![
                     ("API_GATEWAY_ENDPOINT".into(), endpoint.to_owned()),
@@ -57,7 +62,7 @@ impl Setup {
                     ("AWS_SECRET_ACCESS_KEY".into(), "local-secret".into()),
                 ];
                 configure(&mut lambda);
-                lambda
+                FunctionsConfig::single(lambda)
             })
             .bind()
             .await
@@ -65,7 +70,7 @@ impl Setup {
             .spawn();
         Self {
             addr: serving.local_addr(),
-            lambda: serving.lambda().expect("a function").clone(),
+            lambda: functions.default_function().expect("a function").clone(),
             serving,
         }
     }

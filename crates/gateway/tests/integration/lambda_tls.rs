@@ -8,7 +8,9 @@ use crate::common::{next_text, within};
 use futures::SinkExt as _;
 use std::path::{Path, PathBuf};
 use tokio_tungstenite::tungstenite::Message;
-use wsproxy_gateway::lambda::LambdaConfig;
+use wsproxy_gateway::function_integration::{
+    FunctionsConfig, FunctionsHandle, LocalFunctionConfig,
+};
 use wsproxy_gateway::{Credentials, Gateway, GatewayConfig};
 
 /// The function: on a message, posts back to its caller through the endpoint built from the
@@ -110,6 +112,7 @@ async fn posts_back_over_https(
     let app = dir.join("app");
     let program = program.to_path_buf();
     let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let functions = FunctionsHandle::default();
     let mut serving = Gateway::builder()
         .config(GatewayConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
@@ -120,8 +123,8 @@ async fn posts_back_over_https(
             ..GatewayConfig::default()
         })
         .tls_dir(dir.join("tls"))
-        .lambda(move |_| {
-            let mut f = LambdaConfig::new(program);
+        .functions_into(&functions, move |_| {
+            let mut f = LocalFunctionConfig::new(program);
             f.args = args;
             f.working_dir = Some(app);
             f.env = vec![
@@ -129,7 +132,7 @@ async fn posts_back_over_https(
                 ("AWS_SECRET_ACCESS_KEY".into(), "local-secret".into()),
             ];
             f.env.extend(env);
-            f
+            FunctionsConfig::single(f)
         })
         .bind()
         .await
@@ -147,7 +150,7 @@ async fn posts_back_over_https(
         let year = time::OffsetDateTime::now_utc().year().to_string();
         assert_eq!(next_text(&mut ws).await, format!("variable:{year}"));
     }
-    let stats = serving.lambda().expect("a function").stats();
+    let stats = functions.default_function().expect("a function").stats();
     assert_eq!(stats.function_errors + stats.crashes, 0, "{stats:?}");
     within("shutdown", serving.shutdown()).await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);

@@ -5,10 +5,10 @@ use crate::function;
 use function::invoke;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
+use wsproxy_lambda_local::{LocalFunction, LocalFunctionConfig};
 use wsproxy_test_support::lambda::invocations_url;
 
-async fn function() -> Arc<LambdaIntegration> {
+async fn function() -> Arc<LocalFunction> {
     let config = wsproxy_lambda::Config {
         table: "unused".into(),
         ..wsproxy_lambda::Config::new("http://127.0.0.1:9")
@@ -56,9 +56,9 @@ async fn malformed_events_get_400_and_the_function_keeps_running() {
 
 #[tokio::test]
 async fn a_function_without_backend_url_fails_at_init_with_the_fix() {
-    let mut config = LambdaConfig::new(env!("CARGO_BIN_EXE_bootstrap"));
+    let mut config = LocalFunctionConfig::new(env!("CARGO_BIN_EXE_bootstrap"));
     config.env = vec![("CONNECTIONS_TABLE".into(), "unused".into())];
-    let lambda = LambdaIntegration::start(config)
+    let lambda = LocalFunction::start(config)
         .await
         .expect("the integration starts");
     let url = invocations_url(lambda.runtime_api_addr(), "wsproxy-local");

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
+use wsproxy_lambda_local::{LocalFunction, LocalFunctionConfig};
 
 use crate::function;
 
@@ -124,9 +124,9 @@ async fn one_valid_emf_line_per_invocation_with_the_failed_backend_call() {
         table: "unused".into(),
         ..wsproxy_lambda::Config::new("http://127.0.0.1:9")
     };
-    let mut lambda = LambdaConfig::new(&script);
+    let mut lambda = LocalFunctionConfig::new(&script);
     lambda.env = config.to_local_env(|_| None);
-    let lambda = LambdaIntegration::start(lambda)
+    let lambda = LocalFunction::start(lambda)
         .await
         .expect("the function starts");
 

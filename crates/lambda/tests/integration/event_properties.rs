@@ -14,12 +14,12 @@ use proptest::test_runner::TestRunner;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Instant;
-use wsproxy_gateway::lambda::LambdaIntegration;
+use wsproxy_lambda_local::LocalFunction;
 use wsproxy_test_support::props;
 
 const TEMPLATES: [&str; 3] = wsproxy_test_support::fixtures::APIGW_EVENTS;
 
-async fn function() -> Arc<LambdaIntegration> {
+async fn function() -> Arc<LocalFunction> {
     let closed = "http://127.0.0.1:9";
     let config = wsproxy_lambda::Config {
         table: "props".into(),

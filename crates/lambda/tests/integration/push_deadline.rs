@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
+use wsproxy_lambda_local::{LocalFunction, LocalFunctionConfig};
 use wsproxy_test_support::http::serve;
 use wsproxy_test_support::lambda::invocations_url;
 
@@ -33,7 +33,7 @@ async fn unavailable_endpoint() -> (String, Arc<AtomicUsize>) {
 #[tokio::test]
 async fn pushes_give_up_before_the_invocation_deadline() {
     let (endpoint, refused) = unavailable_endpoint().await;
-    let mut config = LambdaConfig::new(env!("CARGO_BIN_EXE_bootstrap"));
+    let mut config = LocalFunctionConfig::new(env!("CARGO_BIN_EXE_bootstrap"));
     // Shorter than the pusher's own 3 s budget: only the invocation's deadline ends it in time.
     config.timeout = Duration::from_secs(2);
     config.env = wsproxy_lambda::Config {
@@ -41,7 +41,7 @@ async fn pushes_give_up_before_the_invocation_deadline() {
         ..wsproxy_lambda::Config::new("http://127.0.0.1:9")
     }
     .to_local_env(|_| None);
-    let lambda = LambdaIntegration::start(config)
+    let lambda = LocalFunction::start(config)
         .await
         .expect("the function starts");
     let delivery = json!({"wsproxy_deliver": {

@@ -2,8 +2,9 @@
 //! with the Invoke API on loopback listeners: one per process slot (so that an invocation is
 //! known to belong to the process that took it) and one shared.
 
-use super::queue::{Next, Outcome};
-use super::{invoke_api, Shared};
+use crate::function::Service;
+use crate::invocation::{Next, Outcome};
+use crate::invoke_api;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Request, State};
 use axum::middleware;
@@ -22,12 +23,12 @@ pub(crate) const MAX_PAYLOAD: usize = 6 * 1024 * 1024;
 /// One listener's view: the slot whose process it serves (`None` for the shared listener).
 #[derive(Clone)]
 pub(crate) struct Api {
-    pub shared: Arc<Shared>,
+    pub service: Arc<Service>,
     pub slot: Option<usize>,
 }
 
 /// The Runtime and Invoke APIs for `slot`'s listener.
-pub(crate) fn router(shared: Arc<Shared>, slot: Option<usize>) -> Router {
+pub(crate) fn router(service: Arc<Service>, slot: Option<usize>) -> Router {
     Router::new()
         .route("/2018-06-01/runtime/invocation/next", get(next))
         .route(
@@ -40,7 +41,7 @@ pub(crate) fn router(shared: Arc<Shared>, slot: Option<usize>) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_PAYLOAD + 64 * 1024))
         .layer(middleware::from_fn(loopback_only))
-        .with_state(Api { shared, slot })
+        .with_state(Api { service, slot })
 }
 
 /// Serves `router` on `listener` until the task is aborted.
@@ -77,10 +78,10 @@ async fn loopback_only(
 
 /// `GET /runtime/invocation/next`: waits for an invocation.
 async fn next(State(api): State<Api>) -> Response {
-    let d = &api.shared.dispatcher;
+    let d = &api.service.slots;
     let generation = d.generation(api.slot);
     if let Some(slot) = api.slot {
-        api.shared.processes.polled(slot);
+        api.service.processes.polled(slot);
     }
     let inv = match d.next(api.slot, generation).await {
         Next::Invocation(inv) => inv,
@@ -96,7 +97,7 @@ async fn next(State(api): State<Api>) -> Response {
         Next::Closed => return std::future::pending().await,
     };
     if let Some(slot) = api.slot {
-        api.shared.processes.took_invocation(slot);
+        api.service.processes.took_invocation(slot);
     }
     let mut r = Response::new(Body::from(inv.payload));
     let h = r.headers_mut();
@@ -108,7 +109,7 @@ async fn next(State(api): State<Api>) -> Response {
     set("content-type", "application/json");
     set("lambda-runtime-aws-request-id", &inv.request_id);
     set("lambda-runtime-deadline-ms", &inv.deadline_ms.to_string());
-    set("lambda-runtime-invoked-function-arn", &api.shared.arn);
+    set("lambda-runtime-invoked-function-arn", &api.service.arn);
     set("lambda-runtime-trace-id", &inv.trace_id);
     r
 }
@@ -122,7 +123,7 @@ async fn response(State(api): State<Api>, Path(id): Path<String>, body: Bytes) -
         );
         let document =
             json!({"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"});
-        let known = api.shared.dispatcher.complete(
+        let known = api.service.slots.complete(
             &id,
             Outcome::FunctionError {
                 error_type: "Function.ResponseSizeTooLarge".into(),
@@ -155,11 +156,11 @@ async fn error(
 }
 
 fn finish(api: &Api, id: &str, outcome: Outcome) -> Response {
-    if !api.shared.dispatcher.complete(id, outcome) {
+    if !api.service.slots.complete(id, outcome) {
         return invalid_request_id();
     }
     if let Some(slot) = api.slot {
-        api.shared.processes.answered(slot);
+        api.service.processes.answered(slot);
     }
     accepted()
 }
@@ -170,12 +171,12 @@ async fn init_error(State(api): State<Api>, headers: HeaderMap, body: Bytes) -> 
     let text = String::from_utf8_lossy(&body).into_owned();
     tracing::error!(slot = ?api.slot, error_type, "the function failed to initialize: {text}");
     if let Some(slot) = api.slot {
-        api.shared
+        api.service
             .processes
             .init_error(slot, format!("{error_type}: {text}"));
         // Lambda ends an environment whose init failed; the slot starts another, with backoff.
-        let generation = api.shared.dispatcher.generation(Some(slot));
-        api.shared.processes.kill(slot, generation);
+        let generation = api.service.slots.generation(Some(slot));
+        api.service.processes.kill(slot, generation);
     }
     accepted()
 }

@@ -1,8 +1,10 @@
 //! The function's processes: one supervisor per slot starts `bootstrap`, forwards its output,
 //! samples its memory, replaces it when it ends, and gives up on a binary that cannot start.
 
-use super::queue::Dispatcher;
-use super::{LambdaConfig, ProcessStats};
+use crate::config::LocalFunctionConfig;
+use crate::process_metrics::{PROCESSES, RESTARTS};
+use crate::slots::Slots;
+use crate::stats::ProcessStats;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +14,6 @@ use tokio::process::Child;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tracing::{error, info, warn};
-use wsproxy_core::metrics::{FUNCTION_PROCESSES, FUNCTION_RESTARTS};
 
 /// A process that has not asked for an invocation this long after it started is reported
 /// (AWS's init phase limit).
@@ -33,8 +34,8 @@ struct Record {
 
 /// Every process slot, its records and the means to stop it.
 pub(crate) struct Processes {
-    config: LambdaConfig,
-    dispatcher: Arc<Dispatcher>,
+    config: LocalFunctionConfig,
+    slots: Arc<Slots>,
     records: Mutex<VecDeque<Record>>,
     kills: Vec<mpsc::UnboundedSender<u64>>,
     stop: watch::Sender<bool>,
@@ -42,7 +43,7 @@ pub(crate) struct Processes {
 }
 
 impl Processes {
-    /// The slots' kill channels come first: the dispatcher's timeout handler needs them.
+    /// The slots' kill channels come first: the invocations' deadline needs them.
     pub(crate) fn channels(
         n: usize,
     ) -> (
@@ -53,13 +54,13 @@ impl Processes {
     }
 
     pub(crate) fn new(
-        config: LambdaConfig,
-        dispatcher: Arc<Dispatcher>,
+        config: LocalFunctionConfig,
+        slots: Arc<Slots>,
         kills: Vec<mpsc::UnboundedSender<u64>>,
     ) -> Arc<Self> {
         Arc::new(Self {
             config,
-            dispatcher,
+            slots,
             records: Mutex::new(VecDeque::new()),
             kills,
             stop: watch::channel(false).0,
@@ -183,25 +184,25 @@ impl Processes {
             if self.stopping() {
                 return;
             }
-            let generation = self.dispatcher.generation(Some(slot));
+            let generation = self.slots.generation(Some(slot));
             let (reason, took, killed) =
-                match super::spawn::command(&self.config, slot, runtime, invoke).spawn() {
+                match crate::spawn::command(&self.config, slot, runtime, invoke).spawn() {
                     Ok(child) => {
-                        metrics::gauge!(FUNCTION_PROCESSES.name).increment(1.0);
+                        metrics::gauge!(PROCESSES).increment(1.0);
                         let (reason, killed) = self.run(slot, generation, child, &mut kills).await;
-                        metrics::gauge!(FUNCTION_PROCESSES.name).decrement(1.0);
+                        metrics::gauge!(PROCESSES).decrement(1.0);
                         let took = self.ended(slot, &reason);
                         (reason, took, killed)
                     }
                     Err(e) => (format!("could not start {path}: {e}"), 0, false),
                 };
             // A process replaced because its code changed is no failure.
-            let retired = self.dispatcher.is_retired(slot, generation);
-            let lost = self.dispatcher.process_ended(slot, &reason);
+            let retired = self.slots.is_retired(slot, generation);
+            let lost = self.slots.process_ended(slot, &reason);
             if self.stopping() {
                 return;
             }
-            metrics::counter!(FUNCTION_RESTARTS.name).increment(1);
+            metrics::counter!(RESTARTS).increment(1);
             if lost > 0 && !killed {
                 warn!(
                     slot,
@@ -228,7 +229,7 @@ impl Processes {
                      runs a Lambda runtime on this machine, and its output above"
                 );
                 if self.gave_up.fetch_add(1, Ordering::SeqCst) + 1 == self.kills.len() {
-                    self.dispatcher
+                    self.slots
                         .close(&format!("the function cannot start: {reason}"));
                 }
                 return;
@@ -274,10 +275,10 @@ impl Processes {
         }
         let prefix = format!("[{}#{slot}]", self.config.function_name);
         if let Some(out) = child.stdout.take() {
-            tokio::spawn(super::spawn::forward(out, prefix.clone()));
+            tokio::spawn(crate::spawn::forward(out, prefix.clone()));
         }
         if let Some(err) = child.stderr.take() {
-            tokio::spawn(super::spawn::forward(err, prefix));
+            tokio::spawn(crate::spawn::forward(err, prefix));
         }
         let init_report = tokio::time::sleep_until(spawned + INIT_REPORT_AFTER);
         tokio::pin!(init_report);
@@ -290,7 +291,7 @@ impl Processes {
                         Ok(s) => s.to_string(),
                         Err(e) => format!("lost track of it: {e}"),
                     };
-                    super::spawn::kill_group(pid);
+                    crate::spawn::kill_group(pid);
                     return (reason, false);
                 }
                 Some(g) = kills.recv() => {
@@ -299,7 +300,7 @@ impl Processes {
                     }
                     self.with_current(slot, |r| sample_rss(&mut r.stats));
                     let _ = child.start_kill();
-                    super::spawn::kill_group(pid);
+                    crate::spawn::kill_group(pid);
                     let reason = match child.wait().await {
                         Ok(s) => format!("killed ({s})"),
                         Err(e) => format!("killed ({e})"),

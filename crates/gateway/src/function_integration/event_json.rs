@@ -20,7 +20,7 @@ pub fn websocket_proxy_event(event: &RouteEvent, api_id: &str) -> Value {
 /// [`websocket_proxy_event`] with `requestContext.authorizer`, what the `$connect`
 /// authorizer allowed the connection with (its `context` and `principalId`).
 pub(crate) fn proxy_event(event: &RouteEvent, api_id: &str, authorizer: Option<Value>) -> Value {
-    let request_id = crate::new_connection_id();
+    let request_id = crate::ids::new_event_request_id();
     let mut identity = Map::new();
     if let Some(ua) = &event.user_agent {
         identity.insert("userAgent".into(), json!(ua));
@@ -29,7 +29,7 @@ pub(crate) fn proxy_event(event: &RouteEvent, api_id: &str, authorizer: Option<V
     let mut context = Map::new();
     context.insert("routeKey".into(), json!(event.route_key));
     if event.event_type == EventType::Message {
-        context.insert("messageId".into(), json!(crate::new_connection_id()));
+        context.insert("messageId".into(), json!(crate::ids::new_message_id()));
     }
     if event.event_type == EventType::Disconnect {
         context.insert(
@@ -117,7 +117,10 @@ fn connect_headers(event: &RouteEvent) -> Vec<(String, String)> {
         }
     };
     add("Host", event.domain_name.clone());
-    add("X-Amzn-Trace-Id", format!("Root={}", trace_root()));
+    add(
+        "X-Amzn-Trace-Id",
+        format!("Root={}", crate::ids::new_trace_root()),
+    );
     add("X-Forwarded-For", event.source_ip.clone());
     let port = event
         .domain_name
@@ -166,12 +169,6 @@ fn clf_time(ms: i64) -> String {
         "[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"
     ))
     .unwrap_or_default()
-}
-
-/// An X-Ray trace root, `1-{epoch seconds hex}-{24 hex}`.
-pub(crate) fn trace_root() -> String {
-    let id = crate::ids::new_request_id().replace('-', "");
-    format!("1-{:08x}-{}", crate::event::now_ms() / 1000, &id[..24])
 }
 
 /// The function's answer `{"statusCode": N, "body": "...", "headers": {...}}` as an

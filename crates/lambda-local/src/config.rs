@@ -1,67 +1,12 @@
-//! Lambda mode: the routes run on real Lambda functions, each a `bootstrap` binary or any
-//! command speaking the Runtime API (`python3 -m awslambdaric app.handler`), started as child
-//! processes, as serverless-offline does for Node functions. [`Functions`] sends each route
-//! to its own function ([`crate::GatewayBuilder::functions`]), as API Gateway's route
-//! integrations do.
-//!
-//! [`LambdaIntegration`] serves, on loopback only:
-//! - the **Runtime API** (`http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/...`): each
-//!   process polls `GET /runtime/invocation/next` and answers with
-//!   `POST /runtime/invocation/{id}/response` or `/error`, exactly as on AWS;
-//! - the **Invoke API** (`POST /2015-03-31/functions/{name}/invocations`), so the function can
-//!   invoke itself asynchronously with the AWS SDK (`AWS_ENDPOINT_URL_LAMBDA` points at it).
-//!
-//! Every [`crate::RouteEvent`] becomes API Gateway's WebSocket proxy event
-//! ([`websocket_proxy_event`]) and the function's `{statusCode, body, headers}` becomes the
-//! [`crate::IntegrationResponse`] ([`integration_response`]).
-//!
-//! # Wiring it to a gateway
-//!
-//! The function usually needs the gateway's own address (`API_GATEWAY_ENDPOINT`, to push
-//! through `@connections`), known only once the port is bound. [`crate::GatewayBuilder::lambda`]
-//! takes care of the order: it binds, hands the `@connections` base URL to your setup, starts
-//! the function, and [`crate::BoundGateway::serve`] stops it after the last `$disconnect`:
-//!
-//! ```no_run
-//! # async fn run(bootstrap: std::path::PathBuf) -> Result<(), wsproxy_gateway::GatewayError> {
-//! use wsproxy_gateway::lambda::LambdaConfig;
-//! use wsproxy_gateway::Gateway;
-//!
-//! let gateway = Gateway::builder()
-//!     .lambda(move |endpoint| {
-//!         let mut lambda = LambdaConfig::new(bootstrap);
-//!         lambda.env.push(("API_GATEWAY_ENDPOINT".into(), endpoint.to_owned()));
-//!         lambda
-//!     })
-//!     .bind()
-//!     .await?;
-//! gateway.serve(async { let _ = tokio::signal::ctrl_c().await; }).await?;
-//! # Ok(()) }
-//! ```
-
-mod authorizer;
-mod event_json;
-mod functions;
-mod integration;
-mod invoke_api;
-mod policy;
-mod processes;
-mod queue;
-mod reload;
-mod runtime_api;
-mod spawn;
-
-pub use authorizer::AuthorizerConfig;
-pub use event_json::{integration_response, websocket_proxy_event};
-pub use functions::{Functions, FunctionsConfig};
-pub use integration::LambdaIntegration;
+//! [`LocalFunctionConfig`]: how to start a function's processes, and the checks made before
+//! any starts (the function's name, its program, its directory).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// How to run the function.
 #[derive(Debug, Clone)]
-pub struct LambdaConfig {
+pub struct LocalFunctionConfig {
     /// The program that runs the function: a `bootstrap` executable (a `provided.al2023`
     /// custom runtime, e.g. built with the `lambda_runtime` crate) or any program speaking the
     /// Runtime API (`python3` with `args` `-m awslambdaric app.handler`). A path (with a `/`)
@@ -80,7 +25,8 @@ pub struct LambdaConfig {
     /// `AWS_LAMBDA_FUNCTION_NAME`, and the name the Invoke API answers to.
     pub function_name: String,
     /// How many processes run at once; each takes one invocation at a time. 0 starts none:
-    /// events then wait for a runtime you start yourself against [`LambdaIntegration::runtime_api_addr`]
+    /// invocations then wait for a runtime you start yourself against
+    /// [`crate::LocalFunction::runtime_api_addr`]
     /// (e.g. under a debugger).
     pub concurrency: usize,
     /// Extra variables for the function (`BACKEND_URL`, `CONNECTIONS_TABLE`, `AWS_*`...); they
@@ -94,15 +40,13 @@ pub struct LambdaConfig {
     pub memory_mb: u32,
     /// `AWS_REGION`, `AWS_DEFAULT_REGION` and the region in the function's ARN.
     pub region: String,
-    /// `requestContext.apiId` of the events.
-    pub api_id: String,
     /// Replace the processes when the files under `working_dir` change: the next event
     /// runs on a fresh process (an idle one is replaced at once, a busy one after its
-    /// event), without restarting the gateway. On by default.
+    /// event), without restarting anything. On by default.
     pub reload: bool,
 }
 
-impl LambdaConfig {
+impl LocalFunctionConfig {
     /// AWS's defaults for `bootstrap`: name `wsproxy-local`, one process, 30 s, 128 MB, us-east-1.
     pub fn new(bootstrap: impl Into<PathBuf>) -> Self {
         Self {
@@ -116,7 +60,6 @@ impl LambdaConfig {
             timeout: Duration::from_secs(30),
             memory_mb: 128,
             region: "us-east-1".to_owned(),
-            api_id: "local".to_owned(),
             reload: true,
         }
     }
@@ -129,7 +72,9 @@ impl LambdaConfig {
         )
     }
 
-    pub(crate) fn validate(&self) -> Result<(), String> {
+    /// Checks the configuration before anything starts: the name (as AWS allows it), the
+    /// timeout, the directory and, when processes are to run, the program.
+    pub fn validate(&self) -> Result<(), String> {
         let name_ok = !self.function_name.is_empty()
             && self.function_name.len() <= 64
             && self
@@ -167,7 +112,7 @@ impl LambdaConfig {
     }
 }
 
-impl LambdaConfig {
+impl LocalFunctionConfig {
     /// The command line, for messages: the program and its arguments.
     pub fn command_line(&self) -> String {
         std::iter::once(self.bootstrap.display().to_string())
@@ -191,7 +136,7 @@ impl LambdaConfig {
 
     /// Resolves the program and the working directory to absolute paths (the processes run
     /// in the program's directory by default, as in `/var/task`), and says what holds the
-    /// function's code, for [`LambdaConfig::reload`]: the working directory when one is
+    /// function's code, for [`LocalFunctionConfig::reload`]: the working directory when one is
     /// given, else the program itself when it is a path (a `bootstrap` in a build folder
     /// full of other files), else the current directory.
     pub(crate) fn prepare(&mut self) -> Result<PathBuf, String> {
@@ -296,56 +241,7 @@ fn is_executable(path: &std::path::Path) -> bool {
 }
 
 /// The account id in local ARNs.
-pub(crate) const ACCOUNT_ID: &str = "000000000000";
-
-/// What the function has done so far.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LambdaStats {
-    /// Invocations handed to a process (events and Invoke API calls).
-    pub invocations: u64,
-    /// Invocations the function answered with a response.
-    pub responses: u64,
-    /// Invocations the function answered with an error (`/invocation/{id}/error`).
-    pub function_errors: u64,
-    /// Invocations lost because their process exited.
-    pub crashes: u64,
-    /// Invocations that ran past the timeout.
-    pub timeouts: u64,
-    /// Every process started, oldest first (the last 64).
-    pub processes: Vec<ProcessStats>,
-    /// How long the latest answered invocations ran (the last 1,024), from a process taking
-    /// each to its response or error: Lambda's Duration.
-    pub durations: Vec<Duration>,
-}
-
-/// One function process.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProcessStats {
-    /// Which of the `concurrency` process slots it runs in.
-    pub slot: usize,
-    /// Its process id.
-    pub pid: u32,
-    /// Init time: from spawn to its first `GET /runtime/invocation/next`; `None` until then.
-    pub init: Option<Duration>,
-    /// Peak resident memory (`VmHWM`), KiB, as last sampled while it ran.
-    pub peak_rss_kib: Option<u64>,
-    /// Invocations it took.
-    pub invocations: u64,
-    /// True while it runs.
-    pub running: bool,
-    /// How it ended, e.g. `exit status: 3`.
-    pub exit: Option<String>,
-    /// What it reported to `/runtime/init/error`, or that it never asked for an invocation.
-    pub init_error: Option<String>,
-}
-
-/// What the Runtime and Invoke APIs share.
-pub(crate) struct Shared {
-    pub config: LambdaConfig,
-    pub arn: String,
-    pub dispatcher: std::sync::Arc<queue::Dispatcher>,
-    pub processes: std::sync::Arc<processes::Processes>,
-}
+pub const ACCOUNT_ID: &str = "000000000000";
 
 #[cfg(test)]
 mod tests {
@@ -353,7 +249,7 @@ mod tests {
 
     #[test]
     fn the_handler_is_the_argument_after_a_runtime_interface_client() {
-        let mut c = LambdaConfig::new("python3");
+        let mut c = LocalFunctionConfig::new("python3");
         assert_eq!(c.handler_name().as_deref(), Some("bootstrap"));
         c.args = ["-m", "awslambdaric", "app.handler"]
             .map(String::from)
@@ -367,7 +263,7 @@ mod tests {
 
     #[test]
     fn a_program_is_found_on_path_or_named_missing() {
-        let mut c = LambdaConfig::new("sh");
+        let mut c = LocalFunctionConfig::new("sh");
         assert!(c.program().expect("sh is on PATH").is_absolute());
         c.bootstrap = "no-such-program-wsproxy".into();
         assert!(c.program().unwrap_err().contains("command not found"));
@@ -377,11 +273,13 @@ mod tests {
 
     #[test]
     fn a_bootstrap_runs_in_its_folder_and_an_interpreter_where_the_user_is() {
-        let sh = LambdaConfig::new("sh").program().expect("sh is on PATH");
+        let sh = LocalFunctionConfig::new("sh")
+            .program()
+            .expect("sh is on PATH");
         let folder = std::fs::canonicalize(sh.parent().unwrap()).unwrap();
         let here = std::fs::canonicalize(".").unwrap();
 
-        let mut bootstrap = LambdaConfig::new(&sh);
+        let mut bootstrap = LocalFunctionConfig::new(&sh);
         let code = bootstrap.prepare().unwrap();
         assert_eq!(bootstrap.working_dir.as_deref(), Some(folder.as_path()));
         assert_eq!(
@@ -389,7 +287,7 @@ mod tests {
             "a bootstrap's code is the file alone"
         );
 
-        let mut interpreter = LambdaConfig::new(&sh);
+        let mut interpreter = LocalFunctionConfig::new(&sh);
         interpreter.args = vec!["-c".into(), "exit 0".into()];
         let code = interpreter.prepare().unwrap();
         assert_eq!(interpreter.working_dir.as_deref(), Some(here.as_path()));

@@ -6,7 +6,7 @@
 
 use super::authorizer::{Authorizer, AuthorizerConfig};
 use super::event_json::internal_error;
-use super::{LambdaConfig, LambdaIntegration};
+use super::{FunctionIntegration, LocalFunction, LocalFunctionConfig};
 use crate::event::{error_frame, EventType, Integration, IntegrationResponse, RouteEvent};
 use crate::GatewayError;
 use bytes::Bytes;
@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex};
 /// The functions and which route runs on which.
 #[derive(Debug, Clone, Default)]
 pub struct FunctionsConfig {
-    /// Every function, by its [`LambdaConfig::function_name`].
-    pub functions: Vec<LambdaConfig>,
+    /// Every function, by its [`LocalFunctionConfig::function_name`].
+    pub functions: Vec<LocalFunctionConfig>,
     /// Route key (`$connect`, `$disconnect`, `$default` or a custom one) → function name.
     pub routes: BTreeMap<String, String>,
     /// The function of every route `routes` does not name; `None`: the one `$default` goes
@@ -38,7 +38,7 @@ pub struct FunctionsConfig {
 
 impl FunctionsConfig {
     /// One function for every route.
-    pub fn single(function: LambdaConfig) -> Self {
+    pub fn single(function: LocalFunctionConfig) -> Self {
         Self {
             default_function: Some(function.function_name.clone()),
             functions: vec![function],
@@ -138,7 +138,7 @@ impl FunctionsConfig {
 /// The started functions; each route runs on its own ([`FunctionsConfig::routes`]).
 #[derive(Debug)]
 pub struct Functions {
-    functions: Vec<Arc<LambdaIntegration>>,
+    functions: Vec<FunctionIntegration>,
     routes: BTreeMap<String, usize>,
     /// `None`: the routes `routes` does not name have no integration.
     default: Option<usize>,
@@ -151,7 +151,7 @@ pub struct Functions {
 
 impl Functions {
     /// Checks the whole configuration, then starts each function (see
-    /// [`LambdaIntegration::start`]); if one fails to start, those started are stopped.
+    /// [`LocalFunction::start`]); if one fails to start, those started are stopped.
     pub async fn start(config: FunctionsConfig) -> Result<Arc<Self>, GatewayError> {
         config.validate().map_err(GatewayError::Lambda)?;
         let default = if config.routes_only {
@@ -177,11 +177,11 @@ impl Functions {
         let route_responses = config.route_responses.clone();
         let mut functions = Vec::with_capacity(config.functions.len());
         for f in config.functions {
-            match LambdaIntegration::start(f).await {
+            match FunctionIntegration::start(f).await {
                 Ok(started) => functions.push(started),
                 Err(e) => {
                     for started in &functions {
-                        started.shutdown().await;
+                        started.function().shutdown().await;
                     }
                     return Err(e);
                 }
@@ -203,30 +203,30 @@ impl Functions {
 
     /// The function of the routes no route mapping names (the first function when they
     /// have none: [`FunctionsConfig::routes_only`]).
-    pub fn default_function(&self) -> &Arc<LambdaIntegration> {
-        &self.functions[self.default.unwrap_or(0)]
+    pub fn default_function(&self) -> &Arc<LocalFunction> {
+        self.functions[self.default.unwrap_or(0)].function()
     }
 
     /// Every function, in the configuration's order.
-    pub fn all(&self) -> &[Arc<LambdaIntegration>] {
-        &self.functions
+    pub fn all(&self) -> impl Iterator<Item = &Arc<LocalFunction>> {
+        self.functions.iter().map(FunctionIntegration::function)
     }
 
     /// The function named `name`.
-    pub fn get(&self, name: &str) -> Option<&Arc<LambdaIntegration>> {
-        self.functions.iter().find(|f| f.function_name() == name)
+    pub fn get(&self, name: &str) -> Option<&Arc<LocalFunction>> {
+        self.all().find(|f| f.function_name() == name)
     }
 
-    /// The function `route_key` runs on; `None` when the route has no integration
+    /// The integration `route_key` runs on; `None` when the route has no integration
     /// ([`FunctionsConfig::routes_only`]).
-    pub fn for_route(&self, route_key: &str) -> Option<&Arc<LambdaIntegration>> {
+    fn for_route(&self, route_key: &str) -> Option<&FunctionIntegration> {
         let at = self.routes.get(route_key).copied().or(self.default)?;
         self.functions.get(at)
     }
 
-    /// Stops every function ([`LambdaIntegration::shutdown`]).
+    /// Stops every function ([`LocalFunction::shutdown`]).
     pub async fn shutdown(&self) {
-        for f in &self.functions {
+        for f in self.all() {
             f.shutdown().await;
         }
     }
@@ -327,14 +327,18 @@ impl Integration for Functions {
             }
         }
     }
+
+    async fn shutdown(&self) {
+        Functions::shutdown(self).await;
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn named(name: &str) -> LambdaConfig {
-        let mut f = LambdaConfig::new("/bin/true");
+    fn named(name: &str) -> LocalFunctionConfig {
+        let mut f = LocalFunctionConfig::new("/bin/true");
         f.function_name = name.to_owned();
         f.concurrency = 0;
         f

@@ -6,19 +6,17 @@ use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::InvocationType;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::sync::Arc;
-use wsproxy_gateway::lambda::{LambdaConfig, LambdaIntegration};
-use wsproxy_gateway::{EventType, GatewayError, Integration, RouteEvent};
+use wsproxy_lambda_local::{LocalFunction, LocalFunctionConfig, StartError};
 
-async fn start() -> Arc<LambdaIntegration> {
-    let mut config = LambdaConfig::new("/no/bootstrap/needed");
+async fn start() -> Arc<LocalFunction> {
+    let mut config = LocalFunctionConfig::new("/no/bootstrap/needed");
     config.concurrency = 0;
     config.function_name = "hand-run".into();
-    LambdaIntegration::start(config).await.expect("start")
+    LocalFunction::start(config).await.expect("start")
 }
 
-fn client(lambda: &LambdaIntegration) -> aws_sdk_lambda::Client {
+fn client(lambda: &LocalFunction) -> aws_sdk_lambda::Client {
     let conf = aws_sdk_lambda::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
@@ -28,7 +26,7 @@ fn client(lambda: &LambdaIntegration) -> aws_sdk_lambda::Client {
     aws_sdk_lambda::Client::from_conf(conf)
 }
 
-fn runtime(lambda: &LambdaIntegration, path: &str) -> String {
+fn runtime(lambda: &LocalFunction, path: &str) -> String {
     format!(
         "http://{}/2018-06-01/runtime/{path}",
         lambda.runtime_api_addr()
@@ -43,7 +41,7 @@ fn header<'a>(a: &'a HttpAnswer, name: &str) -> &'a str {
 }
 
 /// `GET /next`: the invocation's id and payload.
-async fn next(lambda: &LambdaIntegration) -> (String, Value) {
+async fn next(lambda: &LocalFunction) -> (String, Value) {
     let a = http("GET", &runtime(lambda, "invocation/next"), "").await;
     assert_eq!(a.status, 200, "{a:?}");
     (
@@ -210,109 +208,24 @@ async fn unknown_functions_and_paths_are_refused_as_aws_does() {
     lambda.shutdown().await;
 }
 
-fn event(event_type: EventType) -> RouteEvent {
-    RouteEvent {
-        route_key: "$connect".into(),
-        event_type,
-        connection_id: "L0SM9cOFvHcCIhw=".into(),
-        connected_at_ms: 1,
-        request_time_ms: 2,
-        stage: "dev".into(),
-        domain_name: "127.0.0.1:1".into(),
-        source_ip: "127.0.0.1".into(),
-        user_agent: None,
-        query: HashMap::new(),
-        headers: HashMap::new(),
-        body: None,
-        is_base64_encoded: false,
-        disconnect_status_code: None,
-        disconnect_reason: None,
-    }
-}
-
-#[tokio::test]
-async fn route_answers_come_from_the_function_response() {
-    let lambda = start().await;
-    let cases = [
-        (
-            json!({"statusCode": 403, "body": "no", "headers": {"Sec-WebSocket-Protocol": "chat"}}),
-            403,
-            "no",
-        ),
-        (json!({"statusCode": 200}), 200, ""),
-        (
-            json!({"body": "no status"}),
-            502,
-            r#"{"message": "Internal server error"}"#,
-        ),
-        (
-            json!("not an object"),
-            502,
-            r#"{"message": "Internal server error"}"#,
-        ),
-    ];
-    for (response, status, body) in cases {
-        let handling = {
-            let lambda = lambda.clone();
-            tokio::spawn(async move { lambda.handle(event(EventType::Connect)).await })
-        };
-        let (id, payload) = next(&lambda).await;
-        assert_eq!(payload["requestContext"]["eventType"], "CONNECT");
-        let a = http(
-            "POST",
-            &runtime(&lambda, &format!("invocation/{id}/response")),
-            response.to_string(),
-        )
-        .await;
-        assert_eq!(a.status, 202);
-        let answer = within("the route answer", handling).await.unwrap();
-        assert_eq!((answer.status, answer.body.as_str()), (status, body));
-        assert!(answer.after_open.is_empty());
-        if status == 403 {
-            assert_eq!(answer.header("sec-websocket-protocol"), Some("chat"));
-        }
-    }
-
-    // A function error is a 502 too.
-    let handling = {
-        let lambda = lambda.clone();
-        tokio::spawn(async move { lambda.handle(event(EventType::Message)).await })
-    };
-    let (id, _) = next(&lambda).await;
-    http(
-        "POST",
-        &runtime(&lambda, &format!("invocation/{id}/error")),
-        r#"{"errorMessage":"x","errorType":"E"}"#,
-    )
-    .await;
-    assert_eq!(within("the answer", handling).await.unwrap().status, 502);
-
-    // After shutdown, events answer 502 at once.
-    lambda.shutdown().await;
-    assert_eq!(
-        lambda.handle(event(EventType::Disconnect)).await.status,
-        502
-    );
-}
-
 #[tokio::test]
 async fn a_missing_or_unusable_bootstrap_is_refused_at_start() {
-    let missing = LambdaConfig::new("/no/such/bootstrap");
-    let err = LambdaIntegration::start(missing).await.unwrap_err();
-    assert!(matches!(err, GatewayError::Lambda(_)), "{err}");
+    let missing = LocalFunctionConfig::new("/no/such/bootstrap");
+    let err = LocalFunction::start(missing).await.unwrap_err();
+    assert!(matches!(err, StartError::Config(_)), "{err}");
     assert!(err.to_string().contains("no such file"), "{err}");
 
     let dir = std::env::temp_dir().join(format!("wsproxy-lambda-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let plain = dir.join("bootstrap");
     std::fs::write(&plain, "not a program").unwrap();
-    let err = LambdaIntegration::start(LambdaConfig::new(&plain))
+    let err = LocalFunction::start(LocalFunctionConfig::new(&plain))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("not executable"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 
-    let mut bad_name = LambdaConfig::new("/bin/true");
+    let mut bad_name = LocalFunctionConfig::new("/bin/true");
     bad_name.function_name = "a b".into();
-    assert!(LambdaIntegration::start(bad_name).await.is_err());
+    assert!(LocalFunction::start(bad_name).await.is_err());
 }

@@ -4,16 +4,17 @@
 
 use super::event_json::proxy_event;
 use super::policy::{evaluate, Verdict};
-use super::{LambdaIntegration, ACCOUNT_ID};
+use super::{FunctionIntegration, API_ID};
 use crate::event::{IntegrationResponse, RouteEvent};
 use serde_json::{json, Map, Value};
 use std::time::Instant;
 use tracing::{debug, info, warn};
+use wsproxy_lambda_local::ACCOUNT_ID;
 
 /// Which function authorizes `$connect`, and what a connect must carry to be put to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorizerConfig {
-    /// The [`super::LambdaConfig::function_name`] of the authorizer function.
+    /// The [`super::LocalFunctionConfig::function_name`] of the authorizer function.
     pub function: String,
     /// API Gateway's identity sources: `route.request.querystring.NAME` or
     /// `route.request.header.NAME`. A connect missing one (or with it empty) is refused with
@@ -82,7 +83,7 @@ impl AuthorizerConfig {
 /// A started authorizer: its function and identity sources.
 #[derive(Debug)]
 pub(crate) struct Authorizer {
-    pub function: std::sync::Arc<LambdaIntegration>,
+    pub function: FunctionIntegration,
     pub sources: Vec<IdentitySource>,
 }
 
@@ -100,13 +101,13 @@ impl Authorizer {
                 r#"{"message":"Unauthorized"}"#,
             ));
         }
-        let config = self.function.config();
+        let region = &self.function.function().config().region;
         let method_arn = format!(
-            "arn:aws:execute-api:{}:{ACCOUNT_ID}:{}/{}/$connect",
-            config.region, config.api_id, event.stage
+            "arn:aws:execute-api:{region}:{ACCOUNT_ID}:{API_ID}/{}/$connect",
+            event.stage
         );
         let started = Instant::now();
-        let request = request_event(event, &config.api_id, &method_arn);
+        let request = request_event(event, API_ID, &method_arn);
         let failed = || IntegrationResponse::new(500, r#"{"message":"Internal server error"}"#);
         let Some(answer) = self.function.answer(request, "authorizer", true).await else {
             warn!("the authorizer failed: 500");

@@ -2,7 +2,7 @@
 //! alone, for a `bootstrap` given by path) is scanned (a bounded walk of names, sizes and
 //! modification times); when anything changed since the last
 //! event, the function's processes are replaced, so the event runs on the new code without a
-//! gateway restart. Idle processes are replaced at once; a busy one finishes its event first.
+//! restart of the service. Idle processes are replaced at once; a busy one finishes its event first.
 
 use std::hash::{DefaultHasher, Hash as _, Hasher as _};
 use std::path::{Path, PathBuf};

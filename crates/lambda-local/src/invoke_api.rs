@@ -1,9 +1,9 @@
 //! The Lambda Invoke API (`POST /2015-03-31/functions/{name}/invocations`), enough for the
 //! AWS SDKs' `Invoke`: `Event` (queued, 202), `RequestResponse` (the result, 200) and `DryRun`.
 
-use super::queue::Outcome;
-use super::runtime_api::{Api, MAX_PAYLOAD};
-use super::LambdaConfig;
+use crate::config::{LocalFunctionConfig, ACCOUNT_ID};
+use crate::invocation::Outcome;
+use crate::runtime_api::{Api, MAX_PAYLOAD};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -27,7 +27,7 @@ async fn invoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let config = &api.shared.config;
+    let config = &api.service.config;
     let qualifier = query.get("Qualifier").map(String::as_str);
     if !names_this_function(config, &function, qualifier) {
         let shown = if function.starts_with("arn:") {
@@ -35,8 +35,7 @@ async fn invoke(
         } else {
             format!(
                 "arn:aws:lambda:{}:{}:function:{function}",
-                config.region,
-                super::ACCOUNT_ID
+                config.region, ACCOUNT_ID
             )
         };
         return error(
@@ -54,14 +53,14 @@ async fn invoke(
     } else {
         body
     };
-    let dispatcher = &api.shared.dispatcher;
+    let slots = &api.service.slots;
     match kind {
         "DryRun" => StatusCode::NO_CONTENT.into_response(),
         "Event" => {
             if payload.len() > MAX_EVENT_PAYLOAD {
                 return too_large(payload.len(), MAX_EVENT_PAYLOAD);
             }
-            let (request_id, _) = dispatcher.submit(payload, false);
+            let (request_id, _) = slots.submit(payload, false);
             tracing::debug!(%request_id, "queued an asynchronous invocation");
             with_request_id(StatusCode::ACCEPTED.into_response(), &request_id)
         }
@@ -69,7 +68,7 @@ async fn invoke(
             if payload.len() > MAX_PAYLOAD {
                 return too_large(payload.len(), MAX_PAYLOAD);
             }
-            let (request_id, rx) = dispatcher.submit(payload, true);
+            let (request_id, rx) = slots.submit(payload, true);
             let outcome = match rx {
                 Some(rx) => rx.await.unwrap_or_else(|_| {
                     Outcome::Unavailable("the invocation was dropped".to_owned())
@@ -156,7 +155,7 @@ fn too_large(size: usize, max: usize) -> Response {
 /// True when `function` (a name, `name:qualifier`, `account:function:name` or a full ARN)
 /// names this function, at `$LATEST`.
 pub(crate) fn names_this_function(
-    config: &LambdaConfig,
+    config: &LocalFunctionConfig,
     function: &str,
     qualifier: Option<&str>,
 ) -> bool {
@@ -203,7 +202,7 @@ mod tests {
 
     #[test]
     fn function_names() {
-        let c = LambdaConfig::new("/bin/true");
+        let c = LocalFunctionConfig::new("/bin/true");
         let ok = |f: &str, q: Option<&str>| names_this_function(&c, f, q);
         assert!(ok("wsproxy-local", None));
         assert!(ok("wsproxy-local:$LATEST", None));

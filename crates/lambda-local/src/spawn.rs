@@ -1,7 +1,7 @@
 //! How a function process is started: AWS's environment for `bootstrap`, and its output
 //! copied to ours.
 
-use super::LambdaConfig;
+use crate::config::LocalFunctionConfig;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::process::Stdio;
@@ -11,7 +11,7 @@ use tokio::process::Command;
 /// The function's command with the environment Lambda gives a function, polling the
 /// Runtime API at `runtime`, invoking through `invoke`, plus the configured variables.
 pub(crate) fn command(
-    c: &LambdaConfig,
+    c: &LocalFunctionConfig,
     slot: usize,
     runtime: SocketAddr,
     invoke: SocketAddr,
@@ -61,22 +61,23 @@ pub(crate) fn command(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    // Its own process group: a Ctrl-C in the terminal stops wsproxy, which still has to run
-    // `$disconnect` on the function before killing it.
+    // Its own process group: a Ctrl-C in the terminal stops the program that runs this
+    // service, which may still have invocations to make (e.g. `$disconnect`) before it
+    // stops the function.
     #[cfg(unix)]
     cmd.process_group(0);
     #[cfg(target_os = "linux")]
-    end_with_the_gateway(&mut cmd);
+    end_with_this_process(&mut cmd);
     cmd
 }
 
-/// The process gets SIGKILL when the gateway's thread that started it ends, however the
-/// gateway ends (SIGKILL, an abort, a closed terminal): in its own process group, nothing
+/// The process gets SIGKILL when the thread that started it ends, however this process
+/// ends (SIGKILL, an abort, a closed terminal): in its own process group, nothing
 /// else would stop it, and a runtime client left polling a Runtime API that is gone can spin
 /// and grow without end (aws-lambda-ric reached 3.8 GB in 30 minutes).
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
-fn end_with_the_gateway(cmd: &mut Command) {
+fn end_with_this_process(cmd: &mut Command) {
     // SAFETY: the closure runs in the forked child before exec; it only calls prctl, which
     // is async-signal-safe, and allocates nothing.
     unsafe {
