@@ -41,3 +41,25 @@ pub enum LoadError {
         message: String,
     },
 }
+
+/// A Terraform folder or file that could not be read is this crate's error of the same
+/// kind: an unreadable file [`LoadError::Read`], one that does not parse (or a value that
+/// is not a literal) [`LoadError::Parse`], a folder that is not a Terraform configuration
+/// [`LoadError::Api`].
+impl From<wsproxy_tfeval::Error> for LoadError {
+    fn from(e: wsproxy_tfeval::Error) -> Self {
+        use wsproxy_tfeval::Error;
+        let folder = |file, what: &str| Self::Api {
+            file,
+            message: format!(
+                "{what}: give the folder you run terraform in (e.g. infra/terraform/envs/dev)"
+            ),
+        };
+        match e {
+            Error::NotAFolder(dir) => folder(dir, "is not a folder"),
+            Error::NoTerraform(dir) => folder(dir, "holds no *.tf file"),
+            Error::Read { file, source } => Self::Read { file, source },
+            Error::Parse { file, message } => Self::Parse { file, message },
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! `wsproxy doctor`: diagnoses a Terraform environment of the proxy (see the
 //! `wsproxy-doctor` crate) and exits 1 when a check fails.
 
+use anyhow::Context as _;
 use aws_credential_types::provider::ProvideCredentials;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,7 +34,10 @@ pub(crate) struct DoctorArgs {
 
 /// Runs the checks, prints the report and answers exit code 1 if any check failed.
 pub(crate) async fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
-    let env = Environment::load(&args.env, &args.var_files);
+    // The library's error says what is wrong; the flag that gave the folder is ours to name.
+    let env = Environment::load(&args.env, &args.var_files)
+        .with_context(|| format!("--env {}", args.env.display()))
+        .map_err(|e| format!("{e:#}"));
     let region = env.as_ref().ok().and_then(|e| e.region.clone());
     let aws = if args.no_aws {
         Err("--no-aws: AWS not asked".to_owned())

@@ -5,6 +5,7 @@
 //! [`Pusher`] (how a message reaches a connected socket). Hosts wire real
 //! implementations in; [`MemoryRegistry`] is the embedded default registry.
 
+mod broadcast;
 mod connect;
 mod disconnect;
 mod endpoints;

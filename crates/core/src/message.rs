@@ -1,126 +1,134 @@
-//! Messages (`$default` and custom routes): forward to the backend, deliver its answer.
+//! Messages (`$default` and custom routes): build the backend request for the sender's
+//! connection type, call the backend, deliver its answer ([`crate::broadcast`] says to whom).
 
 use crate::metrics::{FANOUT_TARGETS, MESSAGES};
-use crate::{
-    endpoints, ConnectionItem, ConnectionType, Id, IdError, IdKind, Proxy, RegistryError,
-    RouteResponse, Secret,
-};
+use crate::{endpoints, ConnectionType, Id, IdError, IdKind, Proxy, RouteResponse, Secret};
 use bytes::Bytes;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeSet;
 use tracing::{debug, info, instrument, warn};
 
 /// The answer to a message from a connection the registry does not know.
 const UNKNOWN_CONNECTION: &str = "Connection metadata not found. Please reconnect.";
 
 impl Proxy {
-    /// Handles a client message (`$default` or a custom route) with its body as received.
+    /// Handles a client message (`$default` or a custom route) with its body as received,
+    /// in three steps: the request for the sender's connection type, the backend's answer,
+    /// and its delivery. A step that fails tells the sender why (an error frame) and
+    /// answers the route with an error.
     #[instrument(skip_all, fields(connection_id = %connection_id, request_id = %crate::RequestContext::current_id(), route = "message"))]
     pub async fn message(&self, connection_id: &str, body: &str) -> RouteResponse {
         metrics::counter!(MESSAGES.name).increment(1);
         let message = parse_body(body);
+        let sender = match self.identify_sender(connection_id, &message).await {
+            Ok(sender) => sender,
+            Err(refusal) => return refusal,
+        };
+        debug!(connection_type = %sender.kind, "message received");
+        let request = match backend_request(connection_id, &sender, message) {
+            Ok(Handling::Acknowledge) => return self.acknowledge(connection_id).await,
+            Ok(Handling::Forward(request)) => request,
+            Err(error) => return self.reply_error(connection_id, 400, error).await,
+        };
+        let answer = match self.call_backend(&request).await {
+            Ok(answer) => answer,
+            Err(error) => return self.reply_error(connection_id, 502, error).await,
+        };
+        self.deliver_answer(connection_id, &sender, request.booking.as_ref(), answer)
+            .await
+    }
+
+    /// Who sent the message: the registry's item of the connection, else, for a message
+    /// that names a booking and carries a token, a chat socket the registry lost. Anything
+    /// else is refused (the sender told why).
+    async fn identify_sender(
+        &self,
+        connection_id: &str,
+        message: &Map<String, Value>,
+    ) -> Result<Sender, RouteResponse> {
         let items = match self.metered_registry.by_connection(connection_id).await {
             Ok(items) => items,
             Err(e) => {
                 warn!(error = %e, "registry lookup failed");
-                return self
+                return Err(self
                     .reply_error(connection_id, 500, format!("{e}; try again"))
-                    .await;
+                    .await);
             }
         };
-        let (kind, token, registered) = match items.first() {
-            Some(item) => (
-                item.connection_type,
-                item.token.clone(),
-                item.booking_id().map(str::to_owned),
-            ),
-            None => match (given(message.get("booking_id")), token_of(&message)) {
-                (true, Some(token)) => (ConnectionType::Chat, token, None),
-                _ => {
-                    return self
-                        .reply_error(connection_id, 400, UNKNOWN_CONNECTION)
-                        .await
-                }
+        match items.first() {
+            Some(item) => Ok(Sender {
+                kind: item.connection_type,
+                token: item.token.clone(),
+                registered_booking: item.booking_id().map(str::to_owned),
+            }),
+            None => match (given(message.get("booking_id")), token_of(message)) {
+                (true, Some(token)) => Ok(Sender {
+                    kind: ConnectionType::Chat,
+                    token,
+                    registered_booking: None,
+                }),
+                _ => Err(self
+                    .reply_error(connection_id, 400, UNKNOWN_CONNECTION)
+                    .await),
             },
-        };
-        debug!(connection_type = %kind, "message received");
-        let mut booking_id = None;
-        let (path, request) = match kind {
-            ConnectionType::Booking => {
-                self.send_json(
-                    connection_id,
-                    &json!({"type": "ack", "message": "Received"}),
-                )
-                .await;
-                return RouteResponse::ok("acknowledged");
-            }
-            ConnectionType::Chat => {
-                let b = match chat_booking(&message, registered.as_deref()) {
-                    Ok(Some(b)) => b,
-                    Ok(None) => {
-                        return self
-                            .reply_error(
-                                connection_id,
-                                400,
-                                "booking_id required for chat messages",
-                            )
-                            .await
-                    }
-                    Err(e) => return self.reply_error(connection_id, 400, e.to_string()).await,
-                };
-                let path = endpoints::chat_message(&b);
-                booking_id = Some(b);
-                let body = json!({"connection_id": connection_id, "message": Value::Object(message), "token": token.expose()});
-                (path, body)
-            }
-            ConnectionType::Notification => (
-                endpoints::NOTIFICATION_MESSAGE.to_owned(),
-                json!({"connection_id": connection_id, "message": Value::Object(message), "token": token.expose()}),
-            ),
-            ConnectionType::Feed => (
-                endpoints::FEED_MESSAGE.to_owned(),
-                json!({"connection_id": connection_id, "message": Value::Object(message)}),
-            ),
-        };
-        let answer = match self.backend.post(&path, &request).await {
+        }
+    }
+
+    /// A booking socket's message is acknowledged to the sender, with no backend call.
+    async fn acknowledge(&self, connection_id: &str) -> RouteResponse {
+        self.send_json(
+            connection_id,
+            &json!({"type": "ack", "message": "Received"}),
+        )
+        .await;
+        RouteResponse::ok("acknowledged")
+    }
+
+    /// POSTs the request; the answer, or why the sender gets none: the backend failed, or
+    /// its answer is over the message limit.
+    async fn call_backend(&self, request: &BackendRequest) -> Result<BackendAnswer, String> {
+        let json = match self.backend.post(&request.path, &request.body).await {
             Ok(answer) => answer,
             Err(e) => {
                 warn!(error = %e, "backend call failed");
+                return Err(format!("backend request failed: {e}"));
+            }
+        };
+        let payload = json.to_string();
+        self.fits("the backend's answer", &payload)?;
+        Ok(BackendAnswer { json, payload })
+    }
+
+    /// Pushes the answer to its audience ([`Proxy::audience`]): the sender, or for a
+    /// `broadcast: true` answer everyone it names. Answers 500 when a registry lookup of
+    /// the broadcast failed, as the answer may have missed part of its audience.
+    async fn deliver_answer(
+        &self,
+        connection_id: &str,
+        sender: &Sender,
+        booking: Option<&Id>,
+        answer: BackendAnswer,
+    ) -> RouteResponse {
+        // Partitions whose lookup failed: the answer may miss part of its audience.
+        let mut missed = Vec::new();
+        let targets = match self
+            .audience(connection_id, sender, booking, &answer.json, &mut missed)
+            .await
+        {
+            Ok(targets) => targets,
+            Err(e) => {
+                warn!(error = %e, "the backend's answer names an unusable id");
                 return self
-                    .reply_error(connection_id, 502, format!("backend request failed: {e}"))
+                    .reply_error(
+                        connection_id,
+                        502,
+                        format!("the backend's answer is unusable: {e}"),
+                    )
                     .await;
             }
         };
-        let payload = answer.to_string();
-        if let Err(e) = self.fits("the backend's answer", &payload) {
-            return self.reply_error(connection_id, 502, e).await;
-        }
-        // Partitions whose lookup failed: the answer may miss part of its audience.
-        let mut missed = Vec::new();
-        let targets = if answer.get("broadcast") == Some(&Value::Bool(true)) {
-            match self
-                .broadcast_targets(kind, &answer, booking_id.as_ref(), &token, &mut missed)
-                .await
-            {
-                Ok(targets) => targets,
-                Err(e) => {
-                    warn!(error = %e, "the backend's answer names an unusable id");
-                    return self
-                        .reply_error(
-                            connection_id,
-                            502,
-                            format!("the backend's answer is unusable: {e}"),
-                        )
-                        .await;
-                }
-            }
-        } else {
-            None
-        }
-        .unwrap_or_else(|| vec![connection_id.to_owned()]);
         let count = targets.len();
         metrics::histogram!(FANOUT_TARGETS.name).record(count as f64);
-        let counts = self.fan_out(targets, Bytes::from(payload)).await;
+        let counts = self.fan_out(targets, Bytes::from(answer.payload)).await;
         info!(
             targets = count,
             delivered = counts.delivered,
@@ -138,105 +146,6 @@ impl Proxy {
         RouteResponse::ok("sent")
     }
 
-    /// Who receives a `broadcast: true` answer; `Ok(None)` means the sender only. An id in
-    /// the answer that could not be a path segment or registry key is an error; a registry
-    /// lookup that fails is added to `missed`.
-    async fn broadcast_targets(
-        &self,
-        kind: ConnectionType,
-        answer: &Value,
-        message_booking: Option<&Id>,
-        token: &Secret,
-        missed: &mut Vec<RegistryError>,
-    ) -> Result<Option<Vec<String>>, IdError> {
-        Ok(match kind {
-            ConnectionType::Chat => {
-                let booking = match Id::from_json(IdKind::Booking, answer.get("booking_id"))? {
-                    Some(b) => b,
-                    None => match message_booking {
-                        Some(b) => b.clone(),
-                        None => return Ok(None),
-                    },
-                };
-                let mut partitions = vec![booking.as_str().to_owned()];
-                partitions.extend(self.participants(&booking, token).await);
-                Some(self.connections_in(&partitions, kind, missed).await)
-            }
-            ConnectionType::Notification => {
-                match Id::from_json(IdKind::User, answer.get("user_id"))? {
-                    Some(uid) => Some(
-                        self.connections_in(&[uid.user_partition()], kind, missed)
-                            .await,
-                    ),
-                    None => None,
-                }
-            }
-            ConnectionType::Feed => Some(
-                self.connections_in(&["feed".to_owned()], kind, missed)
-                    .await,
-            ),
-            ConnectionType::Booking => None,
-        })
-    }
-
-    /// The `user_{id}` partitions of a booking's owner and renter, as the backend names them.
-    ///
-    /// An unusable id is left out, as a failed lookup is: the booking still gets the message.
-    async fn participants(&self, booking: &Id, token: &Secret) -> Vec<String> {
-        let path = endpoints::chat_participants(booking);
-        match self
-            .backend
-            .post(&path, &json!({"token": token.expose()}))
-            .await
-        {
-            Ok(answer) => [IdKind::Owner, IdKind::Renter]
-                .into_iter()
-                .filter_map(|kind| match Id::from_json(kind, answer.get(kind.field())) {
-                    Ok(uid) => uid.map(|uid| uid.user_partition()),
-                    Err(e) => {
-                        warn!(error = %e, "participants answer has an unusable id; left out");
-                        None
-                    }
-                })
-                .collect(),
-            Err(e) => {
-                warn!(error = %e, "participants lookup failed; broadcasting to the booking only");
-                Vec::new()
-            }
-        }
-    }
-
-    /// Connection ids of `kind` in these partitions, each once; failed lookups go to `missed`.
-    async fn connections_in(
-        &self,
-        partitions: &[String],
-        kind: ConnectionType,
-        missed: &mut Vec<RegistryError>,
-    ) -> Vec<String> {
-        let lookups = partitions
-            .iter()
-            .map(|p| self.metered_registry.by_partition(p));
-        let mut ids = BTreeSet::new();
-        for (partition, found) in partitions
-            .iter()
-            .zip(futures::future::join_all(lookups).await)
-        {
-            match found {
-                Ok(items) => ids.extend(
-                    items
-                        .into_iter()
-                        .filter(|i| i.connection_type == kind)
-                        .map(|i: ConnectionItem| i.connection_id),
-                ),
-                Err(e) => {
-                    warn!(partition = %partition, error = %e, "registry lookup failed");
-                    missed.push(e);
-                }
-            }
-        }
-        ids.into_iter().collect()
-    }
-
     /// Sends an [`error_frame`] to the sender and answers the route with `status`.
     async fn reply_error(
         &self,
@@ -248,6 +157,76 @@ impl Proxy {
         self.send_json(connection_id, &error_frame(&error)).await;
         RouteResponse::error(status, error)
     }
+}
+
+/// Who sent a message, as the registry (or the message) says.
+pub(crate) struct Sender {
+    /// The connection's type, which decides where the message goes.
+    pub(crate) kind: ConnectionType,
+    /// The token the connection was accepted with, sent on to the backend.
+    pub(crate) token: Secret,
+    /// The booking the connection was registered under, if any.
+    registered_booking: Option<String>,
+}
+
+/// What a message becomes, by the sender's connection type.
+enum Handling {
+    /// Acknowledged to the sender, with no backend call (a booking socket).
+    Acknowledge,
+    /// Sent to the backend.
+    Forward(BackendRequest),
+}
+
+/// A message as the backend receives it.
+struct BackendRequest {
+    /// The backend path.
+    path: String,
+    /// The JSON body.
+    body: Value,
+    /// The booking a chat message is about.
+    booking: Option<Id>,
+}
+
+/// The backend's answer, and its text as pushed.
+struct BackendAnswer {
+    json: Value,
+    payload: String,
+}
+
+/// The backend request for a message from `sender` (contract section 3); a chat message
+/// that names no usable booking is an error the sender is told.
+fn backend_request(
+    connection_id: &str,
+    sender: &Sender,
+    message: Map<String, Value>,
+) -> Result<Handling, String> {
+    let token = sender.token.expose();
+    let request = match sender.kind {
+        ConnectionType::Booking => return Ok(Handling::Acknowledge),
+        ConnectionType::Chat => {
+            let booking = match chat_booking(&message, sender.registered_booking.as_deref()) {
+                Ok(Some(b)) => b,
+                Ok(None) => return Err("booking_id required for chat messages".to_owned()),
+                Err(e) => return Err(e.to_string()),
+            };
+            BackendRequest {
+                path: endpoints::chat_message(&booking),
+                body: json!({"connection_id": connection_id, "message": Value::Object(message), "token": token}),
+                booking: Some(booking),
+            }
+        }
+        ConnectionType::Notification => BackendRequest {
+            path: endpoints::NOTIFICATION_MESSAGE.to_owned(),
+            body: json!({"connection_id": connection_id, "message": Value::Object(message), "token": token}),
+            booking: None,
+        },
+        ConnectionType::Feed => BackendRequest {
+            path: endpoints::FEED_MESSAGE.to_owned(),
+            body: json!({"connection_id": connection_id, "message": Value::Object(message)}),
+            booking: None,
+        },
+    };
+    Ok(Handling::Forward(request))
 }
 
 /// The error frame a sender receives: `{"type":"error","error":...,"requestId":...}`, the

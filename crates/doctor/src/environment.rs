@@ -1,11 +1,11 @@
 //! A Terraform root module (an environment such as `infra/terraform/envs/dev`) read as
-//! Terraform reads it: its `*.tf` files, its variables and locals, and the arguments it gives
-//! the `websocket_proxy` module.
+//! Terraform reads it ([`wsproxy_tfeval::RootModule`]: its `*.tf` files, its variables and
+//! locals), and the arguments it gives the `websocket_proxy` module.
 
-use crate::EnvError;
-use hcl::{Block, Body, Expression, Value};
+use hcl::{Block, Expression, Value};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use wsproxy_tfeval::{paths, Evaluator, Scope, Variables};
+use wsproxy_tfeval::{paths, Error, Evaluator, RootInputs, RootModule, Variables};
 
 /// What an environment says about its deployment.
 #[derive(Debug, Clone)]
@@ -80,7 +80,7 @@ impl Environment {
     }
 
     /// Reads `dir` with this process's environment (`TF_VAR_*`, `HOME`).
-    pub fn load(dir: &Path, var_files: &[PathBuf]) -> Result<Self, EnvError> {
+    pub fn load(dir: &Path, var_files: &[PathBuf]) -> Result<Self, Error> {
         Self::load_with(dir, var_files, &|name| std::env::var(name).ok())
     }
 
@@ -89,62 +89,19 @@ impl Environment {
         dir: &Path,
         var_files: &[PathBuf],
         env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Self, EnvError> {
-        let cwd = std::env::current_dir().map_err(|source| EnvError::Read {
-            file: PathBuf::from("."),
-            source,
-        })?;
-        let dir = paths::clean(&cwd.join(dir));
-        if !dir.is_dir() {
-            return Err(EnvError::NotAFolder(dir));
-        }
-        let var_files: Vec<PathBuf> = var_files
-            .iter()
-            .map(|f| paths::clean(&cwd.join(f)))
-            .collect();
-        let mut tf_files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map_err(|source| EnvError::Read {
-                file: dir.clone(),
-                source,
-            })?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.is_file())
-            .collect();
-        tf_files.sort();
-        if tf_files.is_empty() {
-            return Err(EnvError::NoTerraform(dir));
-        }
-        let mut bodies = Vec::new();
-        for file in &tf_files {
-            let text = std::fs::read_to_string(file).map_err(|source| EnvError::Read {
-                file: file.clone(),
-                source,
-            })?;
-            let body = hcl::parse(&text).map_err(|e| EnvError::Parse {
-                file: file.clone(),
-                message: e.to_string(),
-            })?;
-            bodies.push((file.clone(), body));
-        }
-        let mut variables = Variables::default();
-        for (file, body) in &bodies {
-            variables.declare(file, &blocks(body, "variable"))?;
-        }
-        variables.assign(&dir, env, &var_files)?;
-        let scope = Scope {
-            cwd: dir.clone(),
-            home: env("HOME").map(PathBuf::from),
-        };
-        let local_exprs: Vec<(String, Expression)> = bodies
-            .iter()
-            .flat_map(|(_, body)| blocks(body, "locals"))
-            .flat_map(|b| b.body().attributes())
-            .map(|a| (a.key().to_owned(), a.expr().clone()))
-            .collect();
-        let locals = evaluate_locals(&scope, &variables, &local_exprs);
-        let evaluator = Evaluator::new(scope, variables.values(), locals.clone());
-        let all_blocks: Vec<&Block> = bodies.iter().flat_map(|(_, b)| b.blocks()).collect();
-        let unset = variables.unset();
+    ) -> Result<Self, Error> {
+        let root = RootModule::load(
+            dir,
+            &RootInputs {
+                var_files,
+                vars: &BTreeMap::new(),
+                env,
+            },
+        )?;
+        let locals = root.locals();
+        let evaluator = Evaluator::new(root.scope.clone(), root.variables.values(), locals.clone());
+        let all_blocks: Vec<&Block> = root.blocks().collect();
+        let unset = root.variables.unset();
         let module = find_module(&all_blocks).map(|b| read_module(b, &evaluator, &unset));
         let region = all_blocks
             .iter()
@@ -153,18 +110,14 @@ impl Environment {
             .and_then(|b| attr(b, "region"))
             .and_then(|e| string(&evaluator, e).ok());
         Ok(Environment {
-            dir,
-            tf_files,
-            variables,
+            tf_files: root.tf_files(),
+            dir: root.dir,
+            variables: root.variables,
             locals,
             module,
             region,
         })
     }
-}
-
-fn blocks<'a>(body: &'a Body, kind: &str) -> Vec<&'a Block> {
-    body.blocks().filter(|b| b.identifier() == kind).collect()
 }
 
 fn label(block: &Block) -> Option<&str> {
@@ -177,58 +130,6 @@ fn attr<'a>(block: &'a Block, key: &str) -> Option<&'a Expression> {
         .attributes()
         .find(|a| a.key() == key)
         .map(|a| a.expr())
-}
-
-/// Evaluates locals in dependency order, as Terraform does: a local is evaluated once the
-/// locals it refers to are (so `can(local.x)` sees `local.x`); one that refers to a
-/// resource or data source, or to a local that cannot be evaluated, stays out.
-fn evaluate_locals(
-    scope: &Scope,
-    variables: &Variables,
-    exprs: &[(String, Expression)],
-) -> hcl::Map<String, Value> {
-    let reference = regex::Regex::new(r"\blocal\.([A-Za-z_][A-Za-z0-9_-]*)").expect("valid");
-    let needs: Vec<Vec<String>> = exprs
-        .iter()
-        .map(|(_, e)| {
-            let text = hcl::format::to_string(e).unwrap_or_default();
-            reference
-                .captures_iter(&text)
-                .map(|c| c[1].to_owned())
-                .collect()
-        })
-        .collect();
-    let declared = |name: &String| exprs.iter().any(|(n, _)| n == name);
-    let mut done = hcl::Map::new();
-    let mut failed = std::collections::BTreeSet::new();
-    loop {
-        let mut progress = false;
-        for ((name, expr), needs) in exprs.iter().zip(&needs) {
-            if done.contains_key(name) || failed.contains(name) {
-                continue;
-            }
-            if needs
-                .iter()
-                .any(|n| declared(n) && !done.contains_key(n) && !failed.contains(n))
-            {
-                continue;
-            }
-            // A fresh evaluator, so this local sees the ones evaluated just before it.
-            let evaluator = Evaluator::new(scope.clone(), variables.values(), done.clone());
-            match evaluator.eval(expr) {
-                Ok(value) => {
-                    done.insert(name.clone(), value);
-                }
-                Err(_) => {
-                    failed.insert(name.clone());
-                }
-            }
-            progress = true;
-        }
-        if !progress {
-            return done;
-        }
-    }
 }
 
 /// The block of the `websocket_proxy` module: by its source, else by its arguments.

@@ -6,12 +6,13 @@
 //! A delivery event has no `requestContext`, so no client can forge one through API
 //! Gateway: every event API Gateway sends carries one, and a client controls only its body.
 
-use crate::handler::Host;
+use crate::pusher::EndpointPusher;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::InvocationType;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{error, info, warn};
@@ -53,10 +54,40 @@ impl Delivery {
     }
 }
 
-impl Host {
+/// Post-connect delivery: what scheduling it needs (this function, through the Lambda
+/// client) and pushing it needs (the `@connections` pusher).
+pub(crate) struct PostConnect {
+    lambda: aws_sdk_lambda::Client,
+    /// `AWS_LAMBDA_FUNCTION_NAME`: the function to invoke, this one.
+    function_name: Option<String>,
+    pusher: Arc<EndpointPusher>,
+}
+
+impl std::fmt::Debug for PostConnect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostConnect")
+            .field("function_name", &self.function_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostConnect {
+    /// Deliveries invoking `function_name` through `lambda`, pushed through `pusher`.
+    pub(crate) fn new(
+        lambda: aws_sdk_lambda::Client,
+        function_name: Option<String>,
+        pusher: Arc<EndpointPusher>,
+    ) -> Self {
+        Self {
+            lambda,
+            function_name,
+            pusher,
+        }
+    }
+
     /// Invokes this function asynchronously with the post-connect messages.
-    pub(crate) async fn schedule_delivery(&self, connection_id: &str, messages: Vec<Value>) {
-        let Some(function) = self.config.function_name.as_deref() else {
+    pub(crate) async fn schedule(&self, connection_id: &str, messages: Vec<Value>) {
+        let Some(function) = self.function_name.as_deref() else {
             error!(
                 "AWS_LAMBDA_FUNCTION_NAME is not set, so post-connect messages cannot be delivered"
             );

@@ -5,9 +5,9 @@
 //!   [`Config::to_local_env`]). It needs no AWS or Lambda crate: with
 //!   `default-features = false` this crate is only that.
 //! - [`Host`] (feature `function`, on by default): the handler. Configuration is read and
-//!   SDK clients are built once, at init; each event is converted and handed to the core,
-//!   and `$connect`'s post-connect messages are delivered by a self-invocation
-//!   ([`Delivery`]). The `bootstrap` binary (`src/main.rs`) runs it under `lambda_runtime`.
+//!   SDK clients are built once, at init; each invocation is read once (an API Gateway
+//!   event, a delivery or neither) and handed to the core, and `$connect`'s post-connect
+//!   messages are delivered by a self-invocation ([`Delivery`]). The `bootstrap` binary (`src/main.rs`) runs it under `lambda_runtime`.
 
 mod config;
 #[cfg(feature = "function")]
@@ -16,6 +16,8 @@ mod delivery;
 pub mod emf;
 #[cfg(feature = "function")]
 mod handler;
+#[cfg(feature = "function")]
+mod invocation;
 #[cfg(feature = "function")]
 mod pusher;
 #[cfg(all(test, feature = "function"))]

@@ -18,10 +18,10 @@ fn instances(engine: &Engine, rtype: &str) -> Result<Vec<Rc<Instance>>, LoadErro
         match list.as_ref() {
             Ok(list) => out.extend(list.iter().cloned()),
             Err(e) => {
-                let block = &engine.config.modules[m].resources[b];
+                let block = &engine.tree.modules[m].resources[b];
                 return Err(LoadError::Resource {
                     file: block.file.clone(),
-                    resource: format!("{}{}", engine.config.modules[m].prefix, block.local_address()),
+                    resource: format!("{}{}", engine.tree.modules[m].prefix, block.local_address()),
                     message: format!("{e}: wsproxy evaluates the configuration offline; make it a value known before apply"),
                 });
             }
@@ -201,15 +201,15 @@ fn select_api(
             let mut message = format!(
                 "no aws_apigatewayv2_api with protocol_type = \"WEBSOCKET\" here or in its \
                  local modules ({} module(s) read)",
-                engine.config.modules.len()
+                engine.tree.modules.len()
             );
             if !others.is_empty() {
                 message.push_str(&format!("; other APIs: {}", others.join(", ")));
             }
-            if !engine.config.skipped.is_empty() {
+            if !engine.tree.skipped.is_empty() {
                 message.push_str(&format!(
                     "; modules not read (only local sources are): {}",
-                    engine.config.skipped.join(", ")
+                    engine.tree.skipped.join(", ")
                 ));
             }
             message
@@ -316,10 +316,10 @@ fn lambda_named_by(
                 );
             }
             Err(e) => {
-                let block = &engine.config.modules[m].resources[b];
+                let block = &engine.tree.modules[m].resources[b];
                 unsure.push(format!(
                     "{}{}: {e}",
-                    engine.config.modules[m].prefix,
+                    engine.tree.modules[m].prefix,
                     block.local_address()
                 ));
             }

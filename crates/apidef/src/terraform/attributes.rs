@@ -9,7 +9,7 @@ use hcl::Value;
 /// An error about one instance: its file, its address, what is wrong and what to do.
 pub(crate) fn resource_error(engine: &Engine, inst: &Instance, message: String) -> LoadError {
     LoadError::Resource {
-        file: engine.config.modules[inst.module].resources[inst.block]
+        file: engine.tree.modules[inst.module].resources[inst.block]
             .file
             .clone(),
         resource: inst.address.clone(),

@@ -2,7 +2,7 @@
 //! `invoke_arn`, `api_endpoint`, ...), computed from its arguments the way AWS names them,
 //! with made-up but stable ids and the account `123456789012`.
 
-use super::config::ResourceBlock;
+use super::modules::ResourceBlock;
 use hcl::Value;
 
 /// The account id in the ARNs built here.

@@ -5,8 +5,8 @@
 //! expression that needs it fails, saying which reference has no value and why.
 
 use super::computed::Account;
-use super::config::{attr, Config};
 use super::instances::{Instance, InstanceKey, Instances};
+use super::modules::{attr, ModuleTree};
 use hcl::expr::TraversalOperator;
 use hcl::{Body, Expression, Value};
 use std::cell::RefCell;
@@ -33,7 +33,7 @@ enum Key {
 /// The configuration and the values worked out so far.
 pub(crate) struct Engine {
     /// The modules.
-    pub config: Config,
+    pub tree: ModuleTree,
     /// Where Terraform runs.
     pub scope: Scope,
     /// The root module's variable values.
@@ -45,15 +45,15 @@ pub(crate) struct Engine {
 }
 
 impl Engine {
-    /// An engine over `config` with the root's variable values.
+    /// An engine over the modules of `tree` with the root's variable values.
     pub(super) fn new(
-        config: Config,
+        tree: ModuleTree,
         scope: Scope,
         root_vars: hcl::Map<String, Value>,
         account: Account,
     ) -> Self {
         Engine {
-            config,
+            tree,
             scope,
             root_vars,
             account,
@@ -69,7 +69,7 @@ impl Engine {
         expr: &Expression,
         key: &InstanceKey,
     ) -> Result<Value, String> {
-        let module = &self.config.modules[m];
+        let module = &self.tree.modules[m];
         let text = hcl::format::to_string(expr).unwrap_or_default();
         let mut problems: Vec<String> = Vec::new();
         let mut touched: Vec<(bool, String, String)> = Vec::new();
@@ -179,7 +179,7 @@ impl Engine {
 
     /// The attribute `name` of an instance's block, evaluated; `None` when absent or null.
     pub(super) fn attribute(&self, inst: &Instance, name: &str) -> Result<Option<Value>, String> {
-        let block = &self.config.modules[inst.module].resources[inst.block];
+        let block = &self.tree.modules[inst.module].resources[inst.block];
         self.body_attribute(inst, &block.body, name)
     }
 
@@ -210,7 +210,7 @@ impl Engine {
         else {
             return None;
         };
-        let module = &self.config.modules[m];
+        let module = &self.tree.modules[m];
         match root.as_str() {
             "local" => module
                 .locals
@@ -218,7 +218,7 @@ impl Engine {
                 .map(|(_, e)| (m, e.clone())),
             "var" => {
                 let (parent, call) = module.parent?;
-                let call = &self.config.modules[parent].calls[call];
+                let call = &self.tree.modules[parent].calls[call];
                 attr(&call.body, name.as_str()).map(|e| (parent, e.clone()))
             }
             _ => None,
@@ -242,7 +242,7 @@ impl Engine {
     }
 
     fn var(&self, m: usize, name: &str) -> Result<Value, String> {
-        let module = &self.config.modules[m];
+        let module = &self.tree.modules[m];
         let Some(decl) = module.variables.get(name) else {
             return Err(format!(
                 "no variable \"{name}\" is declared in {}",
@@ -257,7 +257,7 @@ impl Engine {
                 .ok_or_else(|| format!("variable {name} has no value"));
         };
         self.cached(Key::Var(m, name.to_owned()), || {
-            let call = &self.config.modules[parent].calls[call];
+            let call = &self.tree.modules[parent].calls[call];
             match (attr(&call.body, name), &decl.default) {
                 (Some(given), _) => self.eval(parent, given, &InstanceKey::default()),
                 (None, Some(default)) => self.eval(m, default, &InstanceKey::default()),
@@ -267,7 +267,7 @@ impl Engine {
     }
 
     fn local(&self, m: usize, name: &str) -> Result<Value, String> {
-        let module = &self.config.modules[m];
+        let module = &self.tree.modules[m];
         let Some((_, expr)) = module.locals.get(name) else {
             return Err(format!(
                 "no local \"{name}\" is declared in {}",
@@ -281,7 +281,7 @@ impl Engine {
 
     /// `module.NAME`: an object of the outputs that can be known.
     fn module_value(&self, m: usize, name: &str) -> Result<Value, String> {
-        let module = &self.config.modules[m];
+        let module = &self.tree.modules[m];
         let Some(call) = module.calls.iter().find(|c| c.name == name) else {
             return Err(format!(
                 "no module \"{name}\" is called in {}",
@@ -292,7 +292,7 @@ impl Engine {
             return Err("its source is not a local folder, so it is not read".to_owned());
         };
         let mut outputs = hcl::Map::new();
-        for (out, expr) in &self.config.modules[child].outputs {
+        for (out, expr) in &self.tree.modules[child].outputs {
             let value = self.cached(Key::Output(child, out.clone()), || {
                 self.eval(child, expr, &InstanceKey::default())
             });

@@ -3,9 +3,9 @@
 //! live), environment, timeout and memory.
 
 use super::attributes::{required, resource_error, string};
-use super::config::attr;
 use super::engine::Engine;
 use super::instances::{Instance, InstanceKey};
+use super::modules::attr;
 use crate::{Code, FunctionDef, LoadError, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECS};
 use hcl::{Expression, Value};
 use std::collections::BTreeMap;
@@ -52,7 +52,7 @@ pub(crate) fn read(engine: &Engine, inst: &Instance) -> Result<FunctionDef, Load
     Ok(FunctionDef {
         name,
         resource: inst.address.clone(),
-        file: engine.config.modules[inst.module].resources[inst.block]
+        file: engine.tree.modules[inst.module].resources[inst.block]
             .file
             .clone(),
         runtime,
@@ -113,7 +113,7 @@ fn number(engine: &Engine, inst: &Instance, name: &str, default: u32) -> Result<
 /// `environment { variables = ... }`: each variable that can be known offline; one that
 /// can't (e.g. a queue's URL AWS makes up) is left out with a warning.
 fn environment(engine: &Engine, inst: &Instance) -> Result<BTreeMap<String, String>, LoadError> {
-    let block = &engine.config.modules[inst.module].resources[inst.block];
+    let block = &engine.tree.modules[inst.module].resources[inst.block];
     let mut out = BTreeMap::new();
     let Some(env) = block
         .body

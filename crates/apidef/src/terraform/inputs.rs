@@ -1,44 +1,14 @@
-//! The values of variables: the root's as Terraform assigns them (defaults, `TF_VAR_*`,
-//! `terraform.tfvars`, `*.auto.tfvars`, `-var-file`s, `-var`s), and a check that every
-//! module call gives its module's required variables.
+//! The values of variables: the root's, as [`wsproxy_tfeval::RootModule`] assigned them,
+//! each with a value, and a check that every module call gives its module's required
+//! variables.
 
-use super::config::{attr, Config};
-use super::TerraformOptions;
+use super::modules::{attr, ModuleTree};
 use crate::LoadError;
 use hcl::Value;
-use std::path::Path;
-use wsproxy_tfeval::{paths, Variables};
+use wsproxy_tfeval::Variables;
 
 /// The root module's variable values; an error naming a variable nothing gives a value.
-pub(crate) fn root_values(
-    config: &Config,
-    cwd: &Path,
-    options: &TerraformOptions,
-) -> Result<hcl::Map<String, Value>, LoadError> {
-    let root = &config.modules[0];
-    let mut variables = Variables::default();
-    let convert = |e: wsproxy_tfeval::Error| match e {
-        wsproxy_tfeval::Error::Read { file, source } => LoadError::Read { file, source },
-        wsproxy_tfeval::Error::Parse { file, message } => LoadError::Parse { file, message },
-    };
-    for (file, body) in &root.bodies {
-        let blocks: Vec<&hcl::Block> = body
-            .blocks()
-            .filter(|b| b.identifier() == "variable")
-            .collect();
-        variables.declare(file, &blocks).map_err(convert)?;
-    }
-    let var_files: Vec<_> = options
-        .var_files
-        .iter()
-        .map(|f| paths::clean(&cwd.join(f)))
-        .collect();
-    variables
-        .assign(&root.dir, &|name| std::env::var(name).ok(), &var_files)
-        .map_err(convert)?;
-    for (name, value) in &options.vars {
-        variables.set(name, value).map_err(convert)?;
-    }
+pub(crate) fn root_values(variables: &Variables) -> Result<hcl::Map<String, Value>, LoadError> {
     let unset = variables.unset();
     if let Some(name) = unset.first() {
         let declared = &variables.declared[name];
@@ -62,11 +32,11 @@ pub(crate) fn root_values(
 
 /// Every module call gives each variable of its module that has no default, as Terraform
 /// requires.
-pub(crate) fn check_module_arguments(config: &Config) -> Result<(), LoadError> {
-    for module in &config.modules {
+pub(crate) fn check_module_arguments(tree: &ModuleTree) -> Result<(), LoadError> {
+    for module in &tree.modules {
         for call in &module.calls {
             let Some(child) = call.child else { continue };
-            for (name, decl) in &config.modules[child].variables {
+            for (name, decl) in &tree.modules[child].variables {
                 if decl.default.is_none() && attr(&call.body, name).is_none() {
                     return Err(LoadError::Resource {
                         file: call.file.clone(),

@@ -2,8 +2,8 @@
 //! be known offline plus the attributes AWS would compute ([`super::computed`]).
 
 use super::computed;
-use super::config::attr;
 use super::engine::Engine;
+use super::modules::attr;
 use hcl::{Body, Value};
 use std::rc::Rc;
 
@@ -57,7 +57,7 @@ impl Engine {
     /// module, with the error of a block whose `count`/`for_each` can't be known.
     pub(super) fn all_of(&self, data: bool, rtype: &str) -> Vec<(usize, usize, Instances)> {
         let mut out = Vec::new();
-        for (m, module) in self.config.modules.iter().enumerate() {
+        for (m, module) in self.tree.modules.iter().enumerate() {
             if !self.enabled(m) {
                 continue;
             }
@@ -72,10 +72,10 @@ impl Engine {
 
     /// False for a module whose call (or an ancestor's) has `count = 0`.
     fn enabled(&self, m: usize) -> bool {
-        let Some((parent, call)) = self.config.modules[m].parent else {
+        let Some((parent, call)) = self.tree.modules[m].parent else {
             return true;
         };
-        let call = &self.config.modules[parent].calls[call];
+        let call = &self.tree.modules[parent].calls[call];
         let counted = attr(&call.body, "count")
             .map(|c| self.eval(parent, c, &InstanceKey::none()))
             .is_some_and(|n| n.is_ok_and(|n| n.as_u64() == Some(0)));
@@ -89,7 +89,7 @@ impl Engine {
         rtype: &str,
         name: &str,
     ) -> Result<Value, String> {
-        let module = &self.config.modules[m];
+        let module = &self.tree.modules[m];
         let Some(b) = module
             .resources
             .iter()
@@ -127,7 +127,7 @@ impl Engine {
         rtype: &str,
         name: &str,
     ) -> Vec<String> {
-        let module = &self.config.modules[m];
+        let module = &self.tree.modules[m];
         let Some(b) = module
             .resources
             .iter()
@@ -164,7 +164,7 @@ impl Engine {
     }
 
     fn expand(&self, m: usize, b: usize) -> Result<Vec<Rc<Instance>>, String> {
-        let module = &self.config.modules[m];
+        let module = &self.tree.modules[m];
         let block = &module.resources[b];
         let none = InstanceKey::default();
         let mut keys: Vec<(String, InstanceKey)> = Vec::new();

@@ -6,16 +6,16 @@
 mod api;
 mod attributes;
 mod computed;
-mod config;
 mod engine;
 mod function;
 mod inputs;
 mod instances;
+mod modules;
 
 use crate::{ApiDefinition, LoadError};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use wsproxy_tfeval::{paths, Scope};
+use wsproxy_tfeval::{RootInputs, RootModule};
 
 /// What `terraform plan` would be given besides the folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,31 +44,23 @@ impl Default for TerraformOptions {
 /// Reads the WebSocket API defined by the Terraform configuration in `dir` (the folder
 /// `terraform` runs in) and its local modules, and checks it ([`ApiDefinition::validate`]).
 pub fn load_terraform(dir: &Path, options: &TerraformOptions) -> Result<ApiDefinition, LoadError> {
-    let cwd = std::env::current_dir().map_err(|source| LoadError::Read {
-        file: PathBuf::from("."),
-        source,
-    })?;
-    let root = paths::clean(&cwd.join(dir));
-    if !root.is_dir() {
-        return Err(LoadError::Api {
-            file: root,
-            message: "is not a folder: give the folder you run terraform in (e.g. \
-                      infra/terraform/envs/dev)"
-                .to_owned(),
-        });
-    }
-    let config = config::Config::read(&root)?;
-    let root_vars = inputs::root_values(&config, &cwd, options)?;
-    inputs::check_module_arguments(&config)?;
-    let scope = Scope {
-        cwd: root.clone(),
-        home: std::env::var_os("HOME").map(PathBuf::from),
-    };
+    let env = |name: &str| std::env::var(name).ok();
+    let root = RootModule::load(
+        dir,
+        &RootInputs {
+            var_files: &options.var_files,
+            vars: &options.vars,
+            env: &env,
+        },
+    )?;
+    let tree = modules::ModuleTree::read(&root.dir, &root.files)?;
+    let root_vars = inputs::root_values(&root.variables)?;
+    inputs::check_module_arguments(&tree)?;
     let account = computed::Account {
         region: options.region.clone(),
     };
-    let engine = engine::Engine::new(config, scope, root_vars, account);
-    let api = api::read(&engine, options, &root)?;
+    let engine = engine::Engine::new(tree, root.scope, root_vars, account);
+    let api = api::read(&engine, options, &root.dir)?;
     api.validate()?;
     Ok(api)
 }

@@ -1,10 +1,10 @@
 //! The environment itself: readable, every variable set, a `websocket_proxy` module in it.
 
 use super::count_of;
-use crate::{EnvError, Environment, Finding, Status};
+use crate::{Environment, Finding, Status};
 
 /// The environment could not be read at all.
-pub(super) fn unreadable(e: &EnvError) -> Finding {
+pub(super) fn unreadable(e: &dyn std::fmt::Display) -> Finding {
     Finding::new("env", Status::Fail, e.to_string())
 }
 

@@ -12,7 +12,7 @@ mod sources;
 pub use aws::AwsClients;
 pub use sources::newest_source;
 
-use crate::{EnvError, Environment, Finding, Report, State};
+use crate::{Environment, Finding, Report, State};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -28,8 +28,13 @@ pub struct Options {
     pub backend_timeout: Duration,
 }
 
-/// Runs every check on an environment (or on the error reading it) and reports.
-pub async fn run(env_arg: &str, env: Result<Environment, EnvError>, options: &Options) -> Report {
+/// Runs every check on an environment (or on why it could not be read, as the caller
+/// words it) and reports.
+pub async fn run(
+    env_arg: &str,
+    env: Result<Environment, impl std::fmt::Display>,
+    options: &Options,
+) -> Report {
     let env = match env {
         Ok(env) => env,
         Err(e) => return Report::new(env_arg.to_owned(), vec![env::unreadable(&e)]),

@@ -1,12 +1,13 @@
-//! Reading a Terraform configuration: the root folder's `*.tf` files and, descending into
-//! module calls with a local `source`, each module's variables, locals, resources, data
-//! sources, module calls and outputs.
+//! A Terraform configuration's tree of modules: the root module's files (read by
+//! [`wsproxy_tfeval::RootModule`]) and, descending into module calls with a local `source`
+//! ([`wsproxy_tfeval::read_module_files`]), each module's variables, locals, resources,
+//! data sources, module calls and outputs.
 
 use crate::LoadError;
 use hcl::{Body, Expression};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use wsproxy_tfeval::paths;
+use wsproxy_tfeval::{paths, read_module_files};
 
 /// How deep module calls may nest (a module calling itself would never end).
 const MAX_DEPTH: usize = 16;
@@ -43,7 +44,7 @@ pub(crate) struct ModuleCall {
     pub file: PathBuf,
     /// Its body (the child's variables, `count`, ...).
     pub body: Body,
-    /// The index of the child module in [`Config::modules`]; `None` when not read.
+    /// The index of the child module in [`ModuleTree::modules`]; `None` when not read.
     pub child: Option<usize>,
 }
 
@@ -77,36 +78,35 @@ pub(crate) struct Module {
     pub calls: Vec<ModuleCall>,
     /// Its outputs' values.
     pub outputs: BTreeMap<String, Expression>,
-    /// The parsed files, for the root's variable blocks.
-    pub bodies: Vec<(PathBuf, Body)>,
 }
 
 /// Every module of a configuration, the root first.
 #[derive(Debug, Default)]
-pub(crate) struct Config {
+pub(crate) struct ModuleTree {
     /// The modules; index 0 is the root.
     pub modules: Vec<Module>,
     /// Module calls not read (a registry or Git source), as `address (source)`.
     pub skipped: Vec<String>,
 }
 
-impl Config {
-    /// Reads the root folder `dir` (absolute) and every local module it calls.
-    pub(super) fn read(dir: &Path) -> Result<Config, LoadError> {
-        let mut config = Config::default();
-        config.read_module(dir, ".".to_owned(), String::new(), None, 0)?;
-        Ok(config)
+impl ModuleTree {
+    /// The root module in `dir` (absolute), from its parsed `files`, and every local module
+    /// it calls, read from disk.
+    pub(super) fn read(dir: &Path, files: &[(PathBuf, Body)]) -> Result<Self, LoadError> {
+        let mut tree = Self::default();
+        tree.add_module(dir, files, ".".to_owned(), String::new(), None, 0)?;
+        Ok(tree)
     }
 
-    fn read_module(
+    fn add_module(
         &mut self,
         dir: &Path,
+        bodies: &[(PathBuf, Body)],
         path_module: String,
         prefix: String,
         parent: Option<(usize, usize)>,
         depth: usize,
     ) -> Result<usize, LoadError> {
-        let bodies = parse_folder(dir)?;
         let mut module = Module {
             dir: dir.to_path_buf(),
             path_module,
@@ -117,10 +117,9 @@ impl Config {
             resources: Vec::new(),
             calls: Vec::new(),
             outputs: BTreeMap::new(),
-            bodies: Vec::new(),
         };
         let mut sources = Vec::new();
-        for (file, body) in &bodies {
+        for (file, body) in bodies {
             for block in body.blocks() {
                 let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
                 match (block.identifier(), labels.as_slice()) {
@@ -172,7 +171,6 @@ impl Config {
                 }
             }
         }
-        module.bodies = bodies;
         let index = self.modules.len();
         let (dir, path_module, prefix) = (
             module.dir.clone(),
@@ -211,8 +209,10 @@ impl Config {
                 ""
             };
             let child_prefix = format!("{address}{key}.");
-            let child = self.read_module(
+            let child_files = read_module_files(&child_dir)?;
+            let child = self.add_module(
                 &child_dir,
+                &child_files,
                 child_path,
                 child_prefix,
                 Some((index, call_index)),
@@ -222,41 +222,6 @@ impl Config {
         }
         Ok(index)
     }
-}
-
-/// The `*.tf` files of `dir`, parsed, in name order.
-fn parse_folder(dir: &Path) -> Result<Vec<(PathBuf, Body)>, LoadError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| LoadError::Read {
-        file: dir.to_path_buf(),
-        source,
-    })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.is_file())
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        return Err(LoadError::Api {
-            file: dir.to_path_buf(),
-            message: "holds no *.tf file: give the folder you run terraform in (e.g. \
-                      infra/terraform/envs/dev)"
-                .to_owned(),
-        });
-    }
-    files
-        .into_iter()
-        .map(|file| {
-            let text = std::fs::read_to_string(&file).map_err(|source| LoadError::Read {
-                file: file.clone(),
-                source,
-            })?;
-            let body = hcl::parse(&text).map_err(|e| LoadError::Parse {
-                file: file.clone(),
-                message: format!("{e}; fix the file (terraform validate shows the same error)"),
-            })?;
-            Ok((file, body))
-        })
-        .collect()
 }
 
 /// The attribute `key` of a body.
