@@ -193,12 +193,15 @@ async fn silent_admin_connections_are_capped_and_timed_out() {
         );
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let mut open = Vec::new();
-    for mut s in silent {
-        if !is_closed(&mut s, Duration::from_millis(10)).await {
-            open.push(s);
-        }
-    }
+    let checked = futures::future::join_all(silent.into_iter().map(|mut s| async move {
+        let closed = is_closed(&mut s, Duration::from_millis(50)).await;
+        (s, closed)
+    }))
+    .await;
+    let open: Vec<TcpStream> = checked
+        .into_iter()
+        .filter_map(|(s, closed)| (!closed).then_some(s))
+        .collect();
     assert!(
         opened.elapsed() < timeout,
         "the check took too long to tell the cap from the timeout"
