@@ -149,6 +149,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
         (None, None) => bail!("no backend: pass --backend-url URL (or set BACKEND_URL), or --demo"),
     };
     let mut config = gateway_config(&args);
+    let admin_limits = config.limits.admin();
     if let Some(api) = &local_api {
         let api = api.definition();
         if args.stage.is_none() {
@@ -252,7 +253,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some((listener, handle)) = admin {
         println!("metrics: http://{}/metrics", listener.local_addr()?);
         tokio::spawn(async move {
-            if let Err(e) = wsproxy_gateway::admin::serve(listener, handle).await {
+            if let Err(e) = wsproxy_gateway::admin::serve(listener, handle, &admin_limits).await {
                 tracing::error!(error = %e, "the admin listener stopped");
             }
         });

@@ -4,7 +4,13 @@
 //! (it forms the `user_{id}` partition) and a booking's owner and renter ids are all
 //! an [`Id`] before they are used. Refused: empty, `.` and `..` (an HTTP client resolves
 //! them as dot segments, so `/api/chat/ws/../connect` would reach another endpoint),
-//! control characters, and anything over [`MAX_ID_BYTES`].
+//! `/`, `\` and `%` (a backend or proxy that decodes or normalises paths would read
+//! `x%2F..%2F..%2Fnotifications%2Fws` as another endpoint), control characters, and
+//! anything over [`MAX_ID_BYTES`].
+//!
+//! Ids are checked as the caller received them, after the one percent-decoding of a query
+//! parameter: `booking_id=x%2F..` arrives as `x/..` (refused for its `/`), and
+//! `booking_id=x%252F` as `x%2F` (refused for its `%`).
 
 use serde_json::Value;
 use std::fmt;
@@ -56,6 +62,14 @@ pub enum IdError {
         /// `.` or `..`.
         dots: &'static str,
     },
+    /// `/`, `\` or `%`: a path separator, or an escape a backend could decode into one.
+    #[error("invalid {}: it contains '{character}', which a backend could read as another path (ids may not contain '/', '\\' or '%')", kind.field())]
+    Separator {
+        /// What the id names.
+        kind: IdKind,
+        /// The character found.
+        character: char,
+    },
     /// A control character (U+0000 to U+001F, U+007F to U+009F).
     #[error("invalid {}: it contains the control character U+{code:04X}", kind.field())]
     Control {
@@ -103,6 +117,9 @@ impl Id {
                 kind,
                 len: raw.len(),
             });
+        }
+        if let Some(character) = raw.chars().find(|c| FORBIDDEN.contains(c)) {
+            return Err(IdError::Separator { kind, character });
         }
         if let Some(c) = raw.chars().find(|c| c.is_control()) {
             return Err(IdError::Control {
@@ -162,6 +179,9 @@ impl From<Id> for String {
     }
 }
 
+/// Characters refused in an id: path separators and the escape character.
+const FORBIDDEN: [char; 3] = ['/', '\\', '%'];
+
 /// Characters escaped in a path segment: all but RFC 3986's unreserved ones.
 const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
@@ -187,11 +207,11 @@ mod tests {
 
     #[test]
     fn ordinary_ids_pass_and_encode_as_one_segment() {
-        for raw in ["b1", "42", "a.b", "...", "é-ü", "x y", "a/b", "%2e%2e"] {
+        for raw in ["b1", "42", "a.b", "...", "é-ü", "x y", "a:b", "2e2e"] {
             assert_eq!(Id::new(IdKind::Booking, raw).unwrap().as_str(), raw);
         }
-        let id = Id::new(IdKind::Booking, "a/b ?#%").unwrap();
-        assert_eq!(id.segment(), "a%2Fb%20%3F%23%25");
+        let id = Id::new(IdKind::Booking, "a b ?#&+").unwrap();
+        assert_eq!(id.segment(), "a%20b%20%3F%23%26%2B");
         let max = "x".repeat(MAX_ID_BYTES);
         assert!(Id::new(IdKind::User, &max).is_ok());
     }
@@ -206,6 +226,14 @@ mod tests {
             ("a\nb", "U+000A"),
             ("\u{7f}", "U+007F"),
             ("a\u{85}", "U+0085"),
+            ("a/b", "contains '/'"),
+            ("../x", "contains '/'"),
+            ("x/../../notifications/ws", "contains '/'"),
+            ("a\\b", "contains '\\'"),
+            ("..\\x", "contains '\\'"),
+            ("%2e%2e", "contains '%'"),
+            ("x%2F..%2F..%2Fnotifications%2Fws", "contains '%'"),
+            ("%", "contains '%'"),
         ];
         for kind in [IdKind::Booking, IdKind::User, IdKind::Owner, IdKind::Renter] {
             for (raw, why) in refused {

@@ -5,7 +5,9 @@
 //! [`to_json`]).
 //!
 //! Labels are low-cardinality only (a route, a connection type, an error kind, a status
-//! class): never a connection, booking or user id.
+//! class): never a connection, booking or user id, and never a value the client chooses:
+//! what a client sends is mapped onto a fixed set first ([`method_label`],
+//! [`close_code_label`]), so no client can add series.
 
 use serde_json::{json, Value};
 
@@ -167,7 +169,7 @@ pub const SOCKETS_CLOSED: Metric = gateway(metric(
     Kind::Counter,
     Unit::Count,
     &["code"],
-    "WebSocket connections closed, by close code.",
+    "WebSocket connections closed, by close code: 1000 to 1015 (those RFC 6455 and IANA define) each its own, other codes by class (3xxx, 4xxx, other).",
 ));
 /// Bytes received from clients (local gateway).
 pub const BYTES_IN: Metric = gateway(metric(
@@ -191,7 +193,7 @@ pub const CONNECTIONS_API_CALLS: Metric = gateway(metric(
     Kind::Counter,
     Unit::Count,
     &["method", "status"],
-    "Calls to the @connections API, by HTTP method and status.",
+    "Calls to the @connections API, by HTTP method (GET, POST, DELETE, other) and status.",
 ));
 /// Function processes running (local gateway, Lambda mode).
 pub const FUNCTION_PROCESSES: Metric = gateway(metric(
@@ -276,6 +278,43 @@ pub(crate) fn status_class(status: u16) -> &'static str {
     }
 }
 
+/// The `method` label of [`CONNECTIONS_API_CALLS`]: `GET`, `POST` or `DELETE` (the methods
+/// the API answers), any other method `other`.
+pub fn method_label(method: &str) -> &'static str {
+    match method {
+        "GET" => "GET",
+        "POST" => "POST",
+        "DELETE" => "DELETE",
+        _ => "other",
+    }
+}
+
+/// The `code` label of [`SOCKETS_CLOSED`]: each close code RFC 6455 and IANA's registry define
+/// (1000 to 1015 but the reserved 1004) is its own value, codes registered for libraries
+/// and frameworks are `3xxx`, private ones `4xxx`, and anything else `other`.
+pub fn close_code_label(code: u16) -> &'static str {
+    match code {
+        1000 => "1000",
+        1001 => "1001",
+        1002 => "1002",
+        1003 => "1003",
+        1005 => "1005",
+        1006 => "1006",
+        1007 => "1007",
+        1008 => "1008",
+        1009 => "1009",
+        1010 => "1010",
+        1011 => "1011",
+        1012 => "1012",
+        1013 => "1013",
+        1014 => "1014",
+        1015 => "1015",
+        3000..=3999 => "3xxx",
+        4000..=4999 => "4xxx",
+        _ => "other",
+    }
+}
+
 /// Milliseconds since `start`, as a float.
 pub(crate) fn ms_since(start: std::time::Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1000.0
@@ -301,5 +340,24 @@ mod tests {
         assert_eq!(find("pushes"), Some(&PUSHES));
         assert_eq!(status_class(403), "4xx");
         assert_eq!(status_class(502), "5xx");
+    }
+
+    #[test]
+    fn client_chosen_values_map_onto_a_fixed_set() {
+        let methods: std::collections::HashSet<&str> =
+            ["GET", "POST", "DELETE", "get", "PUT", "X-1", ""]
+                .into_iter()
+                .map(method_label)
+                .collect();
+        assert_eq!(methods.len(), 4, "{methods:?}");
+        assert_eq!(method_label("PATCH"), "other");
+        let codes: std::collections::HashSet<&str> = (0..=u16::MAX).map(close_code_label).collect();
+        assert_eq!(codes.len(), 18, "{codes:?}");
+        assert_eq!(close_code_label(1005), "1005");
+        assert_eq!(close_code_label(1004), "other");
+        assert_eq!(close_code_label(3001), "3xxx");
+        assert_eq!(close_code_label(4999), "4xxx");
+        assert_eq!(close_code_label(5000), "other");
+        assert_eq!(close_code_label(1016), "other");
     }
 }

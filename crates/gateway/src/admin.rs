@@ -1,7 +1,11 @@
 //! The admin listener (`wsproxy serve --admin-listen ADDR`): `GET /metrics` in Prometheus
 //! text format, every metric of [`wsproxy_core::metrics::ALL`] prefixed `wsproxy_`. It is
-//! a separate listener so that the clients' port never shows it.
+//! a separate listener so that the clients' port never shows it. It is served by the
+//! gateway's accept loop with [`ConnectionLimits::admin`]'s limits: a header read timeout,
+//! a small header limit and a cap on connections, so silent connections to it are closed
+//! and cannot use up the process's descriptors.
 
+use crate::ConnectionLimits;
 use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -18,6 +22,9 @@ pub enum AdminError {
     /// Another metrics recorder was installed in this process first.
     #[error("cannot serve /metrics: {0}")]
     Recorder(String),
+    /// The limits it was given cannot be used.
+    #[error("the admin listener's limits: {0}")]
+    Limits(String),
     /// The listener failed.
     #[error("the admin listener failed: {0}")]
     Serve(#[from] std::io::Error),
@@ -67,8 +74,21 @@ pub fn router(handle: PrometheusHandle) -> Router {
     )
 }
 
-/// Serves the admin routes on `listener` until the task is dropped.
-pub async fn serve(listener: TcpListener, handle: PrometheusHandle) -> Result<(), AdminError> {
-    axum::serve(listener, router(handle)).await?;
+/// Serves the admin routes on `listener` under `limits` (see [`ConnectionLimits::admin`])
+/// until the task is dropped.
+pub async fn serve(
+    listener: TcpListener,
+    handle: PrometheusHandle,
+    limits: &ConnectionLimits,
+) -> Result<(), AdminError> {
+    limits.validate().map_err(AdminError::Limits)?;
+    crate::accept::serve(
+        listener,
+        router(handle),
+        limits,
+        None,
+        std::future::pending(),
+    )
+    .await;
     Ok(())
 }

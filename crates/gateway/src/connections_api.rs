@@ -17,7 +17,7 @@ use std::time::SystemTime;
 use time::macros::format_description;
 use time::OffsetDateTime;
 use tracing::{debug, info, info_span, Instrument as _};
-use wsproxy_core::metrics::CONNECTIONS_API_CALLS;
+use wsproxy_core::metrics::{method_label, CONNECTIONS_API_CALLS};
 
 /// The close code and reason of a socket closed by `DeleteConnection` (as API Gateway reports it).
 const DELETED: (u16, &str) = (1000, "Connection Closed Normally");
@@ -39,8 +39,10 @@ pub(crate) async fn handle(
             &request_id,
         );
     };
-    let method = req.method().to_string();
-    let span = info_span!("connections_api", connection_id = %connection_id, method = %method);
+    // The label is one of a fixed set: a client inventing methods cannot add series.
+    let method = method_label(req.method().as_str());
+    let span =
+        info_span!("connections_api", connection_id = %connection_id, method = %req.method());
     let response = serve(&gw, peer, req, &connection_id)
         .instrument(span.clone())
         .await;

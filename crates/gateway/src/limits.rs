@@ -41,6 +41,24 @@ impl Default for ConnectionLimits {
 }
 
 impl ConnectionLimits {
+    /// Most connections the admin listener holds at once: a scraper or two, and a person.
+    pub const ADMIN_MAX_CONNECTIONS: usize = 16;
+    /// The admin listener's header limit: `GET /metrics` needs a few hundred bytes.
+    pub const ADMIN_MAX_HEADER_BYTES: usize = 8 * 1024;
+
+    /// The limits of the admin listener (`--admin-listen`): this header read timeout, a
+    /// small header limit and [`Self::ADMIN_MAX_CONNECTIONS`], so that silent connections
+    /// to it cannot use up the descriptors the gateway's own port needs.
+    pub fn admin(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            max_header_bytes: Self::ADMIN_MAX_HEADER_BYTES,
+            header_read_timeout: self.header_read_timeout,
+            max_connections: Some(Self::ADMIN_MAX_CONNECTIONS),
+            new_connections_per_second: 0,
+            new_connection_burst: 0,
+        }
+    }
+
     /// Smallest accepted header limit: below it ordinary browsers' upgrades fail.
     pub const MIN_HEADER_BYTES: usize = 1024;
     /// Largest accepted header limit (hyper's default read buffer).
@@ -129,6 +147,22 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(fixed.effective_max_connections(), 7);
+    }
+
+    #[test]
+    fn the_admin_listener_is_capped_and_keeps_the_header_timeout() {
+        let gateway = ConnectionLimits {
+            header_read_timeout: Duration::from_secs(3),
+            max_connections: Some(100_000),
+            ..Default::default()
+        };
+        let admin = gateway.admin();
+        assert_eq!(admin.header_read_timeout, Duration::from_secs(3));
+        assert_eq!(
+            admin.effective_max_connections(),
+            ConnectionLimits::ADMIN_MAX_CONNECTIONS
+        );
+        assert!(admin.validate().is_ok(), "{admin:?}");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 use tracing::{debug, info, warn, Instrument as _};
-use wsproxy_core::metrics::{BYTES_IN, BYTES_OUT, OPEN_SOCKETS, SOCKETS_CLOSED};
+use wsproxy_core::metrics::{close_code_label, BYTES_IN, BYTES_OUT, OPEN_SOCKETS, SOCKETS_CLOSED};
 
 /// How long a closing socket waits for its peer (close reply, queued writes) before dropping it.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -123,7 +123,7 @@ where
     connections.remove(&handle);
     drop(messages);
     let (code, reason) = ending.code_and_reason();
-    metrics::counter!(SOCKETS_CLOSED.name, "code" => code.to_string()).increment(1);
+    metrics::counter!(SOCKETS_CLOSED.name, "code" => close_code_label(code)).increment(1);
     debug!(code, reason, "closing");
 
     let _ = close_tx.send(ending.frame_to_send());

@@ -97,15 +97,31 @@ fn concat(args: FuncArgs) -> Result<Value, String> {
     Ok(Value::Array(out))
 }
 
+/// `join(separator, lists...)`; the result's size is known, and checked against
+/// [`crate::limits::MAX_VALUE_BYTES`], before anything is copied.
 fn join(args: FuncArgs) -> Result<Value, String> {
-    let sep = args[0].as_str().unwrap_or_default().to_owned();
-    let mut parts = Vec::new();
+    let sep = args[0].as_str().unwrap_or_default();
+    let mut parts: Vec<std::borrow::Cow<'_, str>> = Vec::new();
+    let mut bytes = 0usize;
     for list in args.iter().skip(1) {
-        for item in items(list, "join")? {
-            parts.push(as_string(&item).ok_or_else(|| format!("join: {item} is not a string"))?);
+        let list = match list {
+            Value::Array(a) => a,
+            Value::Null => return Err("join: the collection is null".to_owned()),
+            other => return Err(format!("join: {other} is not a list or set")),
+        };
+        for item in list {
+            let part = match item {
+                Value::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
+                other => as_string(other)
+                    .map(std::borrow::Cow::Owned)
+                    .ok_or_else(|| format!("join: {other} is not a string"))?,
+            };
+            bytes = bytes.saturating_add(part.len() + sep.len());
+            crate::limits::check_bytes("join()", bytes)?;
+            parts.push(part);
         }
     }
-    Ok(parts.join(&sep).into())
+    Ok(parts.join(sep).into())
 }
 
 fn lookup(args: FuncArgs) -> Result<Value, String> {

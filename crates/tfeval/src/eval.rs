@@ -5,7 +5,7 @@
 //! hcl-rs evaluates the expression tree; `can()` and `try()`, which must see an error instead
 //! of failing with it, are folded into values before that.
 
-use crate::functions;
+use crate::{functions, limits};
 use hcl::eval::{Context, Evaluate};
 use hcl::expr::{Conditional, FuncCall, Operation};
 use hcl::{Expression, Value};
@@ -68,13 +68,17 @@ impl Evaluator {
         Evaluator { ctx, scope }
     }
 
-    /// The expression's value, or why it has none here.
+    /// The expression's value, or why it has none here: also when it nests deeper than
+    /// [`limits::MAX_DEPTH`] or its value is over [`limits::MAX_VALUE_BYTES`].
     pub fn eval(&self, expr: &Expression) -> Result<Value, String> {
-        functions::with_folders(&self.scope.cwd, self.scope.home.as_deref(), || {
+        limits::check_depth(expr)?;
+        let value = functions::with_folders(&self.scope.cwd, self.scope.home.as_deref(), || {
             fold(expr, &self.ctx)
                 .evaluate(&self.ctx)
                 .map_err(|e| e.to_string())
-        })
+        })?;
+        limits::check_bytes("its value", limits::value_bytes(&value))?;
+        Ok(value)
     }
 }
 

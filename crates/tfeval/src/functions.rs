@@ -1,7 +1,7 @@
 //! Terraform's path, file and string functions, as they behave on the machine running
 //! Terraform (the collection functions are in `collections`).
 
-use crate::paths;
+use crate::{limits, paths};
 use base64::Engine;
 use hcl::eval::{Context, FuncArgs, FuncDef, ParamType};
 use hcl::Value;
@@ -118,11 +118,53 @@ fn fileexists(args: FuncArgs) -> Result<Value, String> {
     Ok(path.is_file().into())
 }
 
-/// A file's bytes, read relative to the working folder as Terraform does.
-fn read(args: &FuncArgs) -> Result<Vec<u8>, String> {
+/// A regular file, opened relative to the working folder as Terraform does: a device, a
+/// pipe or a folder is refused (`/dev/zero` never ends).
+fn open(args: &FuncArgs) -> Result<(std::fs::File, u64), String> {
     let given = str_arg(args, 0);
     let path = paths::abspath(given, &cwd()?);
-    std::fs::read(&path).map_err(|e| format!("cannot read {given} ({}): {e}", path.display()))
+    let cannot = |e: std::io::Error| format!("cannot read {given} ({}): {e}", path.display());
+    let file = std::fs::File::open(&path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(format!(
+            "cannot read {given} ({}): not a regular file (a device, pipe or folder); give a file",
+            path.display()
+        ));
+    }
+    Ok((file, meta.len()))
+}
+
+/// A file's bytes, at most [`limits::MAX_VALUE_BYTES`] of them (a longer file is an error,
+/// whatever its size said when it was opened).
+fn read(args: &FuncArgs) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let (file, len) = open(args)?;
+    let what = format!("the file {}", str_arg(args, 0));
+    limits::check_bytes(&what, usize::try_from(len).unwrap_or(usize::MAX))?;
+    let mut bytes = Vec::new();
+    file.take(limits::MAX_VALUE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {}: {e}", str_arg(args, 0)))?;
+    limits::check_bytes(&what, bytes.len())?;
+    Ok(bytes)
+}
+
+/// The SHA-256 of a regular file of any size, read in pieces.
+fn digest(args: &FuncArgs) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let (mut file, _) = open(args)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(format!("cannot read {}: {e}", str_arg(args, 0))),
+        }
+    }
+    Ok(hasher.finalize().to_vec())
 }
 
 fn file(args: FuncArgs) -> Result<Value, String> {
@@ -132,20 +174,21 @@ fn file(args: FuncArgs) -> Result<Value, String> {
 }
 
 fn filebase64(args: FuncArgs) -> Result<Value, String> {
+    let bytes = read(&args)?;
+    limits::check_bytes("filebase64()", bytes.len().div_ceil(3) * 4)?;
     Ok(base64::engine::general_purpose::STANDARD
-        .encode(read(&args)?)
+        .encode(bytes)
         .into())
 }
 
 fn filebase64sha256(args: FuncArgs) -> Result<Value, String> {
-    let digest = sha2::Sha256::digest(read(&args)?);
     Ok(base64::engine::general_purpose::STANDARD
-        .encode(digest)
+        .encode(digest(&args)?)
         .into())
 }
 
 fn filesha256(args: FuncArgs) -> Result<Value, String> {
-    Ok(hex(&sha2::Sha256::digest(read(&args)?)).into())
+    Ok(hex(&digest(&args)?).into())
 }
 
 fn sha256(args: FuncArgs) -> Result<Value, String> {
@@ -160,6 +203,7 @@ fn base64sha256(args: FuncArgs) -> Result<Value, String> {
 }
 
 fn base64encode(args: FuncArgs) -> Result<Value, String> {
+    limits::check_bytes("base64encode()", str_arg(&args, 0).len().div_ceil(3) * 4)?;
     Ok(base64::engine::general_purpose::STANDARD
         .encode(str_arg(&args, 0))
         .into())
@@ -207,10 +251,35 @@ fn regex(args: FuncArgs) -> Result<Value, String> {
 /// `replace(string, substring, replacement)`; a `/.../` substring is a regular expression.
 fn replace(args: FuncArgs) -> Result<Value, String> {
     let (text, find, with) = (str_arg(&args, 0), str_arg(&args, 1), str_arg(&args, 2));
+    // The result's size is counted, match by match, before it is built: an empty pattern
+    // matches between every two characters, so it can be |text| times |with|.
+    let grown = |matches: usize, matched: usize, per_match: usize| {
+        text.len()
+            .saturating_sub(matched)
+            .saturating_add(matches.saturating_mul(per_match))
+    };
     if find.len() > 1 && find.starts_with('/') && find.ends_with('/') {
         let re = regex::Regex::new(&find[1..find.len() - 1]).map_err(|e| e.to_string())?;
+        // A `$n` in the replacement expands to at most the whole match.
+        let expansions = with.matches('$').count();
+        let (mut matches, mut matched, mut expanded) = (0usize, 0usize, 0usize);
+        for m in re.find_iter(text) {
+            matches += 1;
+            matched += m.len();
+            expanded = expanded.saturating_add(expansions.saturating_mul(m.len()));
+        }
+        let bytes = grown(matches, matched, with.len()).saturating_add(expanded);
+        limits::check_bytes("replace()", bytes)?;
         return Ok(re.replace_all(text, with).into_owned().into());
     }
+    let matches = match find {
+        "" => text.chars().count() + 1,
+        _ => text.matches(find).count(),
+    };
+    limits::check_bytes(
+        "replace()",
+        grown(matches, matches * find.len(), with.len()),
+    )?;
     Ok(text.replace(find, with).into())
 }
 
@@ -253,9 +322,9 @@ fn tonumber(args: FuncArgs) -> Result<Value, String> {
 }
 
 fn jsonencode(args: FuncArgs) -> Result<Value, String> {
-    serde_json::to_string(&args[0])
-        .map(Value::from)
-        .map_err(|e| e.to_string())
+    let json = serde_json::to_string(&args[0]).map_err(|e| e.to_string())?;
+    limits::check_bytes("jsonencode()", json.len())?;
+    Ok(json.into())
 }
 
 fn jsondecode(args: FuncArgs) -> Result<Value, String> {
@@ -289,6 +358,7 @@ fn format(args: FuncArgs) -> Result<Value, String> {
             other => return Err(format!("format: unsupported verb %{other}")),
         };
         out.push_str(&text);
+        limits::check_bytes("format()", out.len())?;
     }
     Ok(out.into())
 }

@@ -6,11 +6,13 @@
 //! - [`Variables`]: a root module's variable values (defaults, `TF_VAR_*`,
 //!   `terraform.tfvars`, `*.auto.tfvars`, `-var-file`s, `-var`s).
 //! - [`Evaluator`]: an expression's value with `var`, `local`, `path` (or any other names)
-//!   and Terraform's common functions; [`paths`]: its path functions.
+//!   and Terraform's common functions; [`paths`]: its path functions; [`limits`]: what one
+//!   evaluation may build.
 
 mod collections;
 mod eval;
 mod functions;
+pub mod limits;
 mod module;
 pub mod paths;
 mod variables;

@@ -16,6 +16,7 @@ mod parse;
 mod refs;
 #[cfg(test)]
 mod tests;
+mod yaml_limits;
 
 use crate::{ApiDefinition, LoadError};
 use std::collections::BTreeMap;

@@ -53,8 +53,7 @@ pub(super) fn read(path: &Path) -> Result<Template, LoadError> {
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let root = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text)
-            .map_err(|e| parse_error(format!("invalid JSON: {e}: fix the syntax there")))?
+        serde_json::from_str(text).map_err(|e| parse_error(json_error(&e)))?
     } else {
         yaml_to_value(text).map_err(parse_error)?
     };
@@ -154,8 +153,26 @@ fn folder_of(path: &Path) -> PathBuf {
     std::path::absolute(parent).unwrap_or_else(|_| parent.to_owned())
 }
 
-/// Parses YAML text into the JSON form of the template; the error names the line.
+/// What is wrong with a JSON template: serde_json's own nesting limit (128, the YAML one
+/// too) said as a limit, any other error as the syntax error it is.
+fn json_error(e: &serde_json::Error) -> String {
+    if e.to_string().starts_with("recursion limit exceeded") {
+        return format!(
+            "nests arrays and objects more than {} deep at line {}, column {}: a template \
+             needs far fewer levels; flatten it",
+            super::yaml_limits::MAX_DEPTH,
+            e.line(),
+            e.column()
+        );
+    }
+    format!("invalid JSON: {e}: fix the syntax there")
+}
+
+/// Parses YAML text into the JSON form of the template; the error names the line. The text
+/// is checked against the nesting and alias limits first (`yaml_limits`), as saphyr's
+/// loader recurses per level and copies every alias.
 fn yaml_to_value(text: &str) -> Result<Value, String> {
+    super::yaml_limits::check(text)?;
     let docs = Yaml::load_from_str(text).map_err(|e| {
         format!(
             "invalid YAML at line {}, column {}: {}: fix the syntax there",
@@ -290,6 +307,19 @@ mod tests {
         std::fs::write(&path, "\u{feff}{\"Resources\": }").unwrap();
         let e = read(&path).unwrap_err().to_string();
         assert!(e.contains("invalid JSON"), "{e}");
+    }
+
+    #[test]
+    fn deep_json_is_refused_as_a_limit_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deep.json");
+        let deep = format!("{{\n\"Resources\": {}1", "[".repeat(20_000));
+        std::fs::write(&path, deep).unwrap();
+        let e = read(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("deep.json") && e.contains("more than 128 deep at line 2"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -78,10 +78,15 @@ impl Engine {
         let mut modules = hcl::Map::new();
         let mut data: hcl::Map<String, Value> = hcl::Map::new();
         let mut resources: hcl::Map<String, Value> = hcl::Map::new();
+        // A name referred to many times is one problem: repeated, each level of locals
+        // referring to the one before ten times made an error of 10^depth copies.
+        let mut noted = std::collections::HashSet::new();
         let mut note = |name: String, value: Result<Value, String>| match value {
             Ok(v) => Some(v),
             Err(e) => {
-                problems.push(format!("{name}: {e}"));
+                if noted.insert(name.clone()) {
+                    problems.push(format!("{name}: {e}"));
+                }
                 None
             }
         };

@@ -1,6 +1,7 @@
 //! Integration tests of the `wsproxy` binary, one test binary: each runs the real
 //! executable (`CARGO_BIN_EXE_wsproxy`) as a user would, with moto as AWS where needed.
 
+mod admin_attacks;
 mod bench;
 mod ca_folder;
 mod deploy;

@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 /// Samples of an exposition: `name{labels}` (labels sorted, as written) → value. Panics on
 /// a line that is not a comment, a blank or `name[{labels}] value`.
-fn parse(text: &str) -> HashMap<String, f64> {
+pub(crate) fn parse(text: &str) -> HashMap<String, f64> {
     let mut samples = HashMap::new();
     let mut typed = HashMap::new();
     for line in text.lines() {
@@ -51,7 +51,7 @@ fn parse(text: &str) -> HashMap<String, f64> {
     samples
 }
 
-async fn scrape(url: &str) -> HashMap<String, f64> {
+pub(crate) async fn scrape(url: &str) -> HashMap<String, f64> {
     let answer = reqwest::get(url).await.expect("/metrics answers");
     assert_eq!(answer.status(), 200);
     let text = answer.text().await.unwrap();

@@ -147,3 +147,39 @@ async fn a_socket_budget_too_small_for_two_messages_is_refused_with_the_fix() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn ids_that_could_change_the_backend_path_are_refused_with_400() {
+    let served = serve_demo(&[], &[]).await;
+    let cases = [
+        // Decoded once by the gateway: `x/../../notifications/ws`.
+        (
+            "type=booking&booking_id=x%2F..%2F..%2Fnotifications%2Fws",
+            '/',
+        ),
+        // Decoded once: `x%2F..%2F..`, which a decoding backend would decode again.
+        ("type=chat&booking_id=x%252F..%252F..", '%'),
+        ("type=chat&booking_id=..%5Cadmin", '\\'),
+    ];
+    for (query, character) in cases {
+        let url = format!("{}?{query}&token=user:alice", served.ws);
+        let err = tokio_tungstenite::connect_async(&url)
+            .await
+            .expect_err("the upgrade is refused");
+        let tokio_tungstenite::tungstenite::Error::Http(response) = err else {
+            panic!("{query}: expected an HTTP refusal: {err}")
+        };
+        assert_eq!(response.status(), 400, "{query}");
+        let body: serde_json::Value =
+            serde_json::from_slice(response.body().as_deref().unwrap_or_default()).unwrap();
+        let error = body["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains("booking_id") && error.contains(&format!("contains '{character}'")),
+            "{query}: {body}"
+        );
+    }
+    let ok = format!("{}?type=chat&booking_id=b1&token=user:alice", served.ws);
+    tokio_tungstenite::connect_async(&ok)
+        .await
+        .expect("an ordinary id still connects");
+}
