@@ -6,7 +6,7 @@ use futures::{SinkExt as _, StreamExt as _};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -165,7 +165,10 @@ async fn routes_run_on_their_functions_and_a_hang_is_replaced() {
     let default = format!("python3 {py}");
     // The arguments after the script only name the handler, as awslambdaric's do.
     let other = format!("python3 -u {py} awslambdaric app.handler");
-    let dir = std::env::temp_dir();
+    // A folder of its own: the function's folder is watched for changes (reload), and the
+    // shared temporary folder changes all the time (this very serve writes its CA there).
+    let own = tempfile::tempdir().expect("a folder for the function");
+    let dir = own.path().to_path_buf();
     let dir_flag = format!("other={}", dir.display());
     let s = Served::start(&[
         "--route",
@@ -208,19 +211,37 @@ async fn routes_run_on_their_functions_and_a_hang_is_replaced() {
         .await
         .unwrap();
     s.logged(&["[other#0]", "hanging on purpose"]).await;
-    ws.send(Message::text(r#"{"action":"sendmessage","x":"after"}"#))
-        .await
-        .unwrap();
     // The timed-out message gets API Gateway's error frame.
     assert!(next_text(&mut ws)
         .await
         .starts_with(r#"{"message": "Internal server error", "connectionId":"#));
-    assert!(next_text(&mut ws).await.contains("after"));
     s.logged(&["timed out"]).await;
+    // The replacement starts; an event waits at most the function's timeout (1 s) for a
+    // process, and a busy machine may take longer than that to start Python.
+    let started = Instant::now();
+    while s.log.lock().unwrap().matches("init other in").count() < 2 {
+        assert!(
+            started.elapsed() < WAIT,
+            "the hung process was never replaced"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    ws.send(Message::text(r#"{"action":"sendmessage","x":"after"}"#))
+        .await
+        .unwrap();
+    assert!(next_text(&mut ws).await.contains("after"));
 
     // A $connect that hangs: the upgrade is answered 502 as for any integration failure,
     // and the next one runs on a fresh process.
     assert_eq!(status(s.open("hang=1").await), 502);
+    let started = Instant::now();
+    while s.log.lock().unwrap().matches("init wsproxy-local").count() < 2 {
+        assert!(
+            started.elapsed() < WAIT,
+            "the hung process was never replaced"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(status(s.open("deny=1").await), 401);
     let mut again = s.open("").await.expect("connected after the hang");
     again.send(Message::text("still")).await.unwrap();
