@@ -15,7 +15,9 @@
 #   migrate        steps 1-4; rollback (of 1-4); migrate again; finish (step 5);
 #   rollback-finish (of step 5).
 # The API's id, the URL, the routes and the table stay the same throughout; the env-var
-# updater runs once only.
+# updater runs once only. migration_variants: the attach-by-id variant planned, the import
+# variant applied on both sides (import-old/ in the old root, then import/), each object
+# ending in one state.
 
 migration_flow() { # TF DIR OUT ZIP: TF the terraform function, DIR tests/migration, OUT a new folder
     local tf="$1" dir="$2" out="$3" zip="$4"
@@ -114,7 +116,7 @@ migration_flow() { # TF DIR OUT ZIP: TF the terraform function, DIR tests/migrat
     echo "migration: the API, stage, URL, routes and table kept through every step and rollback; the updater ran once"
 }
 
-migration_variants() { # TF DIR OUT ZIP: the import and attach-by-id variants, from a new old layout
+migration_variants() { # TF DIR OUT ZIP: the attach-by-id and import variants, from a new old layout
     local tf="$1" dir="$2" out="$3" zip="$4" variant
     local root="$out/repo/envs/dev" check=(python3 -B "$dir/check_migration.py")
     mkdir -p "$root" "$out/repo/modules/websocket_lambda"
@@ -125,9 +127,17 @@ migration_variants() { # TF DIR OUT ZIP: the import and attach-by-id variants, f
         "$tf" -chdir="$root" apply -auto-approve -input=false -no-color >"$out/old.apply.log" 2>&1 &&
         "$tf" -chdir="$root" show -json >"$out/state.json" && "${check[@]}" ids "$out/state.json" >"$out/ids.json" ||
         { cat "$out/old.apply.log"; echo "migration variants: applying the old layout (with step 0) failed"; return 1; }
+    # The objects as they were (the offline provider's imports read them from here).
+    cp "$root/terraform.tfstate" "$out/old.tfstate"
     python3 -c 'import json, sys; ids = json.load(open(sys.argv[1])); print(json.dumps({k: ids[k] for k in ("api_id", "integration_id", "route_ids", "backend_url")}))' \
         "$out/ids.json" >"$out/variant.auto.tfvars.json"
-    for variant in import attach; do
+    empty_plan() { # DIR NAME: a plan of DIR must find no change
+        local rc=0
+        "$tf" -chdir="$1" plan -detailed-exitcode -input=false -no-color >"$out/$2.replan.log" 2>&1 || rc=$?
+        [ "$rc" -eq 0 ] || { cat "$out/$2.replan.log"; echo "migration: after $2, a plan is not empty (exit $rc)"; return 1; }
+    }
+    # Attach by id: planned only. Import: planned; then both sides applied, the old root's first.
+    for variant in attach import; do
         cp "$out/variant.auto.tfvars.json" "$dir/$variant/ids.auto.tfvars.json"
         "$tf" -chdir="$dir/$variant" init -backend=false -input=false -no-color >/dev/null &&
             "$tf" -chdir="$dir/$variant" plan -input=false -no-color -out=plan >"$out/$variant.plan.log" 2>&1 &&
@@ -137,4 +147,22 @@ migration_variants() { # TF DIR OUT ZIP: the import and attach-by-id variants, f
             { echo "migration: the plan of the $variant variant is wrong"; return 1; }
         echo "migration: the $variant variant planned into a new state"
     done
+    # The old root gives the API's objects up (removed, destroy = false), then the new
+    # configuration applies its saved plan (imports, the integration to the new function).
+    cp "$dir"/import-old/envs/dev/*.tf "$root/"
+    export TF_VAR_websocket_api_id
+    TF_VAR_websocket_api_id="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["api_id"])' "$out/ids.json")"
+    "$tf" -chdir="$root" plan -input=false -no-color -out=plan >"$out/import-old.plan.log" 2>&1 &&
+        "$tf" -chdir="$root" show -json plan >"$out/import-old.plan.json" ||
+        { cat "$out/import-old.plan.log"; echo "migration: planning the old root's side of the import variant failed"; return 1; }
+    "${check[@]}" import-old "$out/import-old.plan.json" "$out/ids.json" ||
+        { echo "migration: the plan of the old root's side of the import variant is wrong"; return 1; }
+    "$tf" -chdir="$root" apply -input=false -no-color plan >"$out/import-old.apply.log" 2>&1 &&
+        "$tf" -chdir="$dir/import" apply -input=false -no-color plan >"$out/import.apply.log" 2>&1 ||
+        { cat "$out/import-old.apply.log" "$out/import.apply.log" 2>/dev/null; echo "migration: applying the import variant failed"; return 1; }
+    empty_plan "$root" import-old && empty_plan "$dir/import" import || return 1
+    "$tf" -chdir="$root" show -json >"$out/old-side.json" && "$tf" -chdir="$dir/import" show -json >"$out/new-side.json" &&
+        "${check[@]}" import-applied "$out/new-side.json" "$out/ids.json" "$out/old-side.json" ||
+        { echo "migration: the states after the import variant are wrong"; return 1; }
+    echo "migration: the import variant applied on both sides, then no changes; each object in one state"
 }

@@ -15,8 +15,8 @@
 #     then `terraform plan -detailed-exitcode`, which must find no change;
 #   - the migration from the Python proxy's layout (tests/migration, scripts/check-infra-migration.sh):
 #     the old layout applied, every step of docs/MIGRATING.md and its rollback applied, each
-#     followed by a plan that must be empty; the import and attach-by-id variants planned
-#     (real imports) against another copy of the old layout.
+#     followed by a plan that must be empty; against another copy of the old layout, the
+#     attach-by-id variant planned (real imports) and the import variant applied on both sides.
 # Where the plugin folder is absent it says so and exits 0 (the offline checks still run).
 # Needs moto in .tools/venv (scripts/moto.sh install) and python3; no network, no credentials.
 set -euo pipefail

@@ -130,7 +130,7 @@ migration() { # DIR (tests/migration): the flow of scripts/check-infra-migration
     # shellcheck source=scripts/check-infra-migration.sh
     . "$repo_root/scripts/check-infra-migration.sh"
     # An import reads the object from the states named here (the offline provider has no AWS).
-    export OFFLINE_AWS_IMPORT_STATE="$work/migration-variants/repo/envs/dev/terraform.tfstate"
+    export OFFLINE_AWS_IMPORT_STATE="$work/migration-variants/old.tfstate"
     migration_flow tfo "$dir" "$work/migration" "$work/copy/dist/bootstrap.zip" &&
         migration_variants tfo "$dir" "$work/migration-variants" "$work/copy/dist/bootstrap.zip"
 }

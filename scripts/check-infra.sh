@@ -36,9 +36,9 @@
 #       docs/MIGRATING.md, scripts/check-infra-migration.sh): its old layout applied (its
 #       defects, no index and no CloudWatch role, must fail the readiness check), then step 0,
 #       steps 1-4, their rollback, steps 1-4 again, step 5 and its rollback, each planned,
-#       checked, applied and planned again (no change); the import and existing_api_id
-#       variants planned into new states: no destroy or replace of the API, stage, routes or
-#       table, nothing else that reads the API changed;
+#       checked, applied and planned again (no change); the existing_api_id variant planned
+#       into a new state, the import variant applied on both sides: no destroy or replace of
+#       the API, stage, routes or table, nothing else that reads the API changed;
 #   (g) the function's IAM grants match modules/websocket_proxy/function_calls.json, and that
 #       file matches the AWS calls in the function's Rust code;
 #   (h) the offline provider's unit tests (infra/terraform/offline-provider/test_*.py).

@@ -298,7 +298,34 @@ def check_attach(plan, ids):
     expect(not made_here, f"no API, stage or access log group in the module (got {made_here})")
 
 
+def check_import_old(plan, ids):
+    """The old root's side of the import variant: the API's objects forgotten, nothing else changed."""
+    rcs = plan_changes(plan)
+    for address in MODULE_API.values():
+        expect(actions(rcs, address) == ["forget"], f"{address} leaves the old state, not destroyed ({actions(rcs, address)})")
+    for address in [*READERS, *OLD_FUNCTION_PARTS, OLD_TABLE, *ACCOUNT]:
+        expect(actions(rcs, address) == ["no-op"], f"{address} unchanged ({actions(rcs, address)})")
+    expect(not deleted(rcs) and not created(rcs), f"nothing deleted or created (got {deleted(rcs)}, {created(rcs)})")
+
+
+def check_import_applied(new_state, ids, old_state):
+    """After both sides of the import variant: each object in one state, the API the old one."""
+    new, old = resources(new_state), resources(old_state)
+    objs = kept_objects(new)
+    expect(objs.get("api", ("", {}))[1].get("id") == ids["api_id"], "the new state holds the old API")
+    expect(objs.get("stage", ("", {}))[1].get("invoke_url") == ids["url"], f"the URL is the old one ({ids['url']})")
+    expect({k: objs.get(k, ("", {}))[1].get("id") for k in ROUTE_KEYS} == ids["route_ids"], "the new state holds the old routes")
+    integration = objs.get("integration", ("", {}))[1]
+    expect(integration.get("id") == ids["integration_id"], "the new state holds the old integration")
+    expect(integration.get("integration_uri") == new.get(NEW_FUNCTION, {}).get("invoke_arn"), "the integration invokes wsproxy's function")
+    expect("table" not in objs, "the table is not in the new state")
+    left = kept_objects(old)
+    expect(sorted(left) == ["table"] and left["table"][1]["arn"] == ids["table_arn"], f"the old state holds the table and no API object (got {sorted(left)})")
+    expect(has_index(left.get("table", ("", {}))[1]), f"the table keeps its {INDEX}")
+
+
 PLANS = {
+    "import-old": check_import_old,
     "import": check_import,
     "attach": check_attach,
     "prepare": check_prepare,
@@ -318,6 +345,8 @@ def main():
     ids = load(sys.argv[3])
     if step == "ready":
         check_ready(resources(doc), load(sys.argv[4]))
+    elif step == "import-applied":
+        check_import_applied(doc, ids, load(sys.argv[4]))
     elif step.endswith("-applied"):
         check_applied(step[: -len("-applied")], resources(doc), ids, load(sys.argv[4]))
     else:
