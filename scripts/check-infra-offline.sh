@@ -9,7 +9,12 @@ offline_job() { # NAME COMMAND...: run COMMAND in the background, into $work/job
     local name="$1"
     shift
     while [ "$(jobs -rp | wc -l)" -ge 3 ]; do wait -n || true; done
-    ( ("$@") >"$work/jobs/$name.log" 2>&1; echo $? >"$work/jobs/$name.rc" ) &
+    # The rc is written whatever the job's status (set -e would end the subshell before it).
+    (
+        rc=0
+        ("$@") >"$work/jobs/$name.log" 2>&1 || rc=$?
+        echo "$rc" >"$work/jobs/$name.rc"
+    ) &
 }
 tfo() { TF_CLI_CONFIG_FILE="$work/offline-aws/terraformrc" TF_IN_AUTOMATION=1 terraform "$@"; }
 init_in() { tfo -chdir="$1" init -backend=false -input=false -no-color; }
@@ -120,43 +125,12 @@ provider_range() { # MODULE: its aws constraint must refuse 5.25.0 and 6.29.0, t
         fi
     done
 }
-migration() { # DIR (tests/migration): the old layout applied, then the migration planned against its state
-    local dir="$1" zip="$work/copy/dist/bootstrap.zip" json="$work/migration"
-    local check=(python3 -B "$dir/check_migration.py")
-    init_in "$dir/old" && tfo -chdir="$dir/old" apply -auto-approve -input=false -no-color -var "lambda_zip=$zip" >/dev/null ||
-        { echo "migration: applying the old layout failed"; return 1; }
-    echo "migration: old layout applied"
-    # Steps 2-4 (docs/MIGRATING.md) in the old root's state: plan, check, apply, check.
-    cp "$dir/old/terraform.tfstate" "$dir/migrate/"
-    init_in "$dir/migrate" &&
-        tfo -chdir="$dir/migrate" plan -input=false -no-color -out=plan -var "lambda_zip=$zip" -var "wsproxy_package=$zip" >/dev/null &&
-        tfo -chdir="$dir/migrate" show -json plan >"$json-migrate.json" && "${check[@]}" migrate "$json-migrate.json" &&
-        tfo -chdir="$dir/migrate" apply -input=false -no-color plan >/dev/null &&
-        tfo -chdir="$dir/migrate" show -json >"$json-applied.json" && "${check[@]}" applied "$json-applied.json" ||
-        { echo "migration: steps 2-4 failed"; return 1; }
-    # Step 5: the old function removed, the table moved into the module.
-    cp "$dir/migrate/terraform.tfstate" "$dir/finish/"
-    init_in "$dir/finish" &&
-        tfo -chdir="$dir/finish" plan -input=false -no-color -out=plan -var "wsproxy_package=$zip" >/dev/null &&
-        tfo -chdir="$dir/finish" show -json plan >"$json-finish.json" && "${check[@]}" finish "$json-finish.json" ||
-        { echo "migration: step 5 failed"; return 1; }
-    # Adopting with import blocks into a new state: the objects are the old layout's.
-    local ids
-    ids="$(python3 -c '
-import json, sys
-res = {r["type"] + "." + r["name"]: r["instances"][0]["attributes"] for r in json.load(open(sys.argv[1]))["resources"] if r["mode"] == "managed" and "module" not in r}
-routes = {res["aws_apigatewayv2_route." + n]["route_key"]: res["aws_apigatewayv2_route." + n]["id"] for n in ("connect", "disconnect", "default")}
-print(json.dumps({"api_id": res["aws_apigatewayv2_api.websocket"]["id"], "integration_id": res["aws_apigatewayv2_integration.websocket"]["id"], "route_ids": routes}))
-' "$dir/old/terraform.tfstate")" && echo "$ids" >"$dir/import/ids.auto.tfvars.json" &&
-        init_in "$dir/import" &&
-        OFFLINE_AWS_IMPORT_STATE="$dir/old/terraform.tfstate" tfo -chdir="$dir/import" plan -input=false -no-color -out=plan -var "wsproxy_package=$zip" >/dev/null &&
-        tfo -chdir="$dir/import" show -json plan >"$json-import.json" && "${check[@]}" import "$json-import.json" ||
-        { echo "migration: adopting by import failed"; return 1; }
-    # Attaching to the API by id (existing_api_id), its routes and integration imported.
-    cp "$dir/import/ids.auto.tfvars.json" "$dir/attach/" &&
-        init_in "$dir/attach" &&
-        OFFLINE_AWS_IMPORT_STATE="$dir/old/terraform.tfstate" tfo -chdir="$dir/attach" plan -input=false -no-color -out=plan -var "wsproxy_package=$zip" >/dev/null &&
-        tfo -chdir="$dir/attach" show -json plan >"$json-attach.json" && "${check[@]}" attach "$json-attach.json" "$dir/old/terraform.tfstate" ||
-        { echo "migration: attaching to the API by id failed"; return 1; }
-    echo "migration: no destroy or replace of the API, stage, routes or table; the integration invokes the new function"
+migration() { # DIR (tests/migration): the flow of scripts/check-infra-migration.sh, offline
+    local dir="$1"
+    # shellcheck source=scripts/check-infra-migration.sh
+    . "$repo_root/scripts/check-infra-migration.sh"
+    # An import reads the object from the states named here (the offline provider has no AWS).
+    export OFFLINE_AWS_IMPORT_STATE="$work/migration-variants/old.tfstate"
+    migration_flow tfo "$dir" "$work/migration" "$work/copy/dist/bootstrap.zip" &&
+        migration_variants tfo "$dir" "$work/migration-variants" "$work/copy/dist/bootstrap.zip"
 }

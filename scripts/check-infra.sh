@@ -32,11 +32,13 @@
 #       `terraform test` (apply mode) of the module's tests/ and of the hybrid example's;
 #       the module's aws version range (init must refuse 5.25.0 and 6.29.0); a plan of the
 #       module from a pinned git source (this checkout's HEAD) with the package from S3; the
-#       migration from the Python proxy's layout (tests/migration, docs/MIGRATING.md): its
-#       old layout applied, then the migration planned and applied against that state (moved
-#       blocks), planned into a new state (import blocks) and attached to the API by id
-#       (existing_api_id, routes and integration imported): no destroy or replace of the
-#       API, stage, routes or table, the integration invoking the new function;
+#       migration from the Python proxy's layout as found in the field (tests/migration,
+#       docs/MIGRATING.md, scripts/check-infra-migration.sh): its old layout applied (its
+#       defects, no index and no CloudWatch role, must fail the readiness check), then step 0,
+#       steps 1-4, their rollback, steps 1-4 again, step 5 and its rollback, each planned,
+#       checked, applied and planned again (no change); the existing_api_id variant planned
+#       into a new state, the import variant applied on both sides: no destroy or replace of
+#       the API, stage, routes or table, nothing else that reads the API changed;
 #   (g) the function's IAM grants match modules/websocket_proxy/function_calls.json, and that
 #       file matches the AWS calls in the function's Rust code;
 #   (h) the offline provider's unit tests (infra/terraform/offline-provider/test_*.py).
@@ -44,10 +46,14 @@
 #       (scripts/check-alarm-metrics.py on envs/dev's applied state, against metrics.json); the
 #       check must catch exactly the planted mistakes of tests/planted_metrics/show.json;
 #       docs/OPERATING.md must name every metric and every alarm.
+#   (j) the real aws provider (hashicorp/aws 5.100.0 from /opt/tf-plugins) against moto's
+#       server: scripts/check-infra-moto.sh (envs/dev and the examples applied, then a plan
+#       that must be empty; the migration and its rollbacks applied step by step). Skipped,
+#       with a message, where the plugin folder is absent.
 # (a), (d) and (f) are skipped, with a message, when there is no `terraform` binary on PATH.
 # Needs no AWS credentials, and no network except PyPI and npm for the first install.
 # Time on the 2-core CI machine: about 2 minutes with the tools installed (checkov and the
-# offline jobs of (f) take most of it; (f) runs three jobs at a time), plus about 2 minutes
+# offline jobs of (f) take most of it; (f) runs three jobs at a time), plus (j)'s, plus about 2 minutes
 # for the first install (checkov, tf, the 37 MB npm package and the schema built from it).
 set -euo pipefail
 
@@ -254,9 +260,9 @@ if [ "$have_terraform" -eq 1 ]; then
     offline_job "git source and S3 package plan" git_source_plan
     offline_job "migration from the Python proxy" migration "$c/tests/migration"
     wait
-    for rc_file in "$work"/jobs/*.rc; do
-        name="$(basename "$rc_file" .rc)"
-        if [ "$(cat "$rc_file")" = 0 ]; then
+    for log_file in "$work"/jobs/*.log; do
+        name="$(basename "$log_file" .log)"
+        if [ "$(cat "$work/jobs/$name.rc" 2>/dev/null)" = 0 ]; then
             log "(f) $name: $(grep -E '^(Success|Failure)!|^Plan:|^No changes|caught|^provider range|^git source|^migration:' "$work/jobs/$name.log" | tr '\n' ' ')"
         else
             cat "$work/jobs/$name.log" >&2
@@ -307,6 +313,13 @@ else
     log "(i) planted metric mistakes: $(wc -l <"$planted_out") caught"
 fi
 rm -f "$planted_out"
+
+# (j) the real aws provider against moto (its own server, on a free port)
+log "(j) hashicorp/aws 5.100.0 against moto: scripts/check-infra-moto.sh"
+if ! scripts/check-infra-moto.sh; then
+    log "FAIL: (j) the real aws provider against moto"
+    failed=1
+fi
 
 if [ "$failed" -ne 0 ]; then
     log "FAILED"

@@ -8,9 +8,18 @@ provider "aws" {
   region = "us-east-1"
 }
 
-variable "name" {
+variable "environment" {
   type    = string
-  default = "chat"
+  default = "dev"
+}
+
+locals {
+  name = "chat-${var.environment}"
+  tags = {
+    Project     = "chat"
+    Environment = var.environment
+    Component   = "websocket"
+  }
 }
 
 variable "api_id" {
@@ -26,6 +35,11 @@ variable "route_ids" {
   type        = map(string)
 }
 
+variable "backend_url" {
+  description = "The old function's BACKEND_URL (terraform output, or its configuration)."
+  type        = string
+}
+
 variable "wsproxy_package" {
   type = string
 }
@@ -33,16 +47,24 @@ variable "wsproxy_package" {
 module "websocket_proxy" {
   source = "../../../modules/websocket_proxy"
 
-  name                 = var.name
+  name                 = local.name
   existing_api_id      = var.api_id
   existing_stage_name  = "development"
-  lambda_function_name = "${var.name}-wsproxy"
+  lambda_function_name = "${local.name}-wsproxy"
 
-  connections_table_name   = "${var.name}-websocket-connections"
+  connections_table_name   = "${local.name}-websocket-connections"
   create_connections_table = false
 
   lambda_package = abspath(var.wsproxy_package)
-  backend_url    = "https://api.example.com"
+  # The old function's BACKEND_URL and extra variables, carried over (by value here: the
+  # backend's HTTP API is the old root's).
+  backend_url = var.backend_url
+  lambda_environment_variables = {
+    LOG_LEVEL       = "INFO"
+    ALLOWED_ORIGINS = "https://app.example.com"
+  }
+
+  tags = local.tags
 }
 
 import {

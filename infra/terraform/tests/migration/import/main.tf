@@ -1,15 +1,25 @@
 # Migration into a configuration of its own (e.g. a team's infrastructure repository, with its
-# own state), docs/MIGRATING.md "Adopting with import": the API, its stage, routes,
-# integration and table imported into the module by id, keeping their names. The ids are
+# own state), docs/MIGRATING.md "Adopting with import": the API, its stage, routes and
+# integration imported into the module by id, keeping their names and tags; the table kept by
+# name (the old root owns it until its step 5). The ids are
 # the old state's (`terraform output websocket_api_id`, `aws apigatewayv2 get-routes`).
 
 provider "aws" {
   region = "us-east-1"
 }
 
-variable "name" {
+variable "environment" {
   type    = string
-  default = "chat"
+  default = "dev"
+}
+
+locals {
+  name = "chat-${var.environment}"
+  tags = {
+    Project     = "chat"
+    Environment = var.environment
+    Component   = "websocket"
+  }
 }
 
 variable "api_id" {
@@ -25,6 +35,11 @@ variable "route_ids" {
   type        = map(string)
 }
 
+variable "backend_url" {
+  description = "The old function's BACKEND_URL (terraform output, or its configuration)."
+  type        = string
+}
+
 variable "wsproxy_package" {
   type = string
 }
@@ -32,14 +47,23 @@ variable "wsproxy_package" {
 module "websocket_proxy" {
   source = "../../../modules/websocket_proxy"
 
-  name                   = var.name
-  api_name               = "${var.name}-websocket"
-  stage_name             = "development"
-  lambda_function_name   = "${var.name}-wsproxy"
-  connections_table_name = "${var.name}-websocket-connections"
+  name                     = local.name
+  api_name                 = "${local.name}-websocket"
+  stage_name               = "development"
+  lambda_function_name     = "${local.name}-wsproxy"
+  connections_table_name   = "${local.name}-websocket-connections"
+  create_connections_table = false
 
   lambda_package = abspath(var.wsproxy_package)
-  backend_url    = "https://api.example.com"
+  # The old function's BACKEND_URL and extra variables, carried over (by value here: the
+  # backend's HTTP API is the old root's).
+  backend_url = var.backend_url
+  lambda_environment_variables = {
+    LOG_LEVEL       = "INFO"
+    ALLOWED_ORIGINS = "https://app.example.com"
+  }
+
+  tags = local.tags
 }
 
 import {
@@ -63,7 +87,11 @@ import {
   id = "${var.api_id}/${var.integration_id}"
 }
 
-import {
-  to = module.websocket_proxy.aws_dynamodb_table.this[0]
-  id = "${var.name}-websocket-connections"
+# Not the table: the old root's module "websocket_lambda" holds it until step 5, and two
+# states holding it would undo each other's changes. It is kept by name here
+# (create_connections_table = false) and imported only when the old root lets it go with a
+# `removed` block (docs/MIGRATING.md).
+
+output "websocket_api_endpoint" {
+  value = module.websocket_proxy.websocket_url
 }

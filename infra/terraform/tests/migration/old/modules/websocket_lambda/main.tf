@@ -1,4 +1,5 @@
-# The Python proxy's function module, as issue 9 describes it (a test fixture).
+# The Python proxy's function module, as issues 9 and 21 describe it (a test fixture): its
+# table has no connection_id-index (the Python proxy scans), and nothing here makes one.
 
 variable "name" {
   type = string
@@ -14,6 +15,20 @@ variable "api_gateway_id" {
 
 variable "api_gateway_endpoint" {
   type = string
+}
+
+variable "backend_url" {
+  type = string
+}
+
+variable "extra_environment" {
+  type    = map(string)
+  default = {}
+}
+
+variable "tags" {
+  type    = map(string)
+  default = {}
 }
 
 variable "enabled" {
@@ -43,16 +58,12 @@ resource "aws_dynamodb_table" "websocket_connections" {
     type = "S"
   }
 
-  global_secondary_index {
-    name            = "connection_id-index"
-    hash_key        = "connection_id"
-    projection_type = "ALL"
-  }
-
   ttl {
     attribute_name = "ttl"
     enabled        = true
   }
+
+  tags = var.tags
 }
 
 resource "aws_iam_role" "lambda_role" {
@@ -83,7 +94,7 @@ resource "aws_iam_role_policy" "lambda_apigw" {
   role = aws_iam_role.lambda_role[0].id
   policy = jsonencode({
     Version   = "2012-10-17"
-    Statement = [{ Effect = "Allow", Action = ["execute-api:ManageConnections"], Resource = ["arn:aws:execute-api:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:${var.api_gateway_id}/*"] }]
+    Statement = [{ Effect = "Allow", Action = ["execute-api:ManageConnections"], Resource = ["arn:aws:execute-api:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:${var.api_gateway_id}/*"] }]
   })
 }
 
@@ -105,11 +116,14 @@ resource "aws_lambda_function" "websocket_proxy" {
   source_code_hash = filebase64sha256(var.lambda_zip)
 
   environment {
-    variables = {
+    variables = merge(var.extra_environment, {
       CONNECTIONS_TABLE    = aws_dynamodb_table.websocket_connections[0].name
       API_GATEWAY_ENDPOINT = var.api_gateway_endpoint
-    }
+      BACKEND_URL          = var.backend_url
+    })
   }
+
+  tags = var.tags
 }
 
 resource "aws_lambda_permission" "apigw_invoke" {
@@ -119,7 +133,7 @@ resource "aws_lambda_permission" "apigw_invoke" {
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.websocket_proxy[0].function_name
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "arn:aws:execute-api:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:${var.api_gateway_id}/*"
+  source_arn    = "arn:aws:execute-api:${data.aws_region.current.id}:${data.aws_caller_identity.current.account_id}:${var.api_gateway_id}/*"
 }
 
 output "lambda_function_arn" {

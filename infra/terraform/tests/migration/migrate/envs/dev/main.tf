@@ -1,0 +1,185 @@
+# Migration, steps 1 to 4 of docs/MIGRATING.md, in the old root (same state; it replaces the
+# old root's main.tf, with step 0's files kept): the API, its stage, routes and integration
+# adopted into wsproxy's module with `moved` blocks, keeping their names and tags; the table
+# kept by name (the old module still holds it, with the index of step 0); the new function
+# deployed beside the old one with the old one's BACKEND_URL and extra variables; the
+# integration moved to it. Every other reference to the API is rewritten to the module's
+# output of the same value, so nothing that reads it changes. Clients keep their URL.
+
+provider "aws" {
+  region = "us-east-1"
+}
+
+variable "environment" {
+  type    = string
+  default = "dev"
+}
+
+variable "websocket_stage_name" {
+  type    = string
+  default = "development"
+}
+
+variable "lambda_zip" {
+  description = "The Python proxy's package."
+  type        = string
+}
+
+variable "wsproxy_package" {
+  description = "wsproxy's package (wsproxy package --out DIR, DIR/bootstrap.zip)."
+  type        = string
+}
+
+locals {
+  name = "chat-${var.environment}"
+  tags = {
+    Project     = "chat"
+    Environment = var.environment
+    Component   = "websocket"
+  }
+}
+
+resource "aws_apigatewayv2_api" "backend" {
+  name          = "${local.name}-backend"
+  protocol_type = "HTTP"
+  tags          = local.tags
+}
+
+# The old function stays, unchanged, until step 5: the rollback points the integration back.
+module "websocket_lambda" {
+  source = "../../modules/websocket_lambda"
+
+  name                 = local.name
+  lambda_zip           = var.lambda_zip
+  api_gateway_id       = module.websocket_proxy.api_id               # was aws_apigatewayv2_api.websocket.id
+  api_gateway_endpoint = module.websocket_proxy.connections_endpoint # the same URL as before
+  backend_url          = "${aws_apigatewayv2_api.backend.api_endpoint}/api"
+  extra_environment = {
+    LOG_LEVEL       = "INFO"
+    ALLOWED_ORIGINS = "https://app.example.com"
+  }
+  tags = local.tags
+}
+
+module "websocket_proxy" {
+  source = "../../modules/websocket_proxy"
+
+  name                 = local.name
+  api_name             = "${local.name}-websocket" # the old API's name: no rename
+  stage_name           = var.websocket_stage_name  # the URL's last segment
+  lambda_function_name = "${local.name}-wsproxy"   # beside "<name>-websocket-proxy"
+
+  # Adopted by name: read, never changed, while the old module holds it.
+  connections_table_name   = module.websocket_lambda.dynamodb_table_name
+  create_connections_table = false
+
+  lambda_package = abspath(var.wsproxy_package)
+  # The old function's BACKEND_URL and extra variables, carried over.
+  backend_url = "${aws_apigatewayv2_api.backend.api_endpoint}/api"
+  lambda_environment_variables = {
+    LOG_LEVEL       = "INFO"
+    ALLOWED_ORIGINS = "https://app.example.com"
+  }
+
+  tags = local.tags
+}
+
+moved {
+  from = aws_apigatewayv2_api.websocket
+  to   = module.websocket_proxy.aws_apigatewayv2_api.this # not this[0]: the module moves it there
+}
+
+moved {
+  from = aws_apigatewayv2_stage.websocket
+  to   = module.websocket_proxy.aws_apigatewayv2_stage.this # not this[0]: the module moves it there
+}
+
+moved {
+  from = aws_apigatewayv2_route.connect
+  to   = module.websocket_proxy.aws_apigatewayv2_route.this["$connect"]
+}
+
+moved {
+  from = aws_apigatewayv2_route.disconnect
+  to   = module.websocket_proxy.aws_apigatewayv2_route.this["$disconnect"]
+}
+
+moved {
+  from = aws_apigatewayv2_route.default
+  to   = module.websocket_proxy.aws_apigatewayv2_route.this["$default"]
+}
+
+moved {
+  from = aws_apigatewayv2_integration.websocket
+  to   = module.websocket_proxy.aws_apigatewayv2_integration.this
+}
+
+# The other references, each to a module output of the same value (so no change at all):
+#   aws_apigatewayv2_stage.websocket.invoke_url  -> module.websocket_proxy.websocket_url
+#   aws_apigatewayv2_api.websocket.id            -> module.websocket_proxy.api_id
+#   depends_on on the stage or the routes        -> depends_on = [module.websocket_proxy]
+resource "aws_ecs_task_definition" "app" {
+  family = "${local.name}-app"
+  container_definitions = jsonencode([{
+    name      = "app"
+    image     = "public.ecr.aws/docker/library/python:3.11-slim"
+    essential = true
+    memory    = 512
+    environment = [
+      { name = "WEBSOCKET_API_ENDPOINT", value = replace(module.websocket_proxy.websocket_url, "wss://", "https://") },
+      { name = "WEBSOCKET_API_ID", value = module.websocket_proxy.api_id },
+    ]
+  }])
+  tags = local.tags
+}
+
+resource "aws_ssm_parameter" "frontend_websocket_url" {
+  name  = "/${local.name}/frontend/VITE_WEBSOCKET_URL"
+  type  = "String"
+  value = module.websocket_proxy.websocket_url
+  tags  = local.tags
+}
+
+resource "terraform_data" "websocket_api_guard" {
+  triggers_replace = module.websocket_proxy.api_id
+
+  provisioner "local-exec" {
+    when    = destroy
+    command = "echo 'refusing to destroy the WebSocket API ${self.triggers_replace}' >&2; exit 1"
+  }
+}
+
+resource "terraform_data" "websocket_endpoint_updater" {
+  triggers_replace = [module.websocket_proxy.websocket_url, module.websocket_proxy.api_id]
+
+  provisioner "local-exec" {
+    command = "echo \"$URL\" >> \"$LOG\""
+    environment = {
+      URL = self.triggers_replace[0]
+      LOG = "${path.module}/endpoint-updates.log"
+    }
+  }
+
+  depends_on = [module.websocket_proxy]
+}
+
+# The outputs the old scripts read, under their old names and with their old values.
+output "websocket_api_endpoint" {
+  value = module.websocket_proxy.websocket_url
+}
+
+output "websocket_api_id" {
+  value = module.websocket_proxy.api_id
+}
+
+output "websocket_connections_endpoint" {
+  value = module.websocket_proxy.connections_endpoint
+}
+
+output "websocket_connections_table_name" {
+  value = module.websocket_proxy.dynamodb_table_name
+}
+
+output "websocket_lambda_function_arn" {
+  value = module.websocket_proxy.lambda_function_arn
+}
