@@ -6,6 +6,7 @@ use crate::deadline;
 use crate::invocation::{Dispatched, Next, Outcome, Pending, Running};
 use crate::stats::{Counters, Durations};
 use bytes::Bytes;
+use polling::Polling;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -34,6 +35,9 @@ struct Slot {
     /// on its way, so it can be replaced at once without any request of the dead process
     /// taking an invocation meant for its successor.
     polling: usize,
+    /// When its process last answered an invocation, until it asks for the next one: a
+    /// process that stays silent after answering is replaced ([`Slots::stalled`]).
+    answered: Option<Instant>,
 }
 
 impl Slot {
@@ -88,6 +92,7 @@ impl Slots {
                 generation: 0,
                 lifecycle: Lifecycle::Current,
                 polling: 0,
+                answered: None,
             })
             .collect();
         Arc::new(Self {
@@ -168,7 +173,7 @@ impl Slots {
 
     /// Long-polls for the next invocation for a process of `slot` at `generation`.
     pub(crate) async fn next(self: &Arc<Self>, slot: Option<usize>, generation: u64) -> Next {
-        let _polling = slot.map(|slot| Polling::new(self, slot));
+        let _polling = slot.map(|slot| Polling::new(self, slot, generation));
         loop {
             let queued = self.queued.notified();
             tokio::pin!(queued);
@@ -232,9 +237,14 @@ impl Slots {
     /// Ends a running invocation; false when `request_id` is not running (unknown, or
     /// already ended).
     pub(crate) fn complete(&self, request_id: &str, outcome: Outcome) -> bool {
-        let Some(running) = self.lock().running.remove(request_id) else {
+        let mut state = self.lock();
+        let Some(running) = state.running.remove(request_id) else {
             return false;
         };
+        if let Some(s) = state.slot(running.slot) {
+            s.answered = Some(Instant::now());
+        }
+        drop(state);
         let counter = match &outcome {
             Outcome::Response(_) => Some(&self.counters.responses),
             Outcome::FunctionError { .. } => Some(&self.counters.function_errors),
@@ -272,6 +282,7 @@ impl Slots {
         if let Some(s) = state.slots.get_mut(slot) {
             s.generation += 1;
             s.lifecycle = Lifecycle::Current;
+            s.answered = None;
         }
         let ids: Vec<String> = state
             .running
@@ -296,6 +307,31 @@ impl Slots {
             }
         }
         n
+    }
+
+    /// How long ago the process of `slot` at `generation` answered its last invocation, when
+    /// that is more than `after` ago, it has not asked for another since, and invocations
+    /// wait: such a process is wedged (it will never take them) and is to be replaced. It is
+    /// then retired at once, so that a poll it makes before its kill takes nothing.
+    pub(crate) fn stalled(
+        &self,
+        slot: usize,
+        generation: u64,
+        after: Duration,
+    ) -> Option<Duration> {
+        let mut state = self.lock();
+        let waiting = !state.queue.is_empty();
+        let busy = state.is_busy(slot);
+        let s = state.slots.get_mut(slot)?;
+        if s.is_stale(generation) || s.polling > 0 || !waiting || busy {
+            return None;
+        }
+        let silent = s.answered?.elapsed();
+        if silent <= after {
+            return None;
+        }
+        s.lifecycle = Lifecycle::Retired;
+        Some(silent)
     }
 
     /// True when the process of `slot` at `generation` was retired ([`Slots::retire`]).
@@ -358,28 +394,7 @@ impl Slots {
     }
 }
 
-/// A poll of a process slot, counted in [`Slot::polling`] while it waits.
-struct Polling<'a> {
-    slots: &'a Slots,
-    slot: usize,
-}
-
-impl<'a> Polling<'a> {
-    fn new(slots: &'a Slots, slot: usize) -> Self {
-        if let Some(s) = slots.lock().slots.get_mut(slot) {
-            s.polling += 1;
-        }
-        Self { slots, slot }
-    }
-}
-
-impl Drop for Polling<'_> {
-    fn drop(&mut self) {
-        if let Some(s) = self.slots.lock().slots.get_mut(self.slot) {
-            s.polling = s.polling.saturating_sub(1);
-        }
-    }
-}
+mod polling;
 
 #[cfg(test)]
 mod tests;
