@@ -8,6 +8,7 @@ mod common;
 mod connections_api;
 mod core_integration;
 mod edge_limits;
+mod function_keys;
 mod lambda_authorizer;
 mod lambda_children;
 mod lambda_events;
