@@ -20,5 +20,6 @@ mod lambda_setup;
 mod lambda_tls;
 mod properties;
 mod tls;
+mod tls_ca_limits;
 mod tls_folder;
 mod websocket;
