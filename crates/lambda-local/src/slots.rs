@@ -76,6 +76,8 @@ pub(crate) struct Slots {
     pub counters: Counters,
     /// How long the latest answered invocations ran.
     pub durations: Durations,
+    /// When the latest invocations ran ([`Slots::ran_at`]).
+    runs: ran::Runs,
     /// Kills the process of a slot if it still is the one of a generation: one whose
     /// invocation timed out, or one retired.
     kill: Box<dyn Fn(usize, u64) + Send + Sync>,
@@ -104,6 +106,7 @@ impl Slots {
             timeout,
             counters: Counters::default(),
             durations: Durations::default(),
+            runs: ran::Runs::default(),
             kill: Box::new(kill),
         })
     }
@@ -252,11 +255,13 @@ impl Slots {
             Outcome::TimedOut(_) => Some(&self.counters.timeouts),
             Outcome::Unavailable(_) => None,
         };
+        let took = running.started.elapsed();
+        self.runs.record(took);
         if matches!(
             outcome,
             Outcome::Response(_) | Outcome::FunctionError { .. }
         ) {
-            self.durations.record(running.started.elapsed());
+            self.durations.record(took);
         }
         if let Some(c) = counter {
             c.fetch_add(1, Ordering::Relaxed);
@@ -307,31 +312,6 @@ impl Slots {
             }
         }
         n
-    }
-
-    /// How long ago the process of `slot` at `generation` answered its last invocation, when
-    /// that is more than `after` ago, it has not asked for another since, and invocations
-    /// wait: such a process is wedged (it will never take them) and is to be replaced. It is
-    /// then retired at once, so that a poll it makes before its kill takes nothing.
-    pub(crate) fn stalled(
-        &self,
-        slot: usize,
-        generation: u64,
-        after: Duration,
-    ) -> Option<Duration> {
-        let mut state = self.lock();
-        let waiting = !state.queue.is_empty();
-        let busy = state.is_busy(slot);
-        let s = state.slots.get_mut(slot)?;
-        if s.is_stale(generation) || s.polling > 0 || !waiting || busy {
-            return None;
-        }
-        let silent = s.answered?.elapsed();
-        if silent <= after {
-            return None;
-        }
-        s.lifecycle = Lifecycle::Retired;
-        Some(silent)
     }
 
     /// True when the process of `slot` at `generation` was retired ([`Slots::retire`]).
@@ -395,6 +375,7 @@ impl Slots {
 }
 
 mod polling;
+mod ran;
 
 #[cfg(test)]
 mod tests;

@@ -67,3 +67,50 @@ async fn a_process_that_answers_and_stops_polling_is_replaced() {
     function.shutdown().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A runtime that writes `state.json` beside its code on every invocation, and answers with
+/// its pid.
+const WRITES_BESIDE_ITS_CODE: &str = r#"
+import json, os, urllib.request
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+n = 0
+while True:
+    with urllib.request.urlopen(api + "next") as r:
+        rid = r.headers["Lambda-Runtime-Aws-Request-Id"]
+    n += 1
+    with open("state.json", "w") as f:
+        f.write(json.dumps({"n": n}))
+    body = json.dumps({"pid": os.getpid()}).encode()
+    urllib.request.urlopen(urllib.request.Request(api + rid + "/response", data=body)).read()
+"#;
+
+#[tokio::test]
+async fn a_file_the_function_writes_beside_its_code_reloads_nothing_but_an_edit_does() {
+    let dir = function_dir("writes-beside", WRITES_BESIDE_ITS_CODE);
+    let mut config = LocalFunctionConfig::new("python3");
+    config.args = vec!["app.py".into()];
+    config.working_dir = Some(dir.clone());
+    config.function_name = "writes-beside".into();
+    let function = LocalFunction::start(config).await.expect("start");
+    assert!(function.ready(Duration::from_secs(20)).await, "ready");
+
+    let mut pids = Vec::new();
+    for _ in 0..4 {
+        pids.push(pid_of(
+            within("an answer", function.invoke(&json!({}))).await,
+        ));
+    }
+    assert!(dir.join("state.json").is_file());
+    assert!(
+        pids.iter().all(|p| *p == pids[0]),
+        "the function's own writes restarted it: {pids:?}"
+    );
+    // An edit made between events is the user's: the next event runs on a fresh process.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let code = std::fs::read_to_string(dir.join("app.py")).unwrap();
+    std::fs::write(dir.join("app.py"), format!("{code}\n# edited\n")).unwrap();
+    let after = pid_of(within("an answer", function.invoke(&json!({}))).await);
+    assert_ne!(after, pids[0], "an edit reloads the function");
+    function.shutdown().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
