@@ -61,7 +61,9 @@ pub(crate) async fn bind() -> std::io::Result<TcpListener> {
     TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await
 }
 
-/// Only this machine may call: these APIs accept any signature.
+/// Only this machine may call: these APIs accept any signature. Any local process may
+/// still poll and answer (docs/LOCAL_GATEWAY.md, "Who may call the local Lambda APIs"): the
+/// machine's users are trusted.
 async fn loopback_only(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
