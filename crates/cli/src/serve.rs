@@ -57,7 +57,8 @@ pub(crate) struct ServeArgs {
     /// its messages waiting for their route); a client that fills it is closed with 1008.
     #[arg(long, default_value_t = Quotas::default().socket_budget_bytes)]
     socket_budget_bytes: usize,
-    /// Access key id the `@connections` API requires (SigV4); without it, loopback only.
+    /// Access key id the `@connections` API requires (SigV4); without it, loopback only. The
+    /// local functions' own keys (their `AWS_ACCESS_KEY_ID`) are accepted from loopback too.
     #[arg(long, env = "WSPROXY_ACCESS_KEY_ID", requires = "secret_access_key")]
     access_key_id: Option<String>,
     /// Secret key paired with --access-key-id. Set it through WSPROXY_SECRET_ACCESS_KEY: on

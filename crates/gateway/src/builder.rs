@@ -15,9 +15,15 @@ use std::sync::Arc;
 use wsproxy_core::{Backend, Proxy, ProxyConfig, Registry};
 
 /// Starts an integration once the gateway's addresses are known (local functions need them).
-pub(crate) type StartLater = Box<
-    dyn FnOnce(Endpoints) -> BoxFuture<'static, Result<Arc<dyn Integration>, GatewayError>> + Send,
->;
+pub(crate) type StartLater =
+    Box<dyn FnOnce(Endpoints) -> BoxFuture<'static, Result<Started, GatewayError>> + Send>;
+
+/// An integration started by the builder, and the keys it gave its functions
+/// ([`GatewayConfig::function_keys`]).
+pub(crate) struct Started {
+    pub integration: Arc<dyn Integration>,
+    pub function_keys: Vec<crate::Credentials>,
+}
 
 /// What an integration started by the builder learns once the port is bound.
 #[derive(Debug, Clone)]
@@ -173,7 +179,7 @@ impl GatewayBuilder {
     /// ready to serve. A function started here is stopped again if a later step fails.
     pub async fn bind(self) -> Result<crate::BoundGateway, GatewayError> {
         let Self {
-            config,
+            mut config,
             listener,
             routes,
             fallback,
@@ -229,7 +235,9 @@ impl GatewayBuilder {
                         .map(|_| format!("https://{at}/{}", config.stage)),
                     trust_env: tls.as_ref().map(LocalTls::trust_env).unwrap_or_default(),
                 };
-                (start(endpoints).await?, true)
+                let started = start(endpoints).await?;
+                config.function_keys.extend(started.function_keys);
+                (started.integration, true)
             }
             Routes::Other(integration) => (integration, false),
         };

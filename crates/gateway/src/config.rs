@@ -68,6 +68,11 @@ pub struct GatewayConfig {
     /// When set, `@connections` requires a SigV4 signature made with these;
     /// when `None`, it answers loopback callers only.
     pub credentials: Option<Credentials>,
+    /// The keys the gateway gave its own local functions (their `AWS_ACCESS_KEY_ID` and
+    /// `AWS_SECRET_ACCESS_KEY`; the builder adds them when it starts functions). With
+    /// `credentials` set, `@connections` accepts a signature made with one of these as well,
+    /// from loopback callers only, so a function signs with the keys it was given, unchanged.
+    pub function_keys: Vec<Credentials>,
     /// The region reported to signers; signatures for any region are accepted.
     pub region: String,
     /// Header size and time, concurrent connections, new-connection rate.
@@ -83,6 +88,7 @@ impl Default for GatewayConfig {
             routes: Vec::new(),
             quotas: Quotas::default(),
             credentials: None,
+            function_keys: Vec::new(),
             region: "us-east-1".to_owned(),
             limits: crate::ConnectionLimits::default(),
         }

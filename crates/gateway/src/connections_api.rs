@@ -4,7 +4,7 @@
 use crate::ids::new_amzn_request_id;
 use crate::sigv4;
 use crate::state::Shared;
-use crate::{ConnectionInfo, SendError};
+use crate::{ConnectionInfo, Credentials, SendError};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::response::Response;
@@ -63,8 +63,9 @@ async fn serve(gw: &Shared, peer: SocketAddr, req: Request, connection_id: &str)
         }
         None => None,
         Some(credentials) => {
-            match sigv4::check_headers(credentials, &parts.headers, SystemTime::now()) {
-                Ok(auth) => Some((credentials, auth)),
+            let keys = accepted_keys(credentials, &gw.config.function_keys, peer);
+            match sigv4::check_headers(&keys, &parts.headers, SystemTime::now()) {
+                Ok((auth, credentials)) => Some((credentials, auth)),
                 Err(e) => {
                     debug!(error = %e, "signature refused");
                     return forbidden(&e.to_string());
@@ -125,6 +126,21 @@ async fn serve(gw: &Shared, peer: SocketAddr, req: Request, connection_id: &str)
             r
         }
     }
+}
+
+/// The keys a caller at `peer` may sign with: the configured ones, and from this machine
+/// those the gateway gave its functions (which may be placeholders such as `local`, so they
+/// open nothing to other machines).
+fn accepted_keys<'a>(
+    configured: &'a Credentials,
+    functions: &'a [Credentials],
+    peer: SocketAddr,
+) -> Vec<&'a Credentials> {
+    let mut keys = vec![configured];
+    if is_local(peer) {
+        keys.extend(functions);
+    }
+    keys
 }
 
 /// True for callers on this machine (loopback, IPv4-mapped included).
@@ -269,5 +285,24 @@ mod tests {
     fn formats_iso8601_with_millis() {
         assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(iso8601(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+    }
+
+    #[test]
+    fn the_functions_keys_are_accepted_from_this_machine_only() {
+        let key = |id: &str| Credentials {
+            access_key_id: id.into(),
+            secret_access_key: "s".into(),
+        };
+        let (configured, functions) = (key("AKIDGW"), vec![key("local")]);
+        let ids = |peer: &str| -> Vec<String> {
+            accepted_keys(&configured, &functions, peer.parse().unwrap())
+                .iter()
+                .map(|k| k.access_key_id.clone())
+                .collect()
+        };
+        assert_eq!(ids("127.0.0.1:1"), ["AKIDGW", "local"]);
+        assert_eq!(ids("[::ffff:127.0.0.1]:1"), ["AKIDGW", "local"]);
+        assert_eq!(ids("192.168.1.2:1"), ["AKIDGW"]);
+        assert_eq!(ids("[2001:db8::1]:1"), ["AKIDGW"]);
     }
 }

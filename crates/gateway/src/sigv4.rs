@@ -43,12 +43,13 @@ pub(crate) struct Authorization {
     time: SystemTime,
 }
 
-/// Checks everything that does not need the body: header shape, key id, service, date.
-pub(crate) fn check_headers(
-    credentials: &Credentials,
+/// Checks everything that does not need the body: header shape, key id (one of `keys`, the
+/// first of that id is returned), service, date.
+pub(crate) fn check_headers<'a>(
+    keys: &[&'a Credentials],
     headers: &HeaderMap,
     now: SystemTime,
-) -> Result<Authorization, AuthError> {
+) -> Result<(Authorization, &'a Credentials), AuthError> {
     let value = headers
         .get(http::header::AUTHORIZATION)
         .ok_or(AuthError::Missing)?
@@ -90,9 +91,11 @@ pub(crate) fn check_headers(
     if region.is_empty() {
         return Err(AuthError::Malformed("the credential scope has no region"));
     }
-    if key_id != credentials.access_key_id {
-        return Err(AuthError::UnknownKey);
-    }
+    let credentials = keys
+        .iter()
+        .find(|k| k.access_key_id == key_id)
+        .copied()
+        .ok_or(AuthError::UnknownKey)?;
     let amz_date = headers
         .get("x-amz-date")
         .and_then(|v| v.to_str().ok())
@@ -111,12 +114,13 @@ pub(crate) fn check_headers(
     if !signed_headers.iter().any(|h| h == "host") {
         return Err(AuthError::Malformed("the host header must be signed"));
     }
-    Ok(Authorization {
+    let auth = Authorization {
         region: region.to_owned(),
         signed_headers,
         signature: signature.to_owned(),
         time,
-    })
+    };
+    Ok((auth, credentials))
 }
 
 /// Signs the received request again with the configured secret and compares signatures.
@@ -248,7 +252,7 @@ mod tests {
         now: SystemTime,
     ) -> Result<(), AuthError> {
         let c = creds(secret);
-        let auth = check_headers(&c, headers, now)?;
+        let (auth, _) = check_headers(&[&c], headers, now)?;
         verify(
             &c,
             &auth,

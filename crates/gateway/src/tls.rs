@@ -4,7 +4,12 @@
 //! A folder keeps a local certificate authority (`ca.pem`, its key `ca-key.pem`, mode 0600),
 //! made once on first use (however many gateways start at once: they take turns on a lock
 //! file, `ca.lock`) and reused after; a key and certificate that don't match, or a truncated
-//! file, are replaced at start (the old files kept as `*.broken`). Each start signs a fresh
+//! file, are replaced at start (the old files kept as `*.broken`). The CA may sign only for
+//! `localhost`, the loopback networks and the listen addresses (name constraints), so its
+//! key, if it leaked, could not make a certificate the functions trust for a real site; a
+//! CA without them (made by an earlier wsproxy), or one that does not permit this gateway's
+//! address, is replaced (the old files kept as `*.old`). A folder others can write, or a
+//! key others can read, is refused. Each start signs a fresh
 //! server certificate for `localhost`, `127.0.0.1`, `::1` and the listen address, held in
 //! memory only. `bundle.pem`
 //! is the system's CA certificates plus the local one, for the variables that replace the
@@ -22,6 +27,8 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// How many names every server certificate starts with: `localhost`, `127.0.0.1`, `::1`.
+const LOOPBACK_NAMES: usize = 3;
 /// The system's CA certificates and the local one.
 const BUNDLE_FILE: &str = "bundle.pem";
 
@@ -47,6 +54,20 @@ pub enum TlsError {
         reason: String,
         /// The TLS folder.
         dir: PathBuf,
+    },
+    /// The folder is writable, or the CA's key readable, by other users.
+    #[error(
+        "{path} is {problem}: the local CA's key must stay private (a certificate it signs is \
+         trusted by the functions); run `chmod {chmod} {path}`, or choose another folder with \
+         --tls-dir"
+    )]
+    Exposed {
+        /// The folder or key file.
+        path: PathBuf,
+        /// What others can do with it.
+        problem: &'static str,
+        /// The `chmod` mode that fixes it.
+        chmod: &'static str,
     },
     /// The folder holds another CA than wsproxy's, which does not work with its key.
     #[error(
@@ -94,14 +115,26 @@ impl LocalTls {
         // repairs the one CA in turn, and the bundle always closes with it.
         let _locked = ca::lock(dir)?;
         let mut ca = match ca::read(dir)? {
-            Stored::Missing => ca::create(dir)?,
+            Stored::Missing => ca::create(dir, addresses)?,
             Stored::Found(ca) => *ca,
-            Stored::Broken(why) => ca::repair(dir, &why)?,
+            Stored::Broken(why) => ca::repair(dir, addresses, &why)?,
         };
+        if ca::is_ours(&ca.der) && !ca::has_name_constraints(&ca.der) {
+            let why = "it has no name constraints (an earlier wsproxy made it), so its key \
+                       could sign a certificate for any site that the functions would trust";
+            ca = ca::renew(dir, addresses, why)?;
+        }
         let mut leaf = sign(&ca, &names, dir)?;
         if let Err(why) = verify(&ca.der, &leaf.0) {
-            let why = format!("{CA_FILE} does not verify a certificate its key signed: {why}");
-            ca = ca::repair(dir, &why)?;
+            let loopback = sign(&ca, &names[..LOOPBACK_NAMES], dir)?;
+            ca = if verify(&ca.der, &loopback.0).is_ok() {
+                let extra = names[LOOPBACK_NAMES..].join(", ");
+                let why = format!("it does not permit this gateway's address ({extra})");
+                ca::renew(dir, addresses, &why)?
+            } else {
+                let why = format!("{CA_FILE} does not verify a certificate its key signed: {why}");
+                ca::repair(dir, addresses, &why)?
+            };
             leaf = sign(&ca, &names, dir)?;
             verify(&ca.der, &leaf.0).map_err(|reason| TlsError::Certificate {
                 what: "checking the new local CA",
@@ -253,47 +286,4 @@ fn pem_encode(cert: &CertificateDer<'_>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("wsproxy-tls-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        dir
-    }
-
-    #[test]
-    fn the_ca_is_kept_private_and_reused() {
-        let dir = temp_dir("reuse");
-        let first = LocalTls::load_or_create(&dir, &["192.0.2.7".parse().unwrap()]).unwrap();
-        assert!(first.names().contains(&"192.0.2.7".to_owned()));
-        let ca = std::fs::read_to_string(first.ca_file()).unwrap();
-        let key = std::fs::read_to_string(dir.join(ca::CA_KEY_FILE)).unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode(&dir.join(ca::CA_KEY_FILE)), 0o600);
-            assert_eq!(mode(&dir), 0o700);
-        }
-        let second = LocalTls::load_or_create(&dir, &[]).unwrap();
-        assert_eq!(std::fs::read_to_string(second.ca_file()).unwrap(), ca);
-        assert_eq!(
-            std::fs::read_to_string(dir.join(ca::CA_KEY_FILE)).unwrap(),
-            key
-        );
-        let bundle = std::fs::read_to_string(second.bundle_file()).unwrap();
-        assert!(bundle.ends_with(&ca), "the local CA closes the bundle");
-        assert!(
-            !second.trust_env().iter().any(|(_, v)| v.contains("key")),
-            "no key is handed out"
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn pem_round_trips() {
-        let der = CertificateDer::from(vec![7u8; 100]);
-        assert_eq!(ca::pem_der(&pem_encode(&der)), Some(der));
-    }
-}
+mod tests;

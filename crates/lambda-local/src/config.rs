@@ -42,7 +42,9 @@ pub struct LocalFunctionConfig {
     pub region: String,
     /// Replace the processes when the files under `working_dir` change: the next event
     /// runs on a fresh process (an idle one is replaced at once, a busy one after its
-    /// event), without restarting anything. On by default.
+    /// event), without restarting anything. A file the function writes there itself (one
+    /// that appeared while it ran) reloads nothing: on Lambda that folder is read-only. On by
+    /// default.
     pub reload: bool,
 }
 

@@ -4,7 +4,7 @@
 use crate::config::LocalFunctionConfig;
 use crate::invocation::Outcome;
 use crate::processes::Processes;
-use crate::reload::Watch;
+use crate::reload::{OwnFiles, Watch};
 use crate::runtime_api;
 use crate::slots::Slots;
 use crate::stats::FunctionStats;
@@ -47,6 +47,8 @@ pub struct LocalFunction {
     stopped: AtomicBool,
     /// The function's files, watched for changes when it reloads ([`LocalFunctionConfig::prepare`]).
     watch: Option<Watch>,
+    /// The files the function writes in its code folder itself.
+    own_files: OwnFiles,
 }
 
 impl std::fmt::Debug for LocalFunction {
@@ -114,6 +116,7 @@ impl LocalFunction {
         let supervisors = service.processes.start(slot_addrs, runtime_addr, kill_rx);
         Ok(Arc::new(Self {
             watch,
+            own_files: OwnFiles::default(),
             service,
             runtime_addr,
             servers: Mutex::new(servers),
@@ -241,18 +244,35 @@ impl LocalFunction {
         request_id
     }
 
-    /// Replaces the processes when the function's files changed since the last call.
+    /// Replaces the processes when the function's files changed since the last call. A
+    /// file the function writes itself ([`OwnFiles`]) reloads nothing and is said once: on
+    /// Lambda its code folder is read-only.
     async fn reload_if_changed(&self) {
-        if let Some(watch) = &self.watch {
-            if watch.changed().await {
-                let replaced = self.service.slots.retire();
-                info!(
-                    function = %self.service.config.function_name,
-                    processes = replaced,
-                    "function reloaded: its files changed; the next events run on fresh processes"
-                );
-            }
+        let Some(watch) = &self.watch else { return };
+        let changes = watch.changes().await;
+        if changes.is_empty() {
+            return;
         }
+        let slots = &self.service.slots;
+        let (written, edits) = self.own_files.sort(changes, |at| slots.ran_at(at));
+        let name = &self.service.config.function_name;
+        for path in written {
+            warn!(
+                function = %name,
+                "the function wrote {} in its code folder: it does not reload the function. On \
+                 Lambda that folder is read-only: write to /tmp",
+                path.display()
+            );
+        }
+        if edits.is_empty() {
+            return;
+        }
+        let replaced = slots.retire();
+        info!(
+            function = %name,
+            processes = replaced,
+            "function reloaded: its files changed; the next events run on fresh processes"
+        );
     }
 
     /// The function's configuration (its program and directory resolved when it has

@@ -24,6 +24,10 @@ const MAX_FAILURES: u32 = 5;
 const SAMPLE_EVERY: Duration = Duration::from_millis(500);
 /// Processes kept in the statistics.
 const KEEP_RECORDS: usize = 64;
+/// A process that answered an invocation and has not asked for the next one this long after
+/// (at most a quarter of the function's timeout), while invocations wait, is replaced: it
+/// would hold its slot for good (a runtime that answers and then hangs, or sleeps).
+const STALL_AFTER: Duration = Duration::from_secs(2);
 /// Kill whatever process runs in the slot.
 pub(crate) const KILL_ANY: u64 = u64::MAX;
 
@@ -284,6 +288,7 @@ impl Processes {
         tokio::pin!(init_report);
         let mut reported = false;
         let mut sample = tokio::time::interval(SAMPLE_EVERY);
+        let stall_after = STALL_AFTER.min(self.config.timeout / 4);
         loop {
             tokio::select! {
                 status = child.wait() => {
@@ -298,17 +303,20 @@ impl Processes {
                     if g != generation && g != KILL_ANY {
                         continue;
                     }
-                    self.with_current(slot, |r| sample_rss(&mut r.stats));
-                    let _ = child.start_kill();
-                    crate::spawn::kill_group(pid);
-                    let reason = match child.wait().await {
-                        Ok(s) => format!("killed ({s})"),
-                        Err(e) => format!("killed ({e})"),
-                    };
-                    return (reason, true);
+                    return (self.kill_now(slot, pid, &mut child).await, true);
                 }
                 _ = sample.tick() => {
                     self.with_current(slot, |r| sample_rss(&mut r.stats));
+                    if let Some(silent) = self.slots.stalled(slot, generation, stall_after) {
+                        warn!(
+                            slot,
+                            pid,
+                            "the function process answered {} ms ago and has not asked for its \
+                             next invocation since, while invocations wait; replacing it",
+                            silent.as_millis()
+                        );
+                        return (self.kill_now(slot, pid, &mut child).await, true);
+                    }
                 }
                 () = &mut init_report, if !reported => {
                     reported = true;
@@ -324,6 +332,17 @@ impl Processes {
                     }
                 }
             }
+        }
+    }
+
+    /// Kills `slot`'s process (its whole group) and waits for it; returns how it ended.
+    async fn kill_now(&self, slot: usize, pid: u32, child: &mut Child) -> String {
+        self.with_current(slot, |r| sample_rss(&mut r.stats));
+        let _ = child.start_kill();
+        crate::spawn::kill_group(pid);
+        match child.wait().await {
+            Ok(s) => format!("killed ({s})"),
+            Err(e) => format!("killed ({e})"),
         }
     }
 

@@ -11,7 +11,9 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use bytes::BytesMut;
 use http::{HeaderMap, HeaderValue, StatusCode};
+use http_body_util::BodyExt as _;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -59,7 +61,9 @@ pub(crate) async fn bind() -> std::io::Result<TcpListener> {
     TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await
 }
 
-/// Only this machine may call: these APIs accept any signature.
+/// Only this machine may call: these APIs accept any signature. Any local process may
+/// still poll and answer (docs/LOCAL_GATEWAY.md, "Who may call the local Lambda APIs"): the
+/// machine's users are trusted.
 async fn loopback_only(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
@@ -114,42 +118,90 @@ async fn next(State(api): State<Api>) -> Response {
     r
 }
 
-/// `POST /runtime/invocation/{id}/response`.
-async fn response(State(api): State<Api>, Path(id): Path<String>, body: Bytes) -> Response {
-    if body.len() > MAX_PAYLOAD {
-        let message = format!(
-            "Response payload size ({} bytes) exceeded maximum allowed payload size ({MAX_PAYLOAD} bytes).",
-            body.len()
-        );
-        let document =
-            json!({"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"});
-        let known = api.service.slots.complete(
-            &id,
-            Outcome::FunctionError {
-                error_type: "Function.ResponseSizeTooLarge".into(),
-                body: Bytes::from(document.to_string()),
-            },
-        );
-        return if known {
-            error_json(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "RequestEntityTooLarge",
-                &message,
-            )
-        } else {
-            invalid_request_id()
-        };
+/// `POST /runtime/invocation/{id}/response`. A response over [`MAX_PAYLOAD`] is not read
+/// further: the invocation ends at once as `Function.ResponseSizeTooLarge`, as on Lambda.
+async fn response(State(api): State<Api>, Path(id): Path<String>, body: Body) -> Response {
+    match read_payload(body).await {
+        Ok(body) => finish(&api, &id, Outcome::Response(body)),
+        Err(TooLarge::Over(size)) => too_large(&api, &id, size),
+        Err(TooLarge::Broken(e)) => body_error(&e),
     }
-    finish(&api, &id, Outcome::Response(body))
 }
 
-/// `POST /runtime/invocation/{id}/error`.
+/// Why a posted payload was not read whole.
+enum TooLarge {
+    /// It held more than [`MAX_PAYLOAD`] bytes: at least this many.
+    Over(usize),
+    /// The connection failed while sending it.
+    Broken(String),
+}
+
+/// Reads a posted payload, stopping as soon as it holds more than [`MAX_PAYLOAD`] bytes.
+async fn read_payload(body: Body) -> Result<Bytes, TooLarge> {
+    let mut body = body;
+    let mut read = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| TooLarge::Broken(e.to_string()))?;
+        if let Ok(data) = frame.into_data() {
+            if read.len() + data.len() > MAX_PAYLOAD {
+                return Err(TooLarge::Over(read.len() + data.len()));
+            }
+            read.extend_from_slice(&data);
+        }
+    }
+    Ok(read.freeze())
+}
+
+/// Ends invocation `id` as `Function.ResponseSizeTooLarge` (its answer held `size` bytes or
+/// more) and tells the runtime, as Lambda does, with a 413.
+fn too_large(api: &Api, id: &str, size: usize) -> Response {
+    let message = format!(
+        "Response payload size ({size} bytes or more) exceeded maximum allowed payload size \
+         ({MAX_PAYLOAD} bytes)."
+    );
+    let document = json!({"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"});
+    let known = api.service.slots.complete(
+        id,
+        Outcome::FunctionError {
+            error_type: "Function.ResponseSizeTooLarge".into(),
+            body: Bytes::from(document.to_string()),
+        },
+    );
+    if !known {
+        return invalid_request_id();
+    }
+    tracing::warn!(request_id = %id, "the function's answer is over {MAX_PAYLOAD} bytes");
+    if let Some(slot) = api.slot {
+        api.service.processes.answered(slot);
+    }
+    error_json(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "RequestEntityTooLarge",
+        &message,
+    )
+}
+
+fn body_error(e: &str) -> Response {
+    error_json(
+        StatusCode::BAD_REQUEST,
+        "InvalidRequestContentException",
+        &format!("could not read the request body: {e}"),
+    )
+}
+
+/// `POST /runtime/invocation/{id}/error`; an error document over [`MAX_PAYLOAD`] ends the
+/// invocation as a response that is too large does.
 async fn error(
     State(api): State<Api>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    let body = match read_payload(body).await {
+        Ok(body) => body,
+        Err(TooLarge::Over(size)) => return too_large(&api, &id, size),
+        Err(TooLarge::Broken(e)) => return body_error(&e),
+    };
     let error_type = error_type(&headers, &body);
     tracing::warn!(request_id = %id, error_type, "the function answered with an error");
     finish(&api, &id, Outcome::FunctionError { error_type, body })

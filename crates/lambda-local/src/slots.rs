@@ -6,6 +6,7 @@ use crate::deadline;
 use crate::invocation::{Dispatched, Next, Outcome, Pending, Running};
 use crate::stats::{Counters, Durations};
 use bytes::Bytes;
+use polling::Polling;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -34,6 +35,9 @@ struct Slot {
     /// on its way, so it can be replaced at once without any request of the dead process
     /// taking an invocation meant for its successor.
     polling: usize,
+    /// When its process last answered an invocation, until it asks for the next one: a
+    /// process that stays silent after answering is replaced ([`Slots::stalled`]).
+    answered: Option<Instant>,
 }
 
 impl Slot {
@@ -72,6 +76,8 @@ pub(crate) struct Slots {
     pub counters: Counters,
     /// How long the latest answered invocations ran.
     pub durations: Durations,
+    /// When the latest invocations ran ([`Slots::ran_at`]).
+    runs: ran::Runs,
     /// Kills the process of a slot if it still is the one of a generation: one whose
     /// invocation timed out, or one retired.
     kill: Box<dyn Fn(usize, u64) + Send + Sync>,
@@ -88,6 +94,7 @@ impl Slots {
                 generation: 0,
                 lifecycle: Lifecycle::Current,
                 polling: 0,
+                answered: None,
             })
             .collect();
         Arc::new(Self {
@@ -99,6 +106,7 @@ impl Slots {
             timeout,
             counters: Counters::default(),
             durations: Durations::default(),
+            runs: ran::Runs::default(),
             kill: Box::new(kill),
         })
     }
@@ -168,7 +176,7 @@ impl Slots {
 
     /// Long-polls for the next invocation for a process of `slot` at `generation`.
     pub(crate) async fn next(self: &Arc<Self>, slot: Option<usize>, generation: u64) -> Next {
-        let _polling = slot.map(|slot| Polling::new(self, slot));
+        let _polling = slot.map(|slot| Polling::new(self, slot, generation));
         loop {
             let queued = self.queued.notified();
             tokio::pin!(queued);
@@ -232,9 +240,14 @@ impl Slots {
     /// Ends a running invocation; false when `request_id` is not running (unknown, or
     /// already ended).
     pub(crate) fn complete(&self, request_id: &str, outcome: Outcome) -> bool {
-        let Some(running) = self.lock().running.remove(request_id) else {
+        let mut state = self.lock();
+        let Some(running) = state.running.remove(request_id) else {
             return false;
         };
+        if let Some(s) = state.slot(running.slot) {
+            s.answered = Some(Instant::now());
+        }
+        drop(state);
         let counter = match &outcome {
             Outcome::Response(_) => Some(&self.counters.responses),
             Outcome::FunctionError { .. } => Some(&self.counters.function_errors),
@@ -242,11 +255,13 @@ impl Slots {
             Outcome::TimedOut(_) => Some(&self.counters.timeouts),
             Outcome::Unavailable(_) => None,
         };
+        let took = running.started.elapsed();
+        self.runs.record(took);
         if matches!(
             outcome,
             Outcome::Response(_) | Outcome::FunctionError { .. }
         ) {
-            self.durations.record(running.started.elapsed());
+            self.durations.record(took);
         }
         if let Some(c) = counter {
             c.fetch_add(1, Ordering::Relaxed);
@@ -272,6 +287,7 @@ impl Slots {
         if let Some(s) = state.slots.get_mut(slot) {
             s.generation += 1;
             s.lifecycle = Lifecycle::Current;
+            s.answered = None;
         }
         let ids: Vec<String> = state
             .running
@@ -358,28 +374,8 @@ impl Slots {
     }
 }
 
-/// A poll of a process slot, counted in [`Slot::polling`] while it waits.
-struct Polling<'a> {
-    slots: &'a Slots,
-    slot: usize,
-}
-
-impl<'a> Polling<'a> {
-    fn new(slots: &'a Slots, slot: usize) -> Self {
-        if let Some(s) = slots.lock().slots.get_mut(slot) {
-            s.polling += 1;
-        }
-        Self { slots, slot }
-    }
-}
-
-impl Drop for Polling<'_> {
-    fn drop(&mut self) {
-        if let Some(s) = self.slots.lock().slots.get_mut(self.slot) {
-            s.polling = s.polling.saturating_sub(1);
-        }
-    }
-}
+mod polling;
+mod ran;
 
 #[cfg(test)]
 mod tests;

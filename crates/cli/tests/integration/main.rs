@@ -8,6 +8,7 @@ mod deploy;
 mod doctor;
 mod errors;
 mod function_errors;
+mod function_keys;
 mod functions;
 mod local_gateway;
 mod metrics;

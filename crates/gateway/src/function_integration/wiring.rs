@@ -4,8 +4,9 @@
 //! [`FunctionsHandle`] reads them afterwards.
 
 use super::{Functions, FunctionsConfig, LocalFunction, LocalFunctionConfig};
-use crate::builder::Endpoints;
+use crate::builder::{Endpoints, Started};
 use crate::event::Integration;
+use crate::Credentials;
 use crate::GatewayBuilder;
 use std::sync::{Arc, OnceLock};
 
@@ -58,12 +59,44 @@ impl GatewayBuilder {
                 if let Some(https) = &endpoints.https {
                     trust(&mut config, endpoints.trust_env, https);
                 }
+                let function_keys = given_keys(&config);
                 let functions = Functions::start(config).await?;
                 let _ = handle.0.set(functions.clone());
-                Ok(functions as Arc<dyn Integration>)
+                Ok(Started {
+                    integration: functions as Arc<dyn Integration>,
+                    function_keys,
+                })
             })
         }))
     }
+}
+
+/// The AWS keys each function's environment gives it (the last value of a variable wins, as
+/// in its process), each pair once.
+fn given_keys(functions: &FunctionsConfig) -> Vec<Credentials> {
+    let mut keys: Vec<Credentials> = Vec::new();
+    for f in &functions.functions {
+        let var = |name: &str| {
+            f.env
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .filter(|v| !v.is_empty())
+        };
+        if let (Some(access_key_id), Some(secret_access_key)) =
+            (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY"))
+        {
+            let key = Credentials {
+                access_key_id,
+                secret_access_key,
+            };
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    keys
 }
 
 /// Adds to every function's environment `trust_env` (the variables that make it trust the

@@ -5,11 +5,13 @@
 
 use super::TlsError;
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, CidrSubnet, DistinguishedName, DnType, GeneralSubtree,
+    IsCa, KeyPair, KeyUsagePurpose, NameConstraints,
 };
 use rustls::pki_types::CertificateDer;
 use std::fs::File;
 use std::io::Write as _;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 /// The local CA's certificate.
@@ -22,6 +24,10 @@ const LOCK_FILE: &str = "ca.lock";
 const CA_NAME: &str = "wsproxy local development CA";
 /// Added to the name of a file set aside by a repair.
 const BROKEN_SUFFIX: &str = ".broken";
+/// Added to the name of a file set aside when a working CA is replaced by a narrower one.
+const OLD_SUFFIX: &str = ".old";
+/// The DER of the name constraints extension's id (2.5.29.30).
+const NAME_CONSTRAINTS_OID: [u8; 5] = [0x06, 0x03, 0x55, 0x1d, 0x1e];
 
 /// The local CA: its certificate (PEM and DER) and key.
 pub(super) struct Ca {
@@ -43,6 +49,7 @@ pub(super) struct Locked {
 /// other process (or gateway of this one) holding it.
 pub(super) fn lock(dir: &Path) -> Result<Locked, TlsError> {
     create_private_dir(dir)?;
+    refuse_exposed(dir, 0o022, "writable by other users", "go-w")?;
     let path = dir.join(LOCK_FILE);
     let io = |source| TlsError::Io {
         path: path.clone(),
@@ -70,7 +77,11 @@ pub(super) enum Stored {
 /// Reads the CA of `dir` (locked by the caller).
 pub(super) fn read(dir: &Path) -> Result<Stored, TlsError> {
     let cert = read_if_there(&dir.join(CA_FILE))?;
-    let key = read_if_there(&dir.join(CA_KEY_FILE))?;
+    let key_path = dir.join(CA_KEY_FILE);
+    if key_path.exists() {
+        refuse_exposed(&key_path, 0o077, "readable by other users", "600")?;
+    }
+    let key = read_if_there(&key_path)?;
     let (pem, key) = match (cert, key) {
         (None, None) => return Ok(Stored::Missing),
         (None, Some(_)) => return Ok(Stored::Broken(format!("{CA_FILE} is missing"))),
@@ -90,15 +101,58 @@ pub(super) fn read(dir: &Path) -> Result<Stored, TlsError> {
     Ok(Stored::Found(Box::new(Ca { pem, der, key })))
 }
 
-/// Makes a new CA in `dir` (locked by the caller) and writes it.
-pub(super) fn create(dir: &Path) -> Result<Ca, TlsError> {
+/// Refuses `path` when its mode has any of the `exposed` bits: others could replace the CA
+/// (a folder they can write) or sign with its key (a key they can read).
+fn refuse_exposed(
+    path: &Path,
+    exposed: u32,
+    problem: &'static str,
+    chmod: &'static str,
+) -> Result<(), TlsError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let meta = std::fs::metadata(path).map_err(|source| TlsError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if meta.permissions().mode() & exposed != 0 {
+            return Err(TlsError::Exposed {
+                path: path.to_path_buf(),
+                problem,
+                chmod,
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, exposed, problem, chmod);
+    Ok(())
+}
+
+/// True when `der` is wsproxy's local CA (by its name).
+pub(super) fn is_ours(der: &[u8]) -> bool {
+    der.windows(CA_NAME.len()).any(|w| w == CA_NAME.as_bytes())
+}
+
+/// True when the certificate `der` carries name constraints (CAs made before they were
+/// added have none: their key could sign for any site).
+pub(super) fn has_name_constraints(der: &[u8]) -> bool {
+    der.windows(NAME_CONSTRAINTS_OID.len())
+        .any(|w| w == NAME_CONSTRAINTS_OID)
+}
+
+/// Makes a new CA in `dir` (locked by the caller), limited to the loopback names and
+/// `addresses`, and writes it.
+pub(super) fn create(dir: &Path, addresses: &[IpAddr]) -> Result<Ca, TlsError> {
     let bad = |what, e: rcgen::Error| TlsError::Certificate {
         what,
         reason: e.to_string(),
         dir: dir.to_path_buf(),
     };
     let key = KeyPair::generate().map_err(|e| bad("making the CA key", e))?;
-    let cert = params()
+    let mut params = params();
+    params.name_constraints = Some(permitted(addresses));
+    let cert = params
         .self_signed(&key)
         .map_err(|e| bad("making the CA certificate", e))?;
     write_file(
@@ -117,11 +171,36 @@ pub(super) fn create(dir: &Path) -> Result<Ca, TlsError> {
 /// Replaces the broken CA of `dir` (locked by the caller) with a new one, `why` it is broken
 /// said in one log line naming the folder; the old files are kept as `*.broken`. A readable
 /// certificate of another CA is not wsproxy's to replace: refused.
-pub(super) fn repair(dir: &Path, why: &str) -> Result<Ca, TlsError> {
+pub(super) fn repair(dir: &Path, addresses: &[IpAddr], why: &str) -> Result<Ca, TlsError> {
+    let ca = replace(dir, addresses, why, BROKEN_SUFFIX)?;
+    tracing::warn!(
+        "the local CA in {} was broken ({why}): made a new one (functions trust it from this \
+         start on); the old files are kept there as *{BROKEN_SUFFIX}",
+        dir.display()
+    );
+    Ok(ca)
+}
+
+/// Replaces the working CA of `dir` (locked by the caller) with one limited to the loopback
+/// names and `addresses`, `why` said in one log line naming the folder; the old files are
+/// kept as `*.old`. Another CA than wsproxy's is refused.
+pub(super) fn renew(dir: &Path, addresses: &[IpAddr], why: &str) -> Result<Ca, TlsError> {
+    let ca = replace(dir, addresses, why, OLD_SUFFIX)?;
+    tracing::warn!(
+        "the local CA in {} is replaced: {why}. The new one permits only the loopback names \
+         and this gateway's addresses; functions trust it from this start on (restart any \
+         server still running on the old one); the old files are kept there as *{OLD_SUFFIX}",
+        dir.display()
+    );
+    Ok(ca)
+}
+
+/// Sets the CA files of `dir` aside with `suffix` and makes a new CA, unless the folder
+/// holds a readable certificate of another CA.
+fn replace(dir: &Path, addresses: &[IpAddr], why: &str, suffix: &str) -> Result<Ca, TlsError> {
     let cert_path = dir.join(CA_FILE);
     if let Some(der) = read_if_there(&cert_path)?.as_deref().and_then(pem_der) {
-        let ours = der.windows(CA_NAME.len()).any(|w| w == CA_NAME.as_bytes());
-        if is_certificate(&der) && !ours {
+        if is_certificate(&der) && !is_ours(&der) {
             return Err(TlsError::NotOurs {
                 dir: dir.to_path_buf(),
                 why: why.to_owned(),
@@ -130,20 +209,40 @@ pub(super) fn repair(dir: &Path, why: &str) -> Result<Ca, TlsError> {
     }
     for name in [CA_FILE, CA_KEY_FILE] {
         let path = dir.join(name);
-        let aside = dir.join(format!("{name}{BROKEN_SUFFIX}"));
+        let aside = dir.join(format!("{name}{suffix}"));
         match std::fs::rename(&path, &aside) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(source) => return Err(TlsError::Io { path, source }),
         }
     }
-    let ca = create(dir)?;
-    tracing::warn!(
-        "the local CA in {} was broken ({why}): made a new one (functions trust it from this \
-         start on); the old files are kept there as *{BROKEN_SUFFIX}",
-        dir.display()
-    );
-    Ok(ca)
+    create(dir, addresses)
+}
+
+/// The names a local CA may sign for: `localhost` (and its subdomains), the loopback
+/// networks and `addresses`, so that its key, if it leaked, signs for no real site.
+fn permitted(addresses: &[IpAddr]) -> NameConstraints {
+    let mut permitted = vec![
+        GeneralSubtree::DnsName("localhost".to_owned()),
+        GeneralSubtree::IpAddress(CidrSubnet::from_v4_prefix([127, 0, 0, 0], 8)),
+        GeneralSubtree::IpAddress(CidrSubnet::from_addr_prefix(
+            std::net::Ipv6Addr::LOCALHOST.into(),
+            128,
+        )),
+    ];
+    for ip in addresses.iter().map(IpAddr::to_canonical) {
+        if ip.is_unspecified() || ip.is_loopback() {
+            continue;
+        }
+        let prefix = if ip.is_ipv4() { 32 } else { 128 };
+        permitted.push(GeneralSubtree::IpAddress(CidrSubnet::from_addr_prefix(
+            ip, prefix,
+        )));
+    }
+    NameConstraints {
+        permitted_subtrees: permitted,
+        excluded_subtrees: Vec::new(),
+    }
 }
 
 /// The local CA's fixed name and settings: with the stored key, they make the same issuer

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use wsproxy_gateway::{Credentials, EventType, GatewayConfig};
 
-fn sdk(addr: SocketAddr, key: &str, secret: &str) -> mgmt::Client {
+pub(crate) fn sdk(addr: SocketAddr, key: &str, secret: &str) -> mgmt::Client {
     let conf = mgmt::Config::builder()
         .behavior_version(mgmt::config::BehaviorVersion::latest())
         .region(mgmt::config::Region::new("us-east-1"))

@@ -12,10 +12,10 @@ use tokio::net::TcpStream;
 use wsproxy_gateway::{Gateway, GatewayConfig, GatewayError, ServingGateway};
 
 /// A fresh, empty folder for one test (removed when the test ends).
-struct Folder(PathBuf);
+pub(crate) struct Folder(pub(crate) PathBuf);
 
 impl Folder {
-    fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         let dir =
             std::env::temp_dir().join(format!("wsproxy-tls-folder-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -30,7 +30,7 @@ impl Drop for Folder {
 }
 
 /// Binds a gateway with TLS from `dir` on 127.0.0.1:0.
-async fn bind(dir: &Path) -> Result<ServingGateway, GatewayError> {
+pub(crate) async fn bind(dir: &Path) -> Result<ServingGateway, GatewayError> {
     let recorder = Arc::new(Recorder::default());
     let bound = Gateway::builder()
         .config(GatewayConfig {
@@ -45,7 +45,7 @@ async fn bind(dir: &Path) -> Result<ServingGateway, GatewayError> {
 }
 
 /// The certificate of a PEM text.
-fn pem_cert(pem: &str) -> CertificateDer<'static> {
+pub(crate) fn pem_cert(pem: &str) -> CertificateDer<'static> {
     use base64::Engine as _;
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     CertificateDer::from(
@@ -57,7 +57,7 @@ fn pem_cert(pem: &str) -> CertificateDer<'static> {
 
 /// A TLS handshake with the gateway at `addr` by a client trusting only the `ca.pem` now in
 /// `dir`, for `localhost`.
-async fn handshake(dir: &Path, addr: SocketAddr) -> std::io::Result<()> {
+pub(crate) async fn handshake(dir: &Path, addr: SocketAddr) -> std::io::Result<()> {
     let ca = std::fs::read_to_string(dir.join("ca.pem")).expect("ca.pem");
     let mut roots = rustls::RootCertStore::empty();
     roots.add(pem_cert(&ca)).expect("ca.pem is a certificate");
@@ -114,7 +114,7 @@ async fn four_gateways_started_at_once_on_an_empty_folder_share_one_ca() {
 }
 
 /// Makes the local CA in a fresh folder `name` and returns the folder.
-async fn made(name: &str) -> Folder {
+pub(crate) async fn made(name: &str) -> Folder {
     let folder = Folder::new(name);
     let mut gw = bind(&folder.0).await.expect("a gateway binds");
     within("shutdown", gw.shutdown()).await.unwrap();
@@ -184,6 +184,12 @@ async fn a_ca_that_is_not_wsproxys_is_refused_and_left_alone() {
     let cert = params.self_signed(&key).unwrap();
     std::fs::write(folder.0.join("ca.pem"), cert.pem()).unwrap();
     std::fs::write(folder.0.join("ca-key.pem"), key.serialize_pem()).unwrap();
+    // Kept private, as a key should be (an exposed one is refused before anything else).
+    std::fs::set_permissions(
+        folder.0.join("ca-key.pem"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
     let Err(e) = bind(&folder.0).await else {
         panic!("a CA that is not wsproxy's is refused");
     };

@@ -123,3 +123,37 @@ async fn a_retired_process_finishes_its_invocation_then_takes_nothing() {
         "every poll is uncounted when it ends"
     );
 }
+
+#[tokio::test]
+async fn a_process_silent_after_answering_while_events_wait_is_stalled() {
+    let d = Slots::new(1, Duration::from_secs(30), |_, _| {});
+    let g = d.generation(Some(0));
+    let after = Duration::from_millis(50);
+    let (_, first) = d.submit(Bytes::new(), true);
+    let Next::Invocation(inv) = d.next(Some(0), g).await else {
+        panic!("an invocation was queued");
+    };
+    // Busy: never stalled, however long it runs (its deadline is another matter).
+    let (_, second) = d.submit(Bytes::new(), true);
+    tokio::time::sleep(after * 2).await;
+    assert_eq!(d.stalled(0, g, after), None, "busy");
+    assert!(d.complete(&inv.request_id, Outcome::Response(Bytes::new())));
+    drop(first);
+    assert_eq!(d.stalled(0, g, after), None, "it just answered");
+    tokio::time::sleep(after * 2).await;
+    assert!(d.stalled(0, g, after).is_some(), "silent while one waits");
+    // Retired at once: a poll it makes before its kill lands takes nothing.
+    assert!(d.is_retired(0, g));
+    assert!(matches!(d.next(Some(0), g).await, Next::Stale));
+    d.process_ended(0, "killed");
+    let fresh = d.generation(Some(0));
+    assert_eq!(d.stalled(0, fresh, after), None, "a fresh process");
+    let Next::Invocation(inv) = d.next(Some(0), fresh).await else {
+        panic!("the waiting invocation");
+    };
+    assert!(d.complete(&inv.request_id, Outcome::Response(Bytes::new())));
+    assert!(matches!(second.unwrap().await, Ok(Outcome::Response(_))));
+    // Nothing waits: a silent process harms nobody and stays.
+    tokio::time::sleep(after * 2).await;
+    assert_eq!(d.stalled(0, fresh, after), None, "nothing waits");
+}

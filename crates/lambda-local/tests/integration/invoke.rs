@@ -107,3 +107,55 @@ async fn an_invocation_nobody_takes_is_unavailable_and_so_is_one_after_shutdown(
     );
     assert_eq!(function.stats().invocations, 0);
 }
+
+#[tokio::test]
+async fn an_answer_over_6_mb_ends_the_invocation_at_once() {
+    // A long timeout: the outcome must come from the answer, not from the clock.
+    let function = LocalFunction::start(hand_run(Duration::from_secs(120)))
+        .await
+        .expect("start");
+    for kind in ["response", "error"] {
+        let call = {
+            let function = function.clone();
+            tokio::spawn(async move { function.invoke(&json!({"big": kind})).await })
+        };
+        let (id, _) = next(&function).await;
+        let url = format!(
+            "http://{}/2018-06-01/runtime/invocation/{id}/{kind}",
+            function.runtime_api_addr()
+        );
+        // Well past the limit, so that no allowance for headers lets it through.
+        let a = http("POST", &url, vec![b'x'; 8 * 1024 * 1024]).await;
+        assert_eq!(a.status, 413, "{kind}: {a:?}");
+        let outcome = tokio::time::timeout(Duration::from_secs(5), call)
+            .await
+            .unwrap_or_else(|_| panic!("{kind}: no outcome within 5 s"))
+            .unwrap();
+        let Outcome::FunctionError { error_type, body } = outcome else {
+            panic!("{kind}: a function error, got {outcome:?}");
+        };
+        assert_eq!(error_type, "Function.ResponseSizeTooLarge", "{kind}");
+        let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(doc["errorType"], "Function.ResponseSizeTooLarge");
+        // The invocation is over: a second answer is refused.
+        let again = http("POST", &url, "{}").await;
+        assert_eq!(again.status, 400, "{kind}: {again:?}");
+    }
+    // Exactly 6 MB is still an answer.
+    let call = {
+        let function = function.clone();
+        tokio::spawn(async move { function.invoke(&json!({})).await })
+    };
+    let (id, _) = next(&function).await;
+    let url = format!(
+        "http://{}/2018-06-01/runtime/invocation/{id}/response",
+        function.runtime_api_addr()
+    );
+    let a = http("POST", &url, vec![b'7'; 6 * 1024 * 1024]).await;
+    assert_eq!(a.status, 202, "{a:?}");
+    let Outcome::Response(body) = within("the outcome", call).await.unwrap() else {
+        panic!("a response");
+    };
+    assert_eq!(body.len(), 6 * 1024 * 1024);
+    function.shutdown().await;
+}

@@ -4,4 +4,5 @@
 
 mod common;
 mod invoke;
+mod processes;
 mod runtime_api;
