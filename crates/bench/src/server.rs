@@ -3,7 +3,7 @@
 use anyhow::{bail, Context};
 use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::{Child, ChildStderr, Command};
 
 /// A running `wsproxy serve` child process.
 pub(crate) struct ServeChild {
@@ -11,6 +11,9 @@ pub(crate) struct ServeChild {
     pid: u32,
     /// `ws://ADDR/dev`.
     pub ws_url: String,
+    /// `http://ADDR/metrics` when the child was started with `--admin-listen`.
+    pub metrics_url: Option<String>,
+    stderr: Option<ChildStderr>,
 }
 
 impl ServeChild {
@@ -31,6 +34,13 @@ impl ServeChild {
 
     /// Starts `wsproxy serve` with `args` on a free port and waits for its listening line.
     pub(crate) async fn spawn_with(args: &[&str]) -> anyhow::Result<Self> {
+        Self::spawn_piped(args, false).await
+    }
+
+    /// As [`Self::spawn_with`]; with `pipe_stderr` the child's stderr is kept for the caller
+    /// ([`Self::take_stderr`]) instead of shared with ours. With `--admin-listen` in `args`
+    /// it also waits for the metrics line ([`Self::metrics_url`]).
+    pub(crate) async fn spawn_piped(args: &[&str], pipe_stderr: bool) -> anyhow::Result<Self> {
         let exe = std::env::current_exe().context("cannot find the wsproxy executable")?;
         let mut child = Command::new(exe)
             .arg("serve")
@@ -38,20 +48,44 @@ impl ServeChild {
             .args(["--listen", "127.0.0.1:0"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(if pipe_stderr {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .kill_on_drop(true)
             .spawn()
             .context("could not start wsproxy serve")?;
         let pid = child.id().context("the child exited at once")?;
+        let stderr = child.stderr.take();
+        let wants_metrics = args.contains(&"--admin-listen");
         let mut lines = BufReader::new(child.stdout.take().context("no stdout")?).lines();
+        let (mut ws_url, mut metrics_url) = (None, None);
         while let Some(line) = lines.next_line().await? {
             if let Some(url) = line.strip_prefix("wsproxy listening on ") {
-                let ws_url = url.trim().to_owned();
-                tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-                return Ok(Self { child, pid, ws_url });
+                ws_url = Some(url.trim().to_owned());
+            } else if let Some(url) = line.strip_prefix("metrics: ") {
+                metrics_url = Some(url.trim().to_owned());
+            }
+            if let Some(ws_url) = &ws_url {
+                if metrics_url.is_some() || !wants_metrics {
+                    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+                    return Ok(Self {
+                        child,
+                        pid,
+                        ws_url: ws_url.clone(),
+                        metrics_url,
+                        stderr,
+                    });
+                }
             }
         }
         bail!("wsproxy serve exited before it listened")
+    }
+
+    /// The child's stderr, once, when it was started with `pipe_stderr`.
+    pub(crate) fn take_stderr(&mut self) -> Option<ChildStderr> {
+        self.stderr.take()
     }
 
     /// The child's process id.

@@ -1,18 +1,9 @@
-//! `wsproxy bench attacks`: what a client with no token can make the gateway hold.
-//!
-//! Each attack runs against a fresh `wsproxy serve` child (in-memory registry) in front of
-//! a small backend of this process whose feed endpoint answers `{"blob": "x" * size}` for a
-//! message `{"size": N}`. The figure is the child's peak RSS during the attack minus its RSS
-//! before it; the outcome says what the attacker saw.
+//! The attacks of issue 8 on the clients' port: ping floods, huge headers, silent
+//! connections, sockets that never read, a huge backend answer.
 
-use super::client::open;
-use super::server::ServeChild;
-use anyhow::Context;
-use axum::routing::post;
-use axum::{Json, Router};
+use super::short;
+use crate::client::open;
 use futures::{stream, SinkExt as _, StreamExt as _};
-use serde_json::{json, Value};
-use std::future::Future;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt as _;
 use tokio::net::TcpStream;
@@ -20,103 +11,8 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 
-/// Flags of `wsproxy bench attacks`.
-#[derive(Debug, clap::Args)]
-pub(crate) struct AttackBench {
-    /// How long each attack runs, in seconds.
-    #[arg(long, default_value_t = 10)]
-    secs: u64,
-}
-
-/// Runs every attack and prints the table.
-pub(crate) async fn run(args: AttackBench) -> anyhow::Result<()> {
-    crate::limits::raise_fd_limit();
-    let backend = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let backend_url = format!("http://{}", backend.local_addr()?);
-    let app = Router::new().route("/api/ws/items-feed/message", post(sized_answer));
-    tokio::spawn(async move { axum::serve(backend, app).await });
-    let secs = Duration::from_secs(args.secs);
-
-    let mut rows = Vec::new();
-    let attacks: [(&str, AttackFn); 5] = [
-        (
-            "ping flood: one feed socket sends pings and never reads",
-            |ws, d| Box::pin(ping_flood(ws, d)),
-        ),
-        (
-            "1,000 upgrades with a 400 KB User-Agent, held open",
-            |ws, d| Box::pin(huge_headers(ws, d)),
-        ),
-        ("100 silent TCP connections", |ws, d| {
-            Box::pin(silent(ws, d))
-        }),
-        (
-            "8 sockets that never read, each asking for 200 answers of 120 KB",
-            |ws, d| Box::pin(non_readers(ws, d)),
-        ),
-        ("one message whose backend answer is 50 MB", |ws, d| {
-            Box::pin(huge_answer(ws, d))
-        }),
-    ];
-    for (name, attack) in attacks {
-        let server = ServeChild::spawn_with(&["--backend-url", &backend_url])
-            .await
-            .context("could not start `wsproxy serve` for the attack")?;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let before = server.rss_kib()?;
-        let pid = server.pid();
-        let (outcome, peak) = with_peak_rss(pid, attack(server.ws_url.clone(), secs)).await;
-        let outcome = outcome.unwrap_or_else(|e| format!("bench error: {e:#}"));
-        rows.push((
-            name,
-            format!("{:+.1} MiB", (peak.saturating_sub(before)) as f64 / 1024.0),
-            outcome,
-        ));
-        server.stop().await;
-    }
-    println!(
-        "| attack ({} s each) | RSS growth (peak) | what the attacker saw |\n|---|---|---|",
-        args.secs
-    );
-    for (name, growth, outcome) in rows {
-        println!("| {name} | {growth} | {outcome} |");
-    }
-    Ok(())
-}
-
-type AttackFn =
-    fn(String, Duration) -> std::pin::Pin<Box<dyn Future<Output = anyhow::Result<String>> + Send>>;
-
-/// The backend's feed endpoint: `{"blob": "x" * message.size}`, to the sender only.
-async fn sized_answer(Json(body): Json<Value>) -> Json<Value> {
-    let size = body["message"]["size"].as_u64().unwrap_or(0).min(100 << 20) as usize;
-    Json(json!({ "blob": "x".repeat(size) }))
-}
-
-/// Runs `attack` while reading `pid`'s RSS every 50 ms; returns its outcome and the peak.
-async fn with_peak_rss<T>(pid: u32, attack: impl Future<Output = T>) -> (T, u64) {
-    let sample = || {
-        std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("VmRSS:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            })
-            .unwrap_or(0)
-    };
-    let mut peak = sample();
-    tokio::pin!(attack);
-    let mut tick = tokio::time::interval(Duration::from_millis(50));
-    loop {
-        tokio::select! {
-            out = &mut attack => return (out, peak.max(sample())),
-            _ = tick.tick() => peak = peak.max(sample()),
-        }
-    }
-}
-
-async fn ping_flood(ws: String, secs: Duration) -> anyhow::Result<String> {
+/// One feed socket sends pings for `secs` and never reads.
+pub(super) async fn ping_flood(ws: String, secs: Duration) -> anyhow::Result<String> {
     let mut socket = open(&format!("{ws}?type=feed")).await?;
     let end = Instant::now() + secs;
     let mut sent = 0u64;
@@ -142,7 +38,8 @@ async fn ping_flood(ws: String, secs: Duration) -> anyhow::Result<String> {
     })
 }
 
-async fn huge_headers(ws: String, _secs: Duration) -> anyhow::Result<String> {
+/// 1,000 upgrades with a 400 KB `User-Agent`, 16 at a time, held open.
+pub(super) async fn huge_headers(ws: String) -> anyhow::Result<String> {
     let agent = HeaderValue::from_str(&"a".repeat(400 * 1024))?;
     let results: Vec<Result<_, String>> = stream::iter(0..1000)
         .map(|_| {
@@ -170,7 +67,8 @@ async fn huge_headers(ws: String, _secs: Duration) -> anyhow::Result<String> {
     Ok(format!("{opened} opened; refusals: {refusals:?}"))
 }
 
-async fn silent(ws: String, secs: Duration) -> anyhow::Result<String> {
+/// 100 TCP connections that never send a byte, held `secs`.
+pub(super) async fn silent(ws: String, secs: Duration) -> anyhow::Result<String> {
     let addr = ws
         .trim_start_matches("ws://")
         .split('/')
@@ -197,7 +95,8 @@ async fn silent(ws: String, secs: Duration) -> anyhow::Result<String> {
     ))
 }
 
-async fn non_readers(ws: String, secs: Duration) -> anyhow::Result<String> {
+/// 8 sockets ask for 200 answers of 120 KB each and read nothing for `secs`.
+pub(super) async fn non_readers(ws: String, secs: Duration) -> anyhow::Result<String> {
     let mut sockets = Vec::new();
     for _ in 0..8 {
         let mut socket = open(&format!("{ws}?type=feed")).await?;
@@ -234,7 +133,8 @@ async fn non_readers(ws: String, secs: Duration) -> anyhow::Result<String> {
     Ok(format!("per socket: {endings:?}"))
 }
 
-async fn huge_answer(ws: String, _secs: Duration) -> anyhow::Result<String> {
+/// One message whose backend answer is 50 MB.
+pub(super) async fn huge_answer(ws: String) -> anyhow::Result<String> {
     let mut socket = open(&format!("{ws}?type=feed")).await?;
     socket.send(Message::text(r#"{"size":52428800}"#)).await?;
     let got = match tokio::time::timeout(Duration::from_secs(15), socket.next()).await {
@@ -247,9 +147,4 @@ async fn huge_answer(ws: String, _secs: Duration) -> anyhow::Result<String> {
         Err(_) => "nothing within 15 s".to_owned(),
     };
     Ok(got)
-}
-
-/// The first 120 characters of `s`.
-fn short(s: &str) -> String {
-    s.chars().take(120).collect()
 }
