@@ -131,6 +131,25 @@ fn loader_bombs_are_refused_promptly_in_bounded_memory() {
         || terraform(tf.path(), "local.l29", &locals),
         &["main.tf", "join()", "2 MiB"],
     );
+    // ... and many locals each under the value limit, together far over any sane total.
+    let mut many = String::from("locals {\n  b0 = \"xxxxxxxxxx\"\n");
+    for i in 1..6 {
+        let p = format!("local.b{}", i - 1);
+        many.push_str(&format!(
+            "  b{i} = join(\"\", [{}])\n",
+            vec![p; 10].join(",")
+        ));
+    }
+    let names: Vec<String> = (0..200).map(|i| format!("local.m{i}")).collect();
+    for i in 0..200 {
+        many.push_str(&format!("  m{i} = join(\"\", [local.b5, \"{i}\"])\n"));
+    }
+    many.push_str("}\n");
+    refused(
+        "many locals",
+        || terraform(tf.path(), &format!("length([{}])", names.join(",")), &many),
+        &["main.tf", "MiB together"],
+    );
     // ... and `file()` of a device that never ends.
     refused(
         "file",

@@ -9,6 +9,10 @@ use hcl::{Expression, Value};
 /// Largest value (a string's bytes; a collection's strings, keys and items together) an
 /// expression or function may build, and largest file `file()` and `filebase64()` read.
 pub const MAX_VALUE_BYTES: usize = 2 * 1024 * 1024;
+/// Most bytes all the values worked out for one configuration may hold together (each is at
+/// most [`MAX_VALUE_BYTES`]; a real configuration's add up to kilobytes): without it a few
+/// thousand locals of 2 MiB each would still take gigabytes.
+pub const MAX_TOTAL_BYTES: usize = 8 * 1024 * 1024;
 /// Deepest nesting of an expression (calls, operations, collections) evaluated.
 pub const MAX_DEPTH: usize = 64;
 
@@ -32,7 +36,7 @@ pub(crate) fn check_bytes(what: &str, bytes: usize) -> Result<(), String> {
 
 /// About the bytes `value` holds (strings, keys, and a little per item), counted up to just
 /// past [`MAX_VALUE_BYTES`]; walks without recursion.
-pub(crate) fn value_bytes(value: &Value) -> usize {
+pub fn value_bytes(value: &Value) -> usize {
     let mut total = 0usize;
     let mut pending = vec![value];
     while let Some(v) = pending.pop() {

@@ -9,7 +9,7 @@ use super::instances::{Instance, InstanceKey, Instances};
 use super::modules::{attr, ModuleTree};
 use hcl::expr::TraversalOperator;
 use hcl::{Body, Expression, Value};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use wsproxy_tfeval::{Evaluator, Scope};
@@ -41,6 +41,9 @@ pub(crate) struct Engine {
     /// The region and account ARNs are built with.
     pub account: Account,
     values: RefCell<HashMap<Key, Option<Result<Value, String>>>>,
+    /// The bytes the worked-out values hold together, bounded by
+    /// [`wsproxy_tfeval::limits::MAX_TOTAL_BYTES`].
+    held: Cell<usize>,
     pub(super) instances: RefCell<HashMap<(usize, usize), Option<Instances>>>,
 }
 
@@ -58,6 +61,7 @@ impl Engine {
             root_vars,
             account,
             values: RefCell::default(),
+            held: Cell::new(0),
             instances: RefCell::default(),
         }
     }
@@ -240,10 +244,29 @@ impl Engine {
             Some(None) => return Err("refers to itself (a cycle)".to_owned()),
             None => {}
         }
+        if self.held.get() > wsproxy_tfeval::limits::MAX_TOTAL_BYTES {
+            return Err("not worked out: the values before it already hold too much".to_owned());
+        }
         self.values.borrow_mut().insert(key.clone(), None);
-        let value = compute();
+        let value = compute().and_then(|v| self.hold(v));
         self.values.borrow_mut().insert(key, Some(value.clone()));
         value
+    }
+
+    /// Counts `value` into what the worked-out values hold together; fails past
+    /// [`wsproxy_tfeval::limits::MAX_TOTAL_BYTES`].
+    fn hold(&self, value: Value) -> Result<Value, String> {
+        use wsproxy_tfeval::limits::{value_bytes, MAX_TOTAL_BYTES};
+        let held = self.held.get().saturating_add(value_bytes(&value));
+        self.held.set(held);
+        if held > MAX_TOTAL_BYTES {
+            return Err(format!(
+                "the values worked out so far hold over {} MiB together (MAX_TOTAL_BYTES): \
+                 does the configuration build many large values?",
+                MAX_TOTAL_BYTES >> 20
+            ));
+        }
+        Ok(value)
     }
 
     fn var(&self, m: usize, name: &str) -> Result<Value, String> {
