@@ -129,7 +129,7 @@ fn loader_bombs_are_refused_promptly_in_bounded_memory() {
     refused(
         "locals",
         || terraform(tf.path(), "local.l29", &locals),
-        &["main.tf", "join()", "2 MiB"],
+        &["main.tf", "line 20: handler", "join()", "2 MiB"],
     );
     // ... and many locals each under the value limit, together far over any sane total.
     let mut many = String::from("locals {\n  b0 = \"xxxxxxxxxx\"\n");
@@ -154,7 +154,12 @@ fn loader_bombs_are_refused_promptly_in_bounded_memory() {
     refused(
         "file",
         || terraform(tf.path(), "file(\"/dev/zero\")", ""),
-        &["main.tf", "/dev/zero", "not a regular file"],
+        &[
+            "main.tf",
+            "line 20: handler",
+            "/dev/zero",
+            "not a regular file",
+        ],
     );
     // ... and of a regular file over the limit.
     std::fs::write(tf.path().join("big.txt"), vec![b'x'; 3 << 20]).unwrap();
