@@ -22,8 +22,7 @@ fn sockets(setup: Setup) -> usize {
         return n;
     }
     match setup {
-        Setup::Memory => 2000,
-        Setup::DynamoDb => 2000,
+        Setup::Memory | Setup::DynamoDb => 2000,
         Setup::Lambda => 30,
     }
 }

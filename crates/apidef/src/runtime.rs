@@ -59,7 +59,7 @@ impl Launch {
     /// How `f` runs here, after checking that it can: its handler's file exists and its
     /// runtime interface client is installed. A zip package is unpacked into
     /// [`LaunchOptions::unpack_dir`] first (or an earlier unpack of the same zip reused).
-    pub fn for_function(f: &FunctionDef, options: &LaunchOptions) -> Result<Launch, LoadError> {
+    pub fn for_function(f: &FunctionDef, options: &LaunchOptions) -> Result<Self, LoadError> {
         let kind = Kind::of(f)?;
         let dir = match &f.code {
             Code::Dir(dir) => {
@@ -93,16 +93,16 @@ enum Kind {
 }
 
 impl Kind {
-    fn of(f: &FunctionDef) -> Result<Kind, LoadError> {
+    fn of(f: &FunctionDef) -> Result<Self, LoadError> {
         let r = f.runtime.as_str();
         if r.starts_with("python3") {
-            return Ok(Kind::Python);
+            return Ok(Self::Python);
         }
         if r.starts_with("nodejs") {
-            return Ok(Kind::Node);
+            return Ok(Self::Node);
         }
         if r.starts_with("provided") {
-            return Ok(Kind::Provided);
+            return Ok(Self::Provided);
         }
         let why = if r.starts_with("java") {
             "Java functions need the Lambda Java runtime interface client and a built jar on \

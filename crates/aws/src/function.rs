@@ -92,7 +92,7 @@ impl FunctionInfo {
             (Some(text), Some(code)) => Some(format!("{text} ({code})")),
             (text, code) => text.or(code),
         };
-        FunctionInfo {
+        Self {
             name: out.function_name.unwrap_or_else(|| asked.to_owned()),
             arn: out.function_arn.unwrap_or_default(),
             code_sha256: out.code_sha256.unwrap_or_default(),

@@ -173,7 +173,7 @@ mod tests {
         m.insert(CONNECTION_TYPE.into(), AttributeValue::S("poll".into()));
         assert_eq!(decode(&m), Err(DecodeError::Invalid(CONNECTION_TYPE)));
 
-        let mut m = good.clone();
+        let mut m = good;
         m.insert(TOKEN.into(), AttributeValue::N("1".into()));
         let err = decode(&m).unwrap_err().to_string();
         assert!(

@@ -28,7 +28,7 @@ impl FromStr for S3Location {
         if bucket.is_empty() || key.is_empty() || key.ends_with('/') {
             return Err(bad());
         }
-        Ok(S3Location {
+        Ok(Self {
             bucket: bucket.to_owned(),
             key: key.to_owned(),
         })

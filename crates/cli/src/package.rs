@@ -123,10 +123,8 @@ fn build(glibc: &str) -> anyhow::Result<PathBuf> {
     );
     let venv = std::env::current_dir()?.join(".tools/venv-lambda/bin");
     let path = match std::env::var_os("PATH") {
-        Some(p) => std::env::join_paths(
-            std::iter::once(venv.to_path_buf()).chain(std::env::split_paths(&p)),
-        )?,
-        None => venv.clone().into_os_string(),
+        Some(p) => std::env::join_paths(std::iter::once(venv).chain(std::env::split_paths(&p)))?,
+        None => venv.into_os_string(),
     };
     let found = std::env::split_paths(&path).any(|dir| dir.join("cargo-lambda").is_file());
     ensure!(

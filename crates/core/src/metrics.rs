@@ -37,9 +37,9 @@ impl Unit {
     /// CloudWatch's name of the unit (EMF's `Unit`).
     pub fn as_str(self) -> &'static str {
         match self {
-            Unit::Count => "Count",
-            Unit::Milliseconds => "Milliseconds",
-            Unit::Bytes => "Bytes",
+            Self::Count => "Count",
+            Self::Milliseconds => "Milliseconds",
+            Self::Bytes => "Bytes",
         }
     }
 }

@@ -72,7 +72,7 @@ impl RequestContext {
     }
 
     /// The context of the event being handled by this task, if its host gave one.
-    pub fn current() -> Option<RequestContext> {
+    pub fn current() -> Option<Self> {
         CURRENT.try_with(Clone::clone).ok()
     }
 

@@ -76,7 +76,7 @@ pub(crate) async fn feed_message(
 ) -> Json<Value> {
     let title = request.text_field("title");
     let text = request.text_field("text");
-    let Some(title) = title.clone().or_else(|| text.clone()) else {
+    let Some(title) = title.or_else(|| text.clone()) else {
         return Json(error_frame(
             "feed items need a \"title\" or a \"text\", e.g. {\"title\":\"Bike for rent\"}",
         ));

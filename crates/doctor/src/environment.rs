@@ -109,7 +109,7 @@ impl Environment {
             .find(|b| attr(b, "alias").is_none())
             .and_then(|b| attr(b, "region"))
             .and_then(|e| string(&evaluator, e).ok());
-        Ok(Environment {
+        Ok(Self {
             tf_files: root.tf_files(),
             dir: root.dir,
             variables: root.variables,
@@ -182,7 +182,7 @@ fn read_module(block: &Block, evaluator: &Evaluator, unset: &[String]) -> ProxyM
     let table_name = match get("connections_table_name") {
         Some(Ok(Some(table))) => Ok(table),
         Some(Err(e)) => Err(format!("connections_table_name: {e}")),
-        _ => name.clone().map(|n| format!("{n}-connections")),
+        _ => name.map(|n| format!("{n}-connections")),
     };
     let some = |s: Option<Setting<Option<String>>>| s.and_then(Result::transpose);
     ProxyModule {

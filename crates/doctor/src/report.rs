@@ -34,7 +34,7 @@ pub struct Finding {
 impl Finding {
     /// A finding without a fix.
     pub fn new(check: &'static str, status: Status, message: impl Into<String>) -> Self {
-        Finding {
+        Self {
             check,
             status,
             message: message.into(),
@@ -69,7 +69,7 @@ struct Json<'a> {
 impl Report {
     /// A report of these findings.
     pub fn new(env: String, findings: Vec<Finding>) -> Self {
-        Report { env, findings }
+        Self { env, findings }
     }
 
     /// True when no check failed (warnings and skips do not count).

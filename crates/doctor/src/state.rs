@@ -25,7 +25,7 @@ pub enum State {
 
 impl State {
     /// Reads the state of the root module in `dir`.
-    pub async fn read(dir: &Path) -> State {
+    pub async fn read(dir: &Path) -> Self {
         let backend_file = dir.join(".terraform/terraform.tfstate");
         let workspace = std::env::var("TF_WORKSPACE").ok().or_else(|| {
             std::fs::read_to_string(dir.join(".terraform/environment"))
@@ -60,17 +60,17 @@ impl State {
         Self::from_file(&file)
     }
 
-    fn from_file(file: &PathBuf) -> State {
+    fn from_file(file: &PathBuf) -> Self {
         match std::fs::read_to_string(file) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::NeverApplied,
-            Err(e) => State::Unknown(format!("cannot read {}: {e}", file.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::NeverApplied,
+            Err(e) => Self::Unknown(format!("cannot read {}: {e}", file.display())),
             Ok(text) => match serde_json::from_str(&text) {
-                Ok(doc) => State::Known {
+                Ok(doc) => Self::Known {
                     origin: file.display().to_string(),
                     doc,
                 },
                 Err(e) => {
-                    State::Unknown(format!("{} is not a Terraform state: {e}", file.display()))
+                    Self::Unknown(format!("{} is not a Terraform state: {e}", file.display()))
                 }
             },
         }
@@ -79,9 +79,9 @@ impl State {
     /// Whether a managed resource of `kind` has `attribute` = `value`; `None` when unknown.
     pub fn manages(&self, kind: &str, attribute: &str, value: &str) -> Option<bool> {
         let doc = match self {
-            State::NeverApplied => return Some(false),
-            State::Unknown(_) => return None,
-            State::Known { doc, .. } => doc,
+            Self::NeverApplied => return Some(false),
+            Self::Unknown(_) => return None,
+            Self::Known { doc, .. } => doc,
         };
         let resources = doc.get("resources").and_then(Value::as_array)?;
         Some(resources.iter().any(|r| {

@@ -49,8 +49,8 @@ impl ConnectionLimits {
     /// The limits of the admin listener (`--admin-listen`): this header read timeout, a
     /// small header limit and [`Self::ADMIN_MAX_CONNECTIONS`], so that silent connections
     /// to it cannot use up the descriptors the gateway's own port needs.
-    pub fn admin(&self) -> ConnectionLimits {
-        ConnectionLimits {
+    pub fn admin(&self) -> Self {
+        Self {
             max_header_bytes: Self::ADMIN_MAX_HEADER_BYTES,
             header_read_timeout: self.header_read_timeout,
             max_connections: Some(Self::ADMIN_MAX_CONNECTIONS),

@@ -69,13 +69,10 @@ pub(crate) fn check_headers<'a>(
             _ => {}
         }
     }
-    let (credential, signed, signature) = match (credential, signed, signature) {
-        (Some(c), Some(h), Some(s)) => (c, h, s),
-        _ => {
-            return Err(AuthError::Malformed(
-                "Credential, SignedHeaders and Signature are required",
-            ))
-        }
+    let (Some(credential), Some(signed), Some(signature)) = (credential, signed, signature) else {
+        return Err(AuthError::Malformed(
+            "Credential, SignedHeaders and Signature are required",
+        ));
     };
     let scope: Vec<&str> = credential.split('/').collect();
     let [key_id, date, region, service, "aws4_request"] = scope[..] else {

@@ -161,12 +161,12 @@ pub(crate) fn names_this_function(
 ) -> bool {
     let parts: Vec<&str> = function.split(':').collect();
     let (name, inline_qualifier) = match parts.as_slice() {
-        [name] => (*name, None),
-        [name, q] => (*name, Some(*q)),
-        [_, "function", name] => (*name, None),
-        [_, "function", name, q] => (*name, Some(*q)),
-        ["arn", _, "lambda", _, _, "function", name] => (*name, None),
-        ["arn", _, "lambda", _, _, "function", name, q] => (*name, Some(*q)),
+        [name] | [_, "function", name] | ["arn", _, "lambda", _, _, "function", name] => {
+            (*name, None)
+        }
+        [name, q] | [_, "function", name, q] | ["arn", _, "lambda", _, _, "function", name, q] => {
+            (*name, Some(*q))
+        }
         _ => return false,
     };
     name == config.function_name

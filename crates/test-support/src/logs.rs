@@ -16,7 +16,7 @@ impl Logs {
             .with_writer(logs.clone())
             .with_ansi(false)
             .finish();
-        (logs.clone(), tracing::subscriber::set_default(subscriber))
+        (logs, tracing::subscriber::set_default(subscriber))
     }
 
     /// Captures every line at `level` and above (dependencies' included) until the guard
@@ -28,7 +28,7 @@ impl Logs {
             .with_ansi(false)
             .with_max_level(level)
             .finish();
-        (logs.clone(), tracing::subscriber::set_default(subscriber))
+        (logs, tracing::subscriber::set_default(subscriber))
     }
 
     /// Everything captured so far.

@@ -65,7 +65,7 @@ impl Evaluator {
             ctx.declare_var(name, value);
         }
         functions::declare(&mut ctx);
-        Evaluator { ctx, scope }
+        Self { ctx, scope }
     }
 
     /// The expression's value, or why it has none here: also when it nests deeper than

@@ -26,10 +26,10 @@ pub enum Source {
 impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Source::Default => f.write_str("its default"),
-            Source::Environment => f.write_str("TF_VAR_ in the environment"),
-            Source::CommandLine => f.write_str("-var"),
-            Source::File(p) => write!(f, "{}", p.display()),
+            Self::Default => f.write_str("its default"),
+            Self::Environment => f.write_str("TF_VAR_ in the environment"),
+            Self::CommandLine => f.write_str("-var"),
+            Self::File(p) => write!(f, "{}", p.display()),
         }
     }
 }

@@ -189,15 +189,8 @@ impl<'t> Context<'t> {
             "Fn::GetAtt" => self.get_att_value(arg, at).map(Some),
             "Fn::Sub" => self.sub(arg, at).map(|s| Some(Value::String(s))),
             "Fn::If" => {
-                let (cond, yes, no) = match arg.as_array().map(Vec::as_slice) {
-                    Some([Value::String(c), yes, no]) => (c, yes, no),
-                    _ => {
-                        return Err(self.fail(
-                            at,
-                            "malformed Fn::If",
-                            "write [Condition, then, else]",
-                        ))
-                    }
+                let Some([Value::String(cond), yes, no]) = arg.as_array().map(Vec::as_slice) else {
+                    return Err(self.fail(at, "malformed Fn::If", "write [Condition, then, else]"));
                 };
                 if self.condition(cond, at)? {
                     self.eval(yes, &at_fn.index(1))
@@ -209,15 +202,9 @@ impl<'t> Context<'t> {
                 .condition_fn(name, arg, at)
                 .map(|b| Some(Value::Bool(b))),
             "Fn::Join" => {
-                let (delimiter, list) = match arg.as_array().map(Vec::as_slice) {
-                    Some([Value::String(d), list]) => (d, list),
-                    _ => {
-                        return Err(self.fail(
-                            at,
-                            "malformed Fn::Join",
-                            "write [delimiter, [values]]",
-                        ))
-                    }
+                let Some([Value::String(delimiter), list]) = arg.as_array().map(Vec::as_slice)
+                else {
+                    return Err(self.fail(at, "malformed Fn::Join", "write [delimiter, [values]]"));
                 };
                 let items = self.list(list, &at_fn.index(1))?;
                 let parts = items
@@ -227,15 +214,8 @@ impl<'t> Context<'t> {
                 Ok(Some(Value::String(parts.join(delimiter))))
             }
             "Fn::Select" => {
-                let (index, list) = match arg.as_array().map(Vec::as_slice) {
-                    Some([index, list]) => (index, list),
-                    _ => {
-                        return Err(self.fail(
-                            at,
-                            "malformed Fn::Select",
-                            "write [index, [values]]",
-                        ))
-                    }
+                let Some([index, list]) = arg.as_array().map(Vec::as_slice) else {
+                    return Err(self.fail(at, "malformed Fn::Select", "write [index, [values]]"));
                 };
                 let index = self.eval_value(index, &at_fn.index(0))?;
                 let items = self.list(list, &at_fn.index(1))?;

@@ -36,7 +36,7 @@ pub struct TemplateOptions {
 
 impl Default for TemplateOptions {
     fn default() -> Self {
-        TemplateOptions {
+        Self {
             parameters: BTreeMap::new(),
             region: "us-east-1".to_owned(),
             api: None,

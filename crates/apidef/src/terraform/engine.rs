@@ -55,7 +55,7 @@ impl Engine {
         root_vars: hcl::Map<String, Value>,
         account: Account,
     ) -> Self {
-        Engine {
+        Self {
             tree,
             scope,
             root_vars,

@@ -92,9 +92,8 @@ fn code(engine: &Engine, filename: &str) -> Code {
 }
 
 fn number(engine: &Engine, inst: &Instance, name: &str, default: u32) -> Result<u32, LoadError> {
-    let value = match string(engine, inst, name)? {
-        None => return Ok(default),
-        Some(v) => v,
+    let Some(value) = string(engine, inst, name)? else {
+        return Ok(default);
     };
     value
         .parse::<f64>()

@@ -32,7 +32,7 @@ pub struct TerraformOptions {
 
 impl Default for TerraformOptions {
     fn default() -> Self {
-        TerraformOptions {
+        Self {
             var_files: Vec::new(),
             vars: BTreeMap::new(),
             region: "us-east-1".to_owned(),

@@ -182,7 +182,7 @@ async fn node_without_its_handler_file_or_aws_lambda_ric_is_refused() {
     );
 
     // No aws-lambda-ric above the folder (nor globally, on a machine without one).
-    let f = function("nodejs22.x", "app.handler", Code::Dir(code.clone()));
+    let f = function("nodejs22.x", "app.handler", Code::Dir(code));
     let global = std::process::Command::new("npm")
         .args(["root", "-g"])
         .output()

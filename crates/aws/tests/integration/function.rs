@@ -28,7 +28,7 @@ struct Script {
 
 impl Script {
     fn new(before: &[&'static str], conflicts: usize, after: &[&'static str]) -> Self {
-        Script {
+        Self {
             before: before.iter().copied().collect(),
             conflicts,
             after: after.iter().copied().collect(),

@@ -24,7 +24,7 @@ struct Env {
 
 impl Env {
     /// An Option 1 environment named after `prefix`, whose backend is `backend_url`.
-    fn new(prefix: &str, backend_url: &str) -> Env {
+    fn new(prefix: &str, backend_url: &str) -> Self {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("infra/envs/dev");
         std::fs::create_dir_all(&dir).unwrap();
@@ -43,7 +43,7 @@ impl Env {
             ),
         )
         .unwrap();
-        Env {
+        Self {
             _root: root,
             dir,
             name,

@@ -43,21 +43,21 @@ struct App {
 
 impl App {
     /// The app with its table created on moto.
-    async fn new(name: &str) -> App {
-        let app = App::copy(name);
+    async fn new(name: &str) -> Self {
+        let app = Self::copy(name);
         create_table(&app.table).await;
         app
     }
 
     /// The app, its table named but not created.
-    fn copy(name: &str) -> App {
+    fn copy(name: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join(name);
         copy_dir(&repo().join("examples/local-gateway").join(name), &root);
         if name.ends_with("node") {
             std::os::unix::fs::symlink(node_modules(), root.join("node_modules")).unwrap();
         }
-        App {
+        Self {
             _dir: dir,
             root,
             table: unique_name(name),

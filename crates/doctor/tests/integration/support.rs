@@ -23,7 +23,7 @@ pub(crate) struct Tree {
 }
 
 impl Tree {
-    pub(crate) fn new(env: &str, tfvars: &str) -> Tree {
+    pub(crate) fn new(env: &str, tfvars: &str) -> Self {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join(env);
         std::fs::create_dir_all(&dir).unwrap();
@@ -35,7 +35,7 @@ impl Tree {
         let home = root.path().join("home");
         std::fs::create_dir_all(&home).unwrap();
         let vars = BTreeMap::from([("HOME".to_owned(), home.display().to_string())]);
-        Tree {
+        Self {
             root,
             env: dir,
             vars,

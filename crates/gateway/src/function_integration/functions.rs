@@ -329,7 +329,7 @@ impl Integration for Functions {
     }
 
     async fn shutdown(&self) {
-        Functions::shutdown(self).await;
+        Self::shutdown(self).await;
     }
 }
 

@@ -119,7 +119,7 @@ impl Integration for Recorder {
             let conns = self.connections.get().expect("connections set").clone();
             let during = conns.send(&id, Bytes::from("early"));
             self.pushes_during_connect.lock().unwrap().push(during);
-            let conns = conns.clone();
+            let conns = conns;
             let id = id.clone();
             tokio::spawn(async move {
                 for _ in 0..100_000 {

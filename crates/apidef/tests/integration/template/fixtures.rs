@@ -194,7 +194,7 @@ fn plain_lambda_functions_with_code_as_a_folder_or_a_zip() {
     let default = FunctionDef {
         name: "DefaultFunction".into(),
         resource: "DefaultFunction".into(),
-        file: path.clone(),
+        file: path,
         runtime: "nodejs22.x".into(),
         handler: "index.handler".into(),
         code: Code::Zip(fixture("lambda/dist/default.zip")),
