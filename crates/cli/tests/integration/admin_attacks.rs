@@ -13,13 +13,13 @@ use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 
-/// A running `wsproxy serve --demo --admin-listen` and its URLs.
-struct Admin {
+/// A running `wsproxy serve --demo --admin-listen` and its URLs (the metrics tests use it too).
+pub(crate) struct Admin {
     _child: Child,
     /// `ws://ADDR/dev`.
-    ws: String,
+    pub(crate) ws: String,
     /// `http://ADMIN/metrics`.
-    metrics: String,
+    pub(crate) metrics: String,
 }
 
 impl Admin {
@@ -35,7 +35,7 @@ impl Admin {
     }
 }
 
-async fn start(flags: &[&str]) -> Admin {
+pub(crate) async fn start(flags: &[&str]) -> Admin {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wsproxy"))
         .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
         .args(["--admin-listen", "127.0.0.1:0"])

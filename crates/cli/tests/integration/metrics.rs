@@ -3,10 +3,7 @@
 
 use futures::{SinkExt, StreamExt};
 use std::collections::HashMap;
-use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt as _, BufReader};
-use tokio::process::Command;
 use tokio_tungstenite::tungstenite::Message;
 
 /// Samples of an exposition: `name{labels}` (labels sorted, as written) → value. Panics on
@@ -60,36 +57,8 @@ pub(crate) async fn scrape(url: &str) -> HashMap<String, f64> {
 
 #[tokio::test]
 async fn metrics_count_what_the_clients_did() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsproxy"))
-        .args([
-            "serve",
-            "--demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--admin-listen",
-            "127.0.0.1:0",
-        ])
-        .env_remove("BACKEND_URL")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("wsproxy starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut ws, mut metrics) = (None, None);
-    while ws.is_none() || metrics.is_none() {
-        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-            .await
-            .expect("wsproxy printed its URLs")
-            .unwrap()
-            .expect("wsproxy exited before printing its URLs");
-        if let Some(rest) = line.strip_prefix("wsproxy listening on ") {
-            ws = Some(rest.trim().to_owned());
-        } else if let Some(rest) = line.strip_prefix("metrics: ") {
-            metrics = Some(rest.trim().to_owned());
-        }
-    }
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    let (ws, metrics) = (ws.unwrap(), metrics.unwrap());
+    let admin = crate::admin_attacks::start(&[]).await;
+    let (ws, metrics) = (admin.ws.clone(), admin.metrics.clone());
     assert!(
         !metrics.contains(ws.trim_start_matches("ws://").split('/').next().unwrap()),
         "a port of its own"
